@@ -1,0 +1,63 @@
+/** `certs check-expiration`: kubeadm's report, structured output, prometheus metrics, and --fail-within. */
+import { loadRunConfig } from '../../config/load.js';
+import { parseDuration } from '../../duration.js';
+import { ExitCode, ExitRequest, UsageError } from '../../errors.js';
+import { writeFileAtomic } from '../../fs-atomic.js';
+import { Warner } from '../../pki/authority.js';
+import { buildExpirationReport, rowsExpiringWithin, type ExpirationReport } from '../../pki/expiration.js';
+import { scanExpiration } from '../../pki/expiration-scan.js';
+import { renderExpirationPrometheus } from '../../output/expiration-prometheus.js';
+import { renderExpirationJson, renderExpirationYaml } from '../../output/expiration-serialize.js';
+import { renderExpirationText } from '../../output/expiration-text.js';
+import { configFlags } from '../config-flags.js';
+import { line, type Io } from '../io.js';
+
+async function render(report: ExpirationReport, format: string, io: Io, colorFlag: boolean): Promise<string> {
+  switch (format) {
+    case 'json':
+      return renderExpirationJson(report);
+    case 'yaml':
+      return renderExpirationYaml(report);
+    case 'prometheus':
+      return renderExpirationPrometheus(report);
+    case 'wide': {
+      const color = colorFlag && io.stdout.isTTY === true && !io.env['NO_COLOR'];
+      const { renderExpirationWide } = await import('../../output/expiration-wide.js');
+      return renderExpirationWide(report, color);
+    }
+    default:
+      return renderExpirationText(report);
+  }
+}
+
+export default async function checkExpiration(_args: unknown[], opts: Record<string, unknown>, io: Io): Promise<void> {
+  const format = String(opts['output'] ?? 'text');
+  let windowMs: number | undefined;
+  if (typeof opts['failWithin'] === 'string') {
+    windowMs = parseDuration(opts['failWithin']);
+    if (windowMs === undefined || windowMs < 0) {
+      throw new UsageError(`invalid --fail-within "${opts['failWithin']}": use a duration such as 720h or 30d`);
+    }
+  }
+  const cfg = loadRunConfig(typeof opts['config'] === 'string' ? opts['config'] : undefined, configFlags(opts));
+  const now = io.now();
+  const includeKubelet = opts['includeKubelet'] === true;
+  const scan = scanExpiration({
+    cfg,
+    now,
+    warner: new Warner(line(io.stderr)),
+    tolerant: format === 'prometheus',
+    kubeletDir: includeKubelet ? (typeof opts['kubeletDir'] === 'string' ? opts['kubeletDir'] : '/var/lib/kubelet/pki') : undefined,
+  });
+  const report = buildExpirationReport(scan.certificates, scan.authorities, now);
+  const text = await render(report, format, io, opts['color'] !== false);
+  if (typeof opts['outputFile'] === 'string') writeFileAtomic(opts['outputFile'], text, { mode: 0o644 });
+  else io.stdout.write(text);
+  if (windowMs !== undefined) {
+    const due = rowsExpiringWithin(report, windowMs);
+    if (due.length > 0) {
+      io.stderr.write(`${due.length} certificate(s) expire within ${String(opts['failWithin'])}: ${due.map((r) => r.name).join(', ')}\n`);
+      throw new ExitRequest(ExitCode.expiring);
+    }
+  }
+}

@@ -1,0 +1,63 @@
+/** `certs generate-csr`: keys and CSRs for every leaf and kubeconfig, for an external CA (spec §6). */
+import { join } from 'node:path';
+import { loadRunConfig } from '../../config/load.js';
+import { PkiError } from '../../errors.js';
+import { buildKubeconfig, serializeKubeconfig } from '../../kubeconfig/codec.js';
+import { controlPlaneEndpoint, localEndpoint } from '../../kubeconfig/endpoint.js';
+import { encodePrivateKey, generateKey } from '../../pki/keys.js';
+import { computeAltNames } from '../../pki/sans.js';
+import { KUBECONFIG_SPECS, LEAF_SPECS } from '../../pki/specs.js';
+import { Workspace } from '../../pki/workspace.js';
+import { createCsr } from '../../pki/x509.js';
+import { configFlags } from '../config-flags.js';
+import { line, type Io } from '../io.js';
+
+export default async function generateCsr(_args: unknown[], opts: Record<string, unknown>, io: Io): Promise<void> {
+  const flags = configFlags(opts);
+  const cfgRaw = loadRunConfig(typeof opts['config'] === 'string' ? opts['config'] : undefined, flags);
+  // every etcd leaf is covered even with external etcd, as kubeadm does
+  const cfg = { ...cfgRaw, etcdLocal: cfgRaw.etcdLocal ?? { serverCertSANs: [], peerCertSANs: [] } };
+  const ws = new Workspace();
+  const warn = line(io.stderr);
+  const out = line(io.stdout);
+
+  for (const leaf of LEAF_SPECS) {
+    const base = join(cfg.certificatesDir, leaf.baseName);
+    if (ws.exists(`${base}.csr`) || ws.exists(`${base}.key`)) throw new PkiError('EXISTS', `file already exists: key or CSR ${base}`);
+  }
+  for (const kc of KUBECONFIG_SPECS) {
+    const p = join(cfg.kubeconfigDir, kc.fileName);
+    if (ws.exists(p)) throw new PkiError('EXISTS', `file already exists: kube config: ${p}`);
+    for (const q of [`${p}.csr`, `${p}.key`]) if (ws.exists(q)) throw new PkiError('EXISTS', `file already exists: csr: ${q}`);
+  }
+
+  const leafJobs = LEAF_SPECS.map(async (leaf) => {
+    const alt = leaf.sans
+      ? computeAltNames(leaf.sans, cfg, (w) => warn(`[certificates] WARNING: '${w.san}' was not added to the '${w.certName}' SAN, because it is not a valid IP or RFC-1123 compliant DNS entry`))
+      : { dns: [], ips: [] };
+    const key = await generateKey(cfg.encryptionAlgorithm);
+    const csr = await createCsr({ subject: { cn: leaf.cn(cfg), orgs: leaf.orgs }, dns: alt.dns, ips: alt.ips, key });
+    const base = join(cfg.certificatesDir, leaf.baseName);
+    ws.write(`${base}.key`, encodePrivateKey(key), 0o600);
+    ws.write(`${base}.csr`, csr, 0o600, 0o755);
+    return leaf.baseName;
+  });
+  const kcJobs = KUBECONFIG_SPECS.map(async (spec) => {
+    const server = spec.endpoint === 'local' ? localEndpoint(cfg) : controlPlaneEndpoint(cfg, warn);
+    const key = await generateKey(cfg.encryptionAlgorithm);
+    const keyPem = encodePrivateKey(key);
+    const userName = spec.cn(cfg);
+    const csr = await createCsr({ subject: { cn: userName, orgs: spec.orgs }, dns: [], ips: [], key });
+    const p = join(cfg.kubeconfigDir, spec.fileName);
+    ws.write(p, serializeKubeconfig(buildKubeconfig({ clusterName: cfg.clusterName, server, caPem: '', userName, clientKeyPem: keyPem })), 0o600);
+    ws.write(`${p}.csr`, csr, 0o600);
+    return spec.fileName;
+  });
+  const leaves = await Promise.all(leafJobs);
+  const kcs = await Promise.all(kcJobs);
+  ws.commit();
+  out(`generating keys and CSRs in ${cfg.certificatesDir}`);
+  for (const n of [...leaves].sort()) out(`  ${n}`);
+  out(`generating keys and CSRs in ${cfg.kubeconfigDir}`);
+  for (const n of [...kcs].sort()) out(`  ${n}`);
+}

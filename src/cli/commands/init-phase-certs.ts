@@ -1,0 +1,6 @@
+import type { Io } from '../io.js';
+import { runInit } from './init-run.js';
+
+export default async function initPhaseCerts(args: unknown[], opts: Record<string, unknown>, io: Io): Promise<void> {
+  await runInit({ certs: String(args[0]) }, opts, io);
+}

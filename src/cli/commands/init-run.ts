@@ -1,0 +1,42 @@
+/** Shared body of `init`, `init phase certs` and `init phase kubeconfig`. */
+import { loadRunConfig } from '../../config/load.js';
+import { Warner } from '../../pki/authority.js';
+import { CertPhases, KubeconfigPhases } from '../../pki/init.js';
+import { KUBECONFIG_SPECS, PKI_SPECS } from '../../pki/specs.js';
+import { Workspace } from '../../pki/workspace.js';
+import { configFlags } from '../config-flags.js';
+import { line, type Io } from '../io.js';
+
+export interface InitSelection {
+  readonly certs?: string;
+  readonly kubeconfig?: string;
+}
+
+export async function runInit(selection: InitSelection, opts: Record<string, unknown>, io: Io): Promise<void> {
+  const cfg = loadRunConfig(typeof opts['config'] === 'string' ? opts['config'] : undefined, configFlags(opts));
+  const out = line(io.stdout);
+  const ctx = { cfg, start: io.now(), ws: new Workspace(), out, warner: new Warner(line(io.stderr)) };
+  const certs = new CertPhases(ctx);
+  const kubeconfigs = new KubeconfigPhases(ctx);
+  const certSpecs = selection.certs ? PKI_SPECS.filter((s) => selection.certs === 'all' || s.name === selection.certs) : [];
+  const kcSpecs = selection.kubeconfig
+    ? KUBECONFIG_SPECS.filter((s) => selection.kubeconfig === 'all' || s.phase === selection.kubeconfig)
+    : [];
+  // every missing key is started now, so both cores generate them while certificates are signed in order
+  certs.prefetchKeys(certSpecs);
+  kubeconfigs.prefetchKeys(kcSpecs);
+  if (certSpecs.length > 0) {
+    out(`[certs] Using certificateDir folder "${cfg.certificatesDir}"`);
+    for (const spec of certSpecs) await certs.run(spec);
+  }
+  if (kcSpecs.length > 0) {
+    out(`[kubeconfig] Using kubeconfig folder "${cfg.kubeconfigDir}"`);
+    for (const spec of kcSpecs) await kubeconfigs.run(spec);
+  }
+  if (opts['dryRun']) {
+    for (const w of ctx.ws.planned()) out(`[dryrun] Would write file "${w.path}" with mode ${w.mode.toString(8).padStart(4, '0')}`);
+    out('[dryrun] Nothing was written');
+    return;
+  }
+  ctx.ws.commit();
+}

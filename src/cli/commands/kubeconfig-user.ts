@@ -1,0 +1,189 @@
+/** `kubeconfig user`: kubeadm's output on stdout, plus --out, batch --out-dir, and no config file needed. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KeyObject } from 'node:crypto';
+import { loadRunConfig } from '../../config/load.js';
+import type { RunConfig } from '../../config/types.js';
+import { formatDuration, parseDuration } from '../../duration.js';
+import { ConfigError, PkiError, UsageError } from '../../errors.js';
+import { writeFileAtomic } from '../../fs-atomic.js';
+import { buildKubeconfig, currentEntries, parseKubeconfig, serializeKubeconfig } from '../../kubeconfig/codec.js';
+import { controlPlaneEndpoint } from '../../kubeconfig/endpoint.js';
+import { parseUsersFile, type UserEntry } from '../../kubeconfig/users-file.js';
+import { Warner } from '../../pki/authority.js';
+import { loadCa } from '../../pki/ca-store.js';
+import { encodePrivateKey, generateKey } from '../../pki/keys.js';
+import { findCa } from '../../pki/specs.js';
+import { readSmallFile, validity } from '../../pki/store.js';
+import { caAnchoredWindow, randomSerialHex } from '../../pki/validity.js';
+import { Workspace } from '../../pki/workspace.js';
+import { signCertificate } from '../../pki/x509.js';
+import { configFlags } from '../config-flags.js';
+import { line, type Io } from '../io.js';
+
+const DEFAULT_VALIDITY_MS = 8760 * 3_600_000;
+type Opts = Record<string, unknown>;
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+interface Target {
+  readonly server: string;
+  readonly clusterName: string;
+}
+
+/** Server and cluster name: flags, else the config file, else admin.conf, else an error asking for --server. */
+function resolveTarget(opts: Opts, cfg: RunConfig, warn: (l: string) => void): Target {
+  const fromConfig = typeof opts['config'] === 'string';
+  let server = str(opts['server']);
+  let clusterName = str(opts['clusterName']) ?? (fromConfig ? cfg.clusterName : undefined);
+  if (server === undefined && fromConfig) server = controlPlaneEndpoint(cfg, warn);
+  if (server === undefined || clusterName === undefined) {
+    const admin = join(cfg.kubeconfigDir, 'admin.conf');
+    if (existsSync(admin)) {
+      const cur = currentEntries(parseKubeconfig(readSmallFile(admin), admin), admin);
+      server ??= typeof cur.cluster['server'] === 'string' ? cur.cluster['server'] : undefined;
+      clusterName ??= cur.clusterName;
+    }
+  }
+  if (server === undefined) {
+    throw new UsageError(`cannot tell the API server URL: pass --server https://HOST:6443, or --config, or --kubeconfig-dir where admin.conf is (looked for ${join(cfg.kubeconfigDir, 'admin.conf')})`);
+  }
+  if (!/^https?:\/\/[^\s/]+/.test(server)) throw new UsageError(`invalid --server "${server}": expected a URL such as https://10.0.0.1:6443`);
+  return { server, clusterName: clusterName ?? 'kubernetes' };
+}
+
+function parseValidity(opts: Opts): number {
+  const v = str(opts['validityPeriod']);
+  if (v === undefined) return DEFAULT_VALIDITY_MS;
+  const ms = parseDuration(v);
+  if (ms === undefined || ms <= 0) throw new UsageError(`invalid --validity-period "${v}": use a positive duration such as 24h, 8760h or 30d`);
+  return ms;
+}
+
+function checkName(name: string, batch: boolean): void {
+  if (name.trim() === '') throw new UsageError('--client-name must not be empty');
+  if (batch && (name.includes('/') || name.startsWith('.') || name.includes('\0'))) {
+    throw new UsageError(`client name "${name}" cannot be a file name in --out-dir (no "/", no leading ".")`);
+  }
+}
+
+function checkOrgs(orgs: readonly string[], allowMasters: boolean): void {
+  if (orgs.includes('system:masters') && !allowMasters) {
+    throw new UsageError(
+      'refusing --org system:masters: that group bypasses RBAC and cannot be revoked short of rotating the CA (kubeadm warns against sharing admin.conf for this reason)',
+      { hint: 'bind a ClusterRole to a group of your own instead, or pass --allow-system-masters if you really mean it' },
+    );
+  }
+}
+
+export default async function kubeconfigUser(_args: unknown[], opts: Opts, io: Io): Promise<void> {
+  const names = (opts['clientName'] as string[] | undefined) ?? [];
+  const fromFile = str(opts['fromFile']);
+  const outDir = str(opts['outDir']);
+  const outFile = str(opts['out']);
+  const orgs = (opts['org'] as string[] | undefined) ?? [];
+  const token = str(opts['token']);
+  const allowMasters = opts['allowSystemMasters'] === true;
+  const batch = fromFile !== undefined || names.length > 1 || outDir !== undefined;
+  if (names.length === 0 && fromFile === undefined) throw new UsageError('required flag(s) "client-name" not set');
+  if (batch && outDir === undefined) throw new UsageError('several users need --out-dir (one kubeconfig file per user)');
+  if (outFile !== undefined && outDir !== undefined) throw new UsageError('--out and --out-dir cannot be used together');
+  if (batch && token !== undefined) throw new UsageError('--token is for a single user');
+  const validityMs = parseValidity(opts);
+  const warn = line(io.stderr);
+
+  let users: UserEntry[] = names.map((name) => ({ name, orgs, line: 0 }));
+  if (fromFile !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(fromFile, 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read users file "${fromFile}": ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`);
+    }
+    users = [...users, ...parseUsersFile(text, fromFile)];
+  }
+  for (const u of users) {
+    checkName(u.name, batch);
+    checkOrgs(u.orgs, allowMasters);
+  }
+
+  const cfg = loadRunConfig(str(opts['config']), configFlags(opts));
+  const target = resolveTarget(opts, cfg, warn);
+  const ws = new Workspace();
+  let ca;
+  try {
+    ca = loadCa(ws, cfg.certificatesDir, findCa('ca'));
+    if (!ca.key) throw new PkiError('CA_KEY_MISSING', `couldn't load the private key file ${join(cfg.certificatesDir, 'ca.key')}: open ${join(cfg.certificatesDir, 'ca.key')}: no such file or directory`);
+  } catch (err) {
+    throw new PkiError('CA_LOAD', `couldn't create a kubeconfig; the CA files couldn't be loaded: ${(err as Error).message}`, { cause: err });
+  }
+  const caKey: KeyObject = ca.key;
+  const start = io.now();
+  new Warner(warn).checkPeriod('CA', ca.cert.cert, start);
+  for (const v of new Set(users.map((u) => u.validityMs ?? validityMs))) {
+    if (v > DEFAULT_VALIDITY_MS) {
+      warn(`WARNING: the specified certificate validity period ${formatDuration(v)} is longer than the default duration 8760h0m0s, this may increase security risks.`);
+    }
+  }
+  const caNotBefore = validity(ca.cert.cert).notBefore;
+
+  const destination = (u: UserEntry): string | undefined => (outDir !== undefined ? join(outDir, `${u.name}.conf`) : outFile);
+  if (opts['force'] !== true) {
+    for (const u of users) {
+      const d = destination(u);
+      if (d !== undefined && existsSync(d)) throw new UsageError(`"${d}" already exists; pass --force to overwrite it`);
+    }
+  }
+
+  const progress = batch && io.stderr.isTTY === true ? new Progress(io, users.length) : undefined;
+  const t0 = Date.now();
+  const render = async (u: UserEntry): Promise<string> => {
+    let kc;
+    if (token !== undefined) {
+      kc = buildKubeconfig({ clusterName: target.clusterName, server: target.server, caPem: ca.cert.pem, userName: u.name, token });
+    } else {
+      const key = await generateKey(cfg.encryptionAlgorithm);
+      const certPem = await signCertificate({
+        subject: { cn: u.name, orgs: u.orgs }, dns: [], ips: [], usages: ['clientAuth'], isCA: false, key,
+        signer: { certPem: ca.cert.pem, key: caKey }, ...caAnchoredWindow(start, caNotBefore, u.validityMs ?? validityMs), serialHex: randomSerialHex(),
+      });
+      kc = buildKubeconfig({ clusterName: target.clusterName, server: target.server, caPem: ca.cert.pem, userName: u.name, clientCertPem: certPem, clientKeyPem: encodePrivateKey(key) });
+    }
+    progress?.tick();
+    return serializeKubeconfig(kc);
+  };
+
+  if (!batch) {
+    const yamlText = await render(users[0] as UserEntry);
+    if (outFile === undefined) {
+      io.stdout.write(`${yamlText}\n`);
+      return;
+    }
+    try {
+      writeFileAtomic(outFile, yamlText, { mode: 0o600 });
+    } catch (err) {
+      throw new ConfigError('WRITE', `cannot write "${outFile}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    warn(`wrote ${outFile}`);
+    return;
+  }
+  const texts = await Promise.all(users.map(render));
+  users.forEach((u, i) => ws.write(destination(u) as string, texts[i] as string, 0o600, 0o700));
+  ws.commit();
+  progress?.done();
+  warn(`wrote ${users.length} kubeconfig file(s) to ${outDir} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+}
+
+class Progress {
+  private n = 0;
+  constructor(private readonly io: Io, private readonly total: number) {}
+  tick(): void {
+    this.n++;
+    if (this.n % Math.max(1, Math.floor(this.total / 50)) !== 0 && this.n !== this.total) return;
+    const width = 30;
+    const filled = Math.round((this.n / this.total) * width);
+    this.io.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.n}/${this.total}`);
+  }
+  done(): void {
+    this.io.stderr.write('\n');
+  }
+}

@@ -1,0 +1,20 @@
+/** The process boundary handed to every command, so tests can inject streams, environment and clock. */
+export interface OutStream {
+  write(chunk: string): unknown;
+  readonly isTTY?: boolean;
+}
+
+export interface Io {
+  readonly stdout: OutStream;
+  readonly stderr: OutStream;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly now: () => Date;
+}
+
+export function processIo(): Io {
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, now: () => new Date() };
+}
+
+export const line = (stream: OutStream) => (text: string): void => {
+  stream.write(`${text}\n`);
+};

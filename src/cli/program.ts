@@ -1,0 +1,181 @@
+/**
+ * createProgram(io): a fresh commander tree per run. Actions import their command module on demand, so
+ * `--version` and `check-expiration` never load the X.509 library.
+ */
+import { Argument, Command, Option } from 'commander';
+import { PKI_SPECS, KUBECONFIG_SPECS, RENEWABLE_SPECS } from '../pki/specs.js';
+import { helpFooter } from './help.js';
+import type { Io } from './io.js';
+import {
+  algorithmOption,
+  certDirOption,
+  configOption,
+  dryRunOption,
+  kubeconfigDirOption,
+  kubernetesVersionOption,
+  parseList,
+  parsePort,
+} from './options.js';
+
+export const VERSION = '0.1.0';
+
+type Opts = Record<string, unknown>;
+
+const CERT_PHASES = ['all', ...PKI_SPECS.map((s) => s.name)];
+const KUBECONFIG_PHASES = ['all', ...KUBECONFIG_SPECS.map((s) => s.phase)];
+export const RENEW_NAMES = ['all', ...RENEWABLE_SPECS.map((s) => s.name)];
+
+function addCertFlags(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--apiserver-advertise-address <ip>', 'IP address the API server advertises (default: localAPIEndpoint.advertiseAddress, else the first non-loopback address of this host)'))
+    .addOption(new Option('--apiserver-cert-extra-sans <sans>', 'extra SANs for the API server certificate, comma-separated IPs or DNS names (default: none)').argParser(parseList))
+    .addOption(new Option('--control-plane-endpoint <host[:port]>', 'stable address of the control plane (default: controlPlaneEndpoint, else none)'))
+    .addOption(new Option('--service-cidr <cidr>', 'service subnet; its first address becomes an API server SAN (default: "10.96.0.0/12")'))
+    .addOption(new Option('--service-dns-domain <domain>', 'cluster DNS domain (default: "cluster.local")'));
+}
+
+function addKubeconfigFlags(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--apiserver-bind-port <port>', 'port the API server listens on (default: 6443)').argParser(parsePort))
+    .addOption(kubeconfigDirOption());
+}
+
+function addCommonInitFlags(cmd: Command): Command {
+  return cmd
+    .addOption(certDirOption())
+    .addOption(configOption())
+    .addOption(new Option('--node-name <name>', 'node name: CN of the etcd certificates and kubelet.conf (default: nodeRegistration.name, else the hostname)'))
+    .addOption(algorithmOption())
+    .addOption(kubernetesVersionOption())
+    .addOption(dryRunOption());
+}
+
+export function createProgram(io: Io): Command {
+  const program = new Command('kubecerts')
+    .description('kubeadm-compatible certificate management for Kubernetes control planes')
+    .version(VERSION, '--version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .addHelpText('after', helpFooter(['kubecerts init --cert-dir ./pki --kubeconfig-dir .', 'kubecerts certs check-expiration --fail-within 30d', 'kubecerts certs renew all'], [0, 1, 2, 3, 4]));
+
+  const run = (load: () => Promise<{ default: (args: unknown[], opts: Opts, io: Io) => Promise<void> }>) =>
+    async (...args: unknown[]): Promise<void> => {
+      const cmd = args[args.length - 1] as Command;
+      const mod = await load();
+      await mod.default(args.slice(0, -2), cmd.opts(), io);
+    };
+
+  // init
+  const init = addCommonInitFlags(addKubeconfigFlags(addCertFlags(new Command('init'))))
+    .description('create the whole control-plane PKI and kubeconfig files, as kubeadm init phase certs all + kubeconfig all')
+    .addHelpText('after', helpFooter(['kubecerts init --cert-dir /tmp/k/pki --kubeconfig-dir /tmp/k --apiserver-advertise-address 10.0.0.5', 'kubecerts init --config kubeadm.yaml', 'kubecerts init --encryption-algorithm ECDSA-P256 --dry-run']))
+    .action(run(() => import('./commands/init.js')));
+  program.addCommand(init);
+
+  const phase = new Command('phase').description('run one phase of init');
+  init.addCommand(phase);
+  phase.addCommand(
+    addCommonInitFlags(addCertFlags(new Command('certs')))
+      .description('create certificate authorities, certificates and the service-account key pair that are missing')
+      .addArgument(new Argument('<name>', 'what to create').choices(CERT_PHASES))
+      .addHelpText('after', helpFooter(['kubecerts init phase certs all --cert-dir ./pki', 'kubecerts init phase certs apiserver --apiserver-cert-extra-sans api.example.com,10.0.0.100']))
+      .action(run(() => import('./commands/init-phase-certs.js'))),
+  );
+  phase.addCommand(
+    addCommonInitFlags(addKubeconfigFlags(new Command('kubeconfig')))
+      .addOption(new Option('--apiserver-advertise-address <ip>', 'IP address the API server advertises (default: localAPIEndpoint.advertiseAddress, else the first non-loopback address of this host)'))
+      .addOption(new Option('--control-plane-endpoint <host[:port]>', 'stable address of the control plane (default: controlPlaneEndpoint, else none)'))
+      .description('create the kubeconfig files that are missing, with client certificates signed by ca')
+      .addArgument(new Argument('<name>', 'which kubeconfig').choices(KUBECONFIG_PHASES))
+      .addHelpText('after', helpFooter(['kubecerts init phase kubeconfig all --kubeconfig-dir /tmp/k --cert-dir /tmp/k/pki', 'kubecerts init phase kubeconfig admin --control-plane-endpoint api.example.com:6443']))
+      .action(run(() => import('./commands/init-phase-kubeconfig.js'))),
+  );
+
+  // certs
+  const certs = new Command('certs').description('certificate commands: check-expiration, renew, generate-csr, certificate-key');
+  program.addCommand(certs);
+  certs.addCommand(
+    new Command('check-expiration')
+      .description('report when every kubeadm-managed certificate and CA expires')
+      .addOption(certDirOption())
+      .addOption(configOption())
+      .addOption(kubeconfigDirOption())
+      .addOption(new Option('-o, --output <format>', 'output format (default: "text")').choices(['text', 'json', 'yaml', 'wide', 'prometheus']).default('text'))
+      .addOption(new Option('--fail-within <duration>', 'exit 3 when a certificate or CA expires within this window, e.g. 720h or 30d (default: off)'))
+      .addOption(new Option('--include-kubelet', 'also report the kubelet client and serving certificates and kubelet.conf (default: false)'))
+      .addOption(new Option('--kubelet-dir <dir>', 'folder of the kubelet certificates (default: "/var/lib/kubelet/pki")'))
+      .addOption(new Option('--output-file <file>', 'write the report to this file atomically (temp file + rename) instead of stdout, e.g. for the node_exporter textfile collector'))
+      .addOption(new Option('--no-color', 'no colour in -o wide even on a terminal (default: colour on a terminal unless NO_COLOR is set)'))
+      .addHelpText('after', helpFooter(['kubecerts certs check-expiration', 'kubecerts certs check-expiration -o json', 'kubecerts certs check-expiration --fail-within 30d || alert', 'kubecerts certs check-expiration -o prometheus > /var/lib/node_exporter/kubecerts.prom'], [0, 1, 2, 3]))
+      .action(run(() => import('./commands/certs-check-expiration.js'))),
+  );
+  certs.addCommand(
+    new Command('renew')
+      .description('renew leaf certificates and kubeconfig client certificates, keeping their subject, SANs and usages')
+      .addArgument(new Argument('<name>', `certificate to renew: ${RENEW_NAMES.join(', ')}`))
+      .addOption(certDirOption())
+      .addOption(configOption())
+      .addOption(kubeconfigDirOption())
+      .addOption(new Option('--csr-only', 'write a new key and a CSR built from the existing certificate instead of renewing (default: false)'))
+      .addOption(new Option('--csr-dir <dir>', 'where --csr-only writes (default: the certificate folder)'))
+      .addOption(new Option('--reuse-key', 'keep the existing private key instead of generating a new one (default: false)'))
+      .addOption(new Option('--expiring-within <duration>', 'renew only certificates that expire within this window, e.g. 720h or 30d (default: renew all named)'))
+      .addOption(new Option('--no-backup', 'do not copy the old files to a backup folder first (default: back up)'))
+      .addOption(new Option('--backup-dir <dir>', 'parent folder of the backups (default: "<kubeconfig-dir>/tmp")'))
+      .addOption(dryRunOption())
+      .addHelpText('after', helpFooter(['kubecerts certs renew all', 'kubecerts certs renew apiserver --reuse-key', 'kubecerts certs renew all --expiring-within 30d   # daily cron', 'kubecerts certs renew all --dry-run', 'kubecerts certs renew all --csr-only --csr-dir /tmp/csrs'], [0, 1, 2, 4]))
+      .action(run(() => import('./commands/certs-renew.js'))),
+  );
+  certs.addCommand(
+    new Command('generate-csr')
+      .description('write keys and CSRs for every certificate and kubeconfig, for an external CA to sign')
+      .addOption(certDirOption())
+      .addOption(configOption())
+      .addOption(kubeconfigDirOption())
+      .addOption(algorithmOption())
+      .addHelpText('after', helpFooter(['kubecerts certs generate-csr --cert-dir /tmp/csr/pki --kubeconfig-dir /tmp/csr --config kubeadm.yaml']))
+      .action(run(() => import('./commands/certs-generate-csr.js'))),
+  );
+  certs.addCommand(
+    new Command('certificate-key')
+      .description('print a new random key for kubeadm init --upload-certs / join --certificate-key')
+      .addHelpText('after', helpFooter(['kubecerts certs certificate-key'], [0]))
+      .action(run(() => import('./commands/certs-certificate-key.js'))),
+  );
+
+  // kubeconfig
+  const kubeconfig = new Command('kubeconfig').description('kubeconfig commands');
+  program.addCommand(kubeconfig);
+  kubeconfig.addCommand(
+    new Command('user')
+      .description('create a kubeconfig for a user or CI system, signed by the cluster CA; printed to stdout')
+      .addOption(new Option('--client-name <name>', 'user name: the certificate CN; repeat for several users (with --out-dir)').argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]))
+      .addOption(new Option('--org <org>', 'organization (group); repeatable or comma-separated (default: none)').argParser(parseList))
+      .addOption(new Option('--validity-period <duration>', 'certificate lifetime (default: "8760h0m0s")'))
+      .addOption(new Option('--token <token>', 'use this bearer token instead of a client certificate'))
+      .addOption(configOption())
+      .addOption(certDirOption())
+      .addOption(kubeconfigDirOption())
+      .addOption(new Option('--server <url>', 'API server URL (default: from --config, else from <kubeconfig-dir>/admin.conf)'))
+      .addOption(new Option('--cluster-name <name>', 'cluster entry name (default: clusterName from --config, else from admin.conf, else "kubernetes")'))
+      .addOption(algorithmOption())
+      .addOption(new Option('--out <file>', 'write the kubeconfig to this file (mode 0600) instead of stdout'))
+      .addOption(new Option('--out-dir <dir>', 'write one <name>.conf per user into this folder (mode 0600)'))
+      .addOption(new Option('--from-file <users.yaml>', 'batch: a YAML list of {name, orgs, validity} entries (needs --out-dir)'))
+      .addOption(new Option('--force', 'overwrite existing output files (default: false)'))
+      .addOption(new Option('--allow-system-masters', 'allow --org system:masters, which bypasses RBAC (default: false)'))
+      .addHelpText('after', helpFooter(['kubecerts kubeconfig user --client-name alice --org developers > alice.conf', 'kubecerts kubeconfig user --client-name ci --validity-period 24h --out ci.conf', 'kubecerts kubeconfig user --from-file users.yaml --out-dir ./kubeconfigs']))
+      .action(run(() => import('./commands/kubeconfig-user.js'))),
+  );
+
+  program.addCommand(
+    new Command('completion')
+      .description('print a shell completion script')
+      .addArgument(new Argument('<shell>', 'shell').choices(['bash', 'zsh']))
+      .addHelpText('after', helpFooter(['source <(kubecerts completion bash)', 'kubecerts completion zsh > "${fpath[1]}/_kubecerts"'], [0, 2]))
+      .action(run(() => import('./commands/completion.js'))),
+  );
+  return program;
+}

@@ -1,0 +1,59 @@
+/**
+ * Go-style durations ("8760h0m0s", "720h", "1.5h", "90m") plus a day unit ("30d"), in milliseconds.
+ * Pure; no I/O.
+ */
+const UNIT_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  'µs': 1e-3,
+  'μs': 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+const PART = /^([0-9]*\.?[0-9]*)(ns|us|µs|μs|ms|s|m|h|d)/;
+
+/** Parses a duration; returns undefined when the text is not one. */
+export function parseDuration(text: string): number | undefined {
+  let rest = text.trim();
+  if (rest === '') return undefined;
+  let sign = 1;
+  if (rest[0] === '-' || rest[0] === '+') {
+    sign = rest[0] === '-' ? -1 : 1;
+    rest = rest.slice(1);
+  }
+  if (rest === '0') return 0;
+  let total = 0;
+  let parts = 0;
+  while (rest.length > 0) {
+    const m = PART.exec(rest);
+    if (!m) return undefined;
+    const num = m[1] ?? '';
+    if (num === '' || num === '.') return undefined;
+    total += Number(num) * (UNIT_MS[m[2] ?? ''] ?? NaN);
+    rest = rest.slice(m[0].length);
+    parts++;
+  }
+  if (parts === 0 || !Number.isFinite(total)) return undefined;
+  return sign * total;
+}
+
+/** Formats milliseconds the way Go's time.Duration.String() does for whole seconds ("8760h0m0s"). */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  const neg = ms < 0;
+  let s = Math.abs(ms) / 1000;
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  const sec = Number.isInteger(s) ? String(s) : String(Number(s.toFixed(9)));
+  let out = '';
+  if (h > 0) out = `${h}h${m}m${sec}s`;
+  else if (m > 0) out = `${m}m${sec}s`;
+  else out = `${sec}s`;
+  return neg ? `-${out}` : out;
+}

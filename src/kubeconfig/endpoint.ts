@@ -1,0 +1,35 @@
+/** API server URLs for kubeconfigs (spec §2.1). Pure. */
+import type { RunConfig } from '../config/types.js';
+import { ConfigError } from '../errors.js';
+import { canonicalIp } from '../pki/ip.js';
+import { isDnsSubdomain, splitHostPort } from '../pki/sans.js';
+
+const joinHostPort = (host: string, port: number | string): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
+
+export function localEndpoint(cfg: RunConfig): string {
+  const ip = canonicalIp(cfg.advertiseAddress);
+  if (!ip) {
+    throw new ConfigError(
+      'BAD_ADDRESS',
+      `error parsing LocalAPIEndpoint AdvertiseAddress ${cfg.advertiseAddress}: is not a valid textual representation of an IP address`,
+    );
+  }
+  return `https://${joinHostPort(ip, cfg.bindPort)}`;
+}
+
+export function controlPlaneEndpoint(cfg: RunConfig, warn: (line: string) => void): string {
+  if (!cfg.controlPlaneEndpoint) return localEndpoint(cfg);
+  const { host, port } = splitHostPort(cfg.controlPlaneEndpoint);
+  if (!host || (!canonicalIp(host) && !isDnsSubdomain(host))) {
+    throw new ConfigError('BAD_ENDPOINT', `error parsing cluster controlPlaneEndpoint "${cfg.controlPlaneEndpoint}"`);
+  }
+  let p = cfg.bindPort;
+  if (port !== undefined) {
+    p = Number(port);
+    if (!/^\d+$/.test(port) || p < 1 || p > 65535) {
+      throw new ConfigError('BAD_ENDPOINT', `error parsing cluster controlPlaneEndpoint "${cfg.controlPlaneEndpoint}": invalid port ${port}`);
+    }
+    if (p !== cfg.bindPort) warn('[endpoint] WARNING: port specified in controlPlaneEndpoint overrides bindPort in the controlplane address');
+  }
+  return `https://${joinHostPort(canonicalIp(host) ?? host, p)}`;
+}

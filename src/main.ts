@@ -1,0 +1,33 @@
+/** run(argv, io) → exit code. The only place that maps errors to exit codes. */
+import { CommanderError } from 'commander';
+import { createProgram } from './cli/program.js';
+import type { Io } from './cli/io.js';
+import { ExitCode, ExitRequest, KubecertsError } from './errors.js';
+
+const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ').trim();
+
+export async function run(argv: readonly string[], io: Io): Promise<number> {
+  const program = createProgram(io);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return ExitCode.ok;
+  } catch (err) {
+    if (err instanceof ExitRequest) return err.exitCode;
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return ExitCode.ok;
+      if (err.code === 'commander.help') return ExitCode.usage;
+      return ExitCode.usage;
+    }
+    if (err instanceof KubecertsError) {
+      io.stderr.write(`error: ${oneLine(err.message)}\n`);
+      if (err.hint) io.stderr.write(`hint: ${oneLine(err.hint)}\n`);
+      if (io.env['KUBECERTS_DEBUG']) io.stderr.write(`${err.stack ?? ''}\n`);
+      return err.exitCode;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    io.stderr.write(`error: unexpected failure: ${oneLine(message)}\n`);
+    if (io.env['KUBECERTS_DEBUG']) io.stderr.write(`${err instanceof Error ? err.stack : ''}\n`);
+    else io.stderr.write('hint: re-run with KUBECERTS_DEBUG=1 for details\n');
+    return ExitCode.failed;
+  }
+}

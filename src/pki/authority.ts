@@ -1,0 +1,117 @@
+/** CA-related checks shared by init, check-expiration and renew (spec §4.8, §7). node:crypto only. */
+import type { X509Certificate } from 'node:crypto';
+import { join } from 'node:path';
+import { PkiError } from '../errors.js';
+import { formatGoTime } from '../output/time-format.js';
+import { parsePrivateKey } from './keys.js';
+import { LEAF_SPECS, type CaSpec } from './specs.js';
+import { certPath, keyPath, parseCertificates, pathPresent, readSmallFile, validity, type LoadedCertificate } from './store.js';
+
+/** Emits each validity warning once per name per run, as kubeadm does. */
+export class Warner {
+  private readonly seen = new Set<string>();
+  constructor(private readonly emit: (line: string) => void) {}
+  warn(line: string): void {
+    this.emit(line);
+  }
+  checkPeriod(name: string, cert: X509Certificate, now: Date): void {
+    if (this.seen.has(name)) return;
+    this.seen.add(name);
+    const { notBefore, notAfter } = validity(cert);
+    const bounds = `NotBefore: ${formatGoTime(notBefore)}, NotAfter: ${formatGoTime(notAfter)}`;
+    if (now < notBefore) {
+      this.emit(`WARNING: could not validate bounds for certificate ${name}: the certificate is not valid yet: ${bounds}`);
+    } else if (now > notAfter) {
+      this.emit(`WARNING: could not validate bounds for certificate ${name}: the certificate has expired: ${bounds}`);
+    }
+  }
+}
+
+/** Go's x509 chain error for `leaf` against `ca` at `now`, or undefined when it verifies. */
+export function chainError(leaf: X509Certificate, ca: X509Certificate, now: Date, intermediates: readonly X509Certificate[] = []): string | undefined {
+  let issuer = ca;
+  let signed = leaf.checkIssued(ca) && leaf.verify(ca.publicKey);
+  if (!signed) {
+    // try one intermediate from the leaf's own file
+    const mid = intermediates.find((m) => leaf.checkIssued(m) && leaf.verify(m.publicKey) && m.checkIssued(ca) && m.verify(ca.publicKey));
+    if (mid) {
+      signed = true;
+      issuer = mid;
+    }
+  }
+  if (!signed) return 'x509: certificate signed by unknown authority';
+  for (const c of [leaf, issuer, ca]) {
+    const { notBefore, notAfter } = validity(c);
+    if (now < notBefore || now > notAfter) {
+      const when = now > notAfter ? `is after ${notAfter.toISOString().replace(/\.\d{3}Z$/, 'Z')}` : `is before ${notBefore.toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
+      return `x509: certificate has expired or is not yet valid: current time ${now.toISOString().replace(/\.\d{3}Z$/, 'Z')} ${when}`;
+    }
+  }
+  return undefined;
+}
+
+function loadCert(path: string, read: (p: string) => string): LoadedCertificate {
+  let text: string;
+  try {
+    text = read(path);
+  } catch (err) {
+    throw new PkiError('CERT_READ', `couldn't load the certificate file ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  return parseCertificates(text, path);
+}
+
+export interface ExternalCaOptions {
+  readonly certDir: string;
+  readonly ca: CaSpec;
+  readonly now: Date;
+  readonly warner: Warner;
+  readonly read?: (path: string) => string;
+  readonly exists?: (path: string) => boolean;
+}
+
+/**
+ * kubeadm's UsingExternal*CA: false when the CA key is present; true when it is absent and every leaf of that CA
+ * loads and chains to it. Throws PkiError with kubeadm's wording (unwrapped) on a broken CA or leaf.
+ */
+export function detectExternalCa(o: ExternalCaOptions): boolean {
+  const read = o.read ?? readSmallFile;
+  const exists = o.exists ?? pathPresent;
+  let ca: LoadedCertificate;
+  try {
+    ca = loadCert(certPath(o.certDir, o.ca.baseName), read);
+  } catch (err) {
+    throw new PkiError('CA_LOAD', `failure loading certificate for ${o.ca.uxName}: ${(err as Error).message}`, { cause: err });
+  }
+  if (!ca.cert.ca) throw new PkiError('NOT_CA', `certificate ${o.ca.uxName} is not a CA`);
+  o.warner.checkPeriod(o.ca.uxName, ca.cert, o.now);
+  if (exists(keyPath(o.certDir, o.ca.baseName))) return false;
+  for (const leaf of LEAF_SPECS.filter((l) => l.ca === o.ca.name)) {
+    const kp = keyPath(o.certDir, leaf.baseName);
+    try {
+      parsePrivateKey(read(kp), kp);
+    } catch (err) {
+      throw new PkiError('KEY_LOAD', `failure loading key for ${leaf.baseName}: ${(err as Error).message}`, { cause: err });
+    }
+    let cert: LoadedCertificate;
+    try {
+      cert = loadCert(certPath(o.certDir, leaf.baseName), read);
+    } catch (err) {
+      throw new PkiError('CERT_LOAD', `failure loading certificate for ${leaf.uxName}: ${(err as Error).message}`, { cause: err });
+    }
+    o.warner.checkPeriod(leaf.uxName, cert.cert, o.now);
+    const bad = chainError(cert.cert, ca.cert, o.now, cert.rest);
+    if (bad) throw new PkiError('NOT_SIGNED', `certificate ${leaf.uxName} is not signed by corresponding CA: ${bad}`);
+  }
+  return true;
+}
+
+/** detectExternalCa wrapped as check-expiration and renew report it. */
+export function detectExternalCaOrFail(o: ExternalCaOptions): boolean {
+  try {
+    return detectExternalCa(o);
+  } catch (err) {
+    throw new PkiError('EXTERNAL_CA_CHECK', `Error checking external CA condition for ${o.ca.baseName} certificate authority: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export const caKeyPath = (certDir: string, ca: CaSpec): string => join(certDir, `${ca.baseName}.key`);

@@ -1,0 +1,157 @@
+/**
+ * Reads every certificate check-expiration reports (spec §4.3): PKI leaves, kubeconfig client certificates, CAs and,
+ * on request, the kubelet's. node:crypto only, so this path never loads the X.509 library.
+ */
+import type { X509Certificate } from 'node:crypto';
+import { realpathSync } from 'node:fs';
+import { isAbsolute, join, resolve as resolvePath, dirname } from 'node:path';
+import type { RunConfig } from '../config/types.js';
+import { KubeconfigError, PkiError } from '../errors.js';
+import { currentEntries, dataField, parseKubeconfig } from '../kubeconfig/codec.js';
+import { detectExternalCaOrFail, Warner } from './authority.js';
+import type { CertificateFacts } from './expiration.js';
+import { describeKey } from './keys.js';
+import { activeSpecs, CA_SPECS, findCa, RENEWABLE_SPECS, type CaName } from './specs.js';
+import { certPath, fileExists, parseCertificates, readCertificateFile, readSmallFile, validity } from './store.js';
+
+export interface ScanOptions {
+  readonly cfg: RunConfig;
+  readonly now: Date;
+  readonly warner: Warner;
+  /** record per-row errors instead of throwing (prometheus output) */
+  readonly tolerant: boolean;
+  readonly kubeletDir?: string | undefined;
+}
+
+export interface ScanResult {
+  readonly certificates: CertificateFacts[];
+  readonly authorities: CertificateFacts[];
+}
+
+function facts(name: string, path: string, caName: string, cert: X509Certificate, external: boolean): CertificateFacts {
+  const { notBefore, notAfter } = validity(cert);
+  return { name, path, caName, missing: false, notBefore, notAfter, externallyManaged: external, serial: cert.serialNumber, keyAlgorithm: describeKey(cert.publicKey) };
+}
+
+/** The first client certificate of a kubeconfig's current user (embedded, or a referenced file when allowed). */
+export function readKubeconfigClientCert(path: string, allowFileReference: boolean): { cert: X509Certificate; source: string } {
+  const kc = parseKubeconfig(readKubeconfigText(path), path);
+  const cur = currentEntries(kc, path);
+  let source = path;
+  let text = dataField(cur.user, 'client-certificate-data');
+  if (text === undefined && allowFileReference && typeof cur.user['client-certificate'] === 'string') {
+    const ref = cur.user['client-certificate'];
+    source = isAbsolute(ref) ? ref : resolvePath(dirname(path), ref);
+    text = readSmallFile(source);
+  }
+  if (text === undefined) throw new KubeconfigError('NO_CLIENT_CERT', `kubeConfig file ${path} does not have an embedded client certificate`);
+  try {
+    return { cert: parseCertificates(text, source).cert, source };
+  } catch {
+    throw new KubeconfigError('BAD_CLIENT_CERT', `kubeConfig file ${path} does not contain a valid client certificate`);
+  }
+}
+
+function readKubeconfigText(path: string): string {
+  try {
+    return readSmallFile(path);
+  } catch (err) {
+    throw new KubeconfigError('KUBECONFIG_READ', `failed to load kubeConfig file ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** Checks the embedded CA data exists, as kubeadm's kubeconfig reader requires. */
+function requireEmbeddedCa(path: string): void {
+  const kc = parseKubeconfig(readKubeconfigText(path), path);
+  const cur = currentEntries(kc, path);
+  if (dataField(cur.cluster, 'certificate-authority-data') === undefined) {
+    throw new KubeconfigError('NO_CA_DATA', `kubeConfig file ${path} does not have an embedded server certificate`);
+  }
+}
+
+export function scanExpiration(o: ScanOptions): ScanResult {
+  const { cfg } = o;
+  const externalCache = new Map<CaName, boolean>();
+  const isExternal = (ca: CaName): boolean => {
+    let v = externalCache.get(ca);
+    if (v === undefined) {
+      v = detectExternalCaOrFail({ certDir: cfg.certificatesDir, ca: findCa(ca), now: o.now, warner: o.warner });
+      externalCache.set(ca, v);
+    }
+    return v;
+  };
+  const guard = (name: string, path: string, caName: string, f: () => CertificateFacts): CertificateFacts => {
+    try {
+      return f();
+    } catch (err) {
+      if (!o.tolerant) throw err;
+      return { name, path, caName, missing: false, externallyManaged: false, error: (err as Error).message };
+    }
+  };
+  const missing = (name: string, path: string, caName: string): CertificateFacts => ({ name, path, caName, missing: true, externallyManaged: false });
+
+  const certificates: CertificateFacts[] = [];
+  for (const spec of activeSpecs(RENEWABLE_SPECS, cfg)) {
+    const path = spec.kind === 'kubeconfig' ? join(cfg.kubeconfigDir, spec.fileName) : certPath(cfg.certificatesDir, spec.baseName);
+    if (!fileExists(path)) {
+      certificates.push(missing(spec.name, path, spec.ca));
+      continue;
+    }
+    certificates.push(
+      guard(spec.name, path, spec.ca, () => {
+        const external = isExternal(spec.ca);
+        if (spec.kind === 'leaf') return facts(spec.name, path, spec.ca, readCertificateFile(path).cert, external);
+        requireEmbeddedCa(path);
+        return facts(spec.name, path, spec.ca, readKubeconfigClientCert(path, false).cert, external);
+      }),
+    );
+  }
+  if (o.kubeletDir !== undefined) certificates.push(...scanKubelet(o, o.kubeletDir, guard, missing));
+
+  const authorities: CertificateFacts[] = [];
+  for (const ca of activeSpecs(CA_SPECS, cfg)) {
+    const path = certPath(cfg.certificatesDir, ca.baseName);
+    if (!fileExists(path)) {
+      authorities.push(missing(ca.name, path, ''));
+      continue;
+    }
+    authorities.push(guard(ca.name, path, '', () => facts(ca.name, path, '', readCertificateFile(path).cert, isExternal(ca.name))));
+  }
+  return { certificates, authorities };
+}
+
+type Guard = (name: string, path: string, caName: string, f: () => CertificateFacts) => CertificateFacts;
+type Missing = (name: string, path: string, caName: string) => CertificateFacts;
+
+function scanKubelet(o: ScanOptions, dir: string, guard: Guard, missing: Missing): CertificateFacts[] {
+  const rows: CertificateFacts[] = [];
+  const client = join(dir, 'kubelet-client-current.pem');
+  if (!fileExists(client)) rows.push(missing('kubelet-client', client, 'ca'));
+  else {
+    rows.push(
+      guard('kubelet-client', client, 'ca', () => {
+        let real = client;
+        try {
+          real = realpathSync(client);
+        } catch (err) {
+          throw new PkiError('READ', `cannot resolve ${client}: ${(err as Error).message}`);
+        }
+        return facts('kubelet-client', real, 'ca', readCertificateFile(real).cert, false);
+      }),
+    );
+  }
+  const serving = join(dir, 'kubelet.crt');
+  if (!fileExists(serving)) rows.push(missing('kubelet-serving', serving, ''));
+  else rows.push(guard('kubelet-serving', serving, '', () => facts('kubelet-serving', serving, '', readCertificateFile(serving).cert, false)));
+  const conf = join(o.cfg.kubeconfigDir, 'kubelet.conf');
+  if (!fileExists(conf)) rows.push(missing('kubelet.conf', conf, 'ca'));
+  else {
+    rows.push(
+      guard('kubelet.conf', conf, 'ca', () => {
+        const { cert, source } = readKubeconfigClientCert(conf, true);
+        return facts('kubelet.conf', source, 'ca', cert, false);
+      }),
+    );
+  }
+  return rows;
+}

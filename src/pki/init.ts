@@ -1,0 +1,278 @@
+/**
+ * `init phase certs` and `init phase kubeconfig`: create what is missing, reuse what exists (spec §1, §2.4, §9).
+ * All writes go into a Workspace; the caller commits (or, for --dry-run, only lists) them.
+ */
+import type { KeyObject } from 'node:crypto';
+import { join } from 'node:path';
+import type { RunConfig } from '../config/types.js';
+import { PkiError } from '../errors.js';
+import { buildKubeconfig, currentEntries, dataField, parseKubeconfig, serializeKubeconfig } from '../kubeconfig/codec.js';
+import { controlPlaneEndpoint, localEndpoint } from '../kubeconfig/endpoint.js';
+import { detectExternalCa, type Warner } from './authority.js';
+import { encodePrivateKey, encodePublicKey, generateKey, parsePrivateKey, samePublicKey } from './keys.js';
+import { computeAltNames } from './sans.js';
+import { findCa, type CaSpec, type KeyPairSpec, type KubeconfigSpec, type LeafSpec } from './specs.js';
+import { loadCa, loadCertAt, loadKeyAt, type LoadedCa } from './ca-store.js';
+import { certPath, keyPath, parseCertificates, validity, type LoadedCertificate } from './store.js';
+import { backdatedWindow, caAnchoredWindow, randomSerialHex } from './validity.js';
+import type { Workspace } from './workspace.js';
+import { signCertificate } from './x509.js';
+
+export interface InitContext {
+  readonly cfg: RunConfig;
+  readonly start: Date;
+  readonly ws: Workspace;
+  readonly out: (line: string) => void;
+  readonly warner: Warner;
+}
+
+const SIGNED_FOR = (base: string, dns: readonly string[], ips: readonly string[]): string =>
+  `[certs] ${base} serving cert is signed for DNS names [${dns.join(' ')}] and IPs [${ips.join(' ')}]`;
+
+export class CertPhases {
+  private readonly keys = new Map<string, Promise<KeyObject>>();
+  constructor(private readonly ctx: InitContext) {}
+
+  private get dir(): string {
+    return this.ctx.cfg.certificatesDir;
+  }
+
+  /** Starts key generation for every named spec whose files are absent, so keys are made in parallel. */
+  prefetchKeys(specs: readonly (CaSpec | LeafSpec | KeyPairSpec)[]): void {
+    for (const s of specs) {
+      if (s.etcd && !this.ctx.cfg.etcdLocal) continue;
+      if (!this.ctx.ws.exists(certPath(this.dir, s.baseName)) && !this.ctx.ws.exists(keyPath(this.dir, s.baseName))) this.key(s.baseName);
+    }
+  }
+
+  private key(id: string): Promise<KeyObject> {
+    let p = this.keys.get(id);
+    if (!p) {
+      p = generateKey(this.ctx.cfg.encryptionAlgorithm);
+      p.catch(() => undefined);
+      this.keys.set(id, p);
+    }
+    return p;
+  }
+
+  async run(spec: CaSpec | LeafSpec | KeyPairSpec): Promise<void> {
+    if (spec.kind === 'ca') return this.runCa(spec);
+    if (spec.kind === 'leaf') return this.runLeaf(spec);
+    return this.runServiceAccount(spec);
+  }
+
+  private async runCa(ca: CaSpec): Promise<void> {
+    const { ws, out, cfg, warner, start } = this.ctx;
+    if (ca.etcd && !cfg.etcdLocal) {
+      out(`[certs] External etcd mode: Skipping ${ca.baseName} certificate authority generation`);
+      return;
+    }
+    const crt = certPath(this.dir, ca.baseName);
+    if (ws.exists(crt) || ws.exists(keyPath(this.dir, ca.baseName))) {
+      let loaded: LoadedCa;
+      try {
+        loaded = loadCa(ws, this.dir, ca);
+      } catch (err) {
+        throw new PkiError('CA_LOAD', `failure loading ${ca.baseName} certificate: ${(err as Error).message}`, { cause: err });
+      }
+      warner.checkPeriod(ca.baseName, loaded.cert.cert, start);
+      if (loaded.key) {
+        out(`[certs] Using existing ${ca.baseName} certificate authority`);
+        return;
+      }
+      try {
+        detectExternalCa({ certDir: this.dir, ca, now: start, warner, read: (p) => ws.read(p), exists: (p) => ws.exists(p) });
+      } catch (err) {
+        const which = ca.name === 'ca' ? '' : `${ca.uxName.replace(/ CA$/, '')} `;
+        throw new PkiError('EXTERNAL_CA', `invalid or incomplete external ${which}CA: ${(err as Error).message}`, { cause: err });
+      }
+      out(`[certs] Using existing ${ca.baseName} keyless certificate authority`);
+      return;
+    }
+    out(`[certs] Generating "${ca.baseName}" certificate and key`);
+    const key = await this.key(ca.baseName);
+    const window = backdatedWindow(start, cfg.caCertificateValidityMs);
+    const pem = await signCertificate({
+      subject: { cn: ca.cn, orgs: [] }, dns: [ca.cn], ips: [], usages: [], isCA: true, key, ...window, serialHex: randomSerialHex(),
+    });
+    ws.write(keyPath(this.dir, ca.baseName), encodePrivateKey(key), 0o600);
+    ws.write(crt, pem, 0o644);
+  }
+
+  private async runLeaf(leaf: LeafSpec): Promise<void> {
+    const { ws, out, cfg, warner, start } = this.ctx;
+    const ca = findCa(leaf.ca);
+    if (leaf.etcd && !cfg.etcdLocal) {
+      out(`[certs] External etcd mode: Skipping ${leaf.baseName} certificate generation`);
+      return;
+    }
+    const crt = certPath(this.dir, leaf.baseName);
+    const keyP = keyPath(this.dir, leaf.baseName);
+    if (ws.exists(crt) || ws.exists(keyP)) {
+      let cert: LoadedCertificate;
+      let key: KeyObject;
+      try {
+        cert = loadCertAt(ws, crt);
+        key = loadKeyAt(ws, keyP);
+      } catch (err) {
+        throw new PkiError('LEAF_LOAD', `failure loading ${leaf.baseName} certificate: ${(err as Error).message}`, { cause: err });
+      }
+      warner.checkPeriod(leaf.baseName, cert.cert, start);
+      let caCert: LoadedCertificate;
+      try {
+        caCert = loadCertAt(ws, certPath(this.dir, ca.baseName));
+      } catch (err) {
+        throw new PkiError('CA_LOAD', `couldn't load CA certificate ${ca.name}: ${(err as Error).message}`, { cause: err });
+      }
+      warner.checkPeriod(ca.baseName, caCert.cert, start);
+      if (!(cert.cert.checkIssued(caCert.cert) && cert.cert.verify(caCert.cert.publicKey))) {
+        throw new PkiError(
+          'NOT_SIGNED',
+          `[certs] certificate ${leaf.baseName} not signed by CA certificate ${ca.baseName}: x509: certificate signed by unknown authority`,
+        );
+      }
+      if (!samePublicKey(key, cert.cert.publicKey)) warner.warn(`WARNING: the private key ${keyP} does not match the certificate ${crt}`);
+      out(`[certs] Using existing ${leaf.baseName} certificate and key on disk`);
+      return;
+    }
+    let loaded: LoadedCa;
+    try {
+      loaded = loadCa(ws, this.dir, ca);
+      if (!loaded.key) throw new PkiError('CA_KEY_MISSING', `couldn't load the private key file ${keyPath(this.dir, ca.baseName)}: open ${keyPath(this.dir, ca.baseName)}: no such file or directory`);
+    } catch (err) {
+      throw new PkiError('CA_LOAD', `couldn't load CA certificate ${ca.name}: ${(err as Error).message}`, { cause: err });
+    }
+    const alt = leaf.sans
+      ? computeAltNames(leaf.sans, cfg, (w) =>
+          warner.warn(`[certificates] WARNING: '${w.san}' was not added to the '${w.certName}' SAN, because it is not a valid IP or RFC-1123 compliant DNS entry`),
+        )
+      : { dns: [], ips: [] };
+    out(`[certs] Generating "${leaf.baseName}" certificate and key`);
+    if (alt.dns.length + alt.ips.length > 0) out(SIGNED_FOR(leaf.baseName, alt.dns, alt.ips));
+    const key = await this.key(leaf.baseName);
+    const pem = await signCertificate({
+      subject: { cn: leaf.cn(cfg), orgs: leaf.orgs }, dns: alt.dns, ips: alt.ips, usages: leaf.usages, isCA: false, key,
+      signer: { certPem: loaded.cert.pem, key: loaded.key }, ...backdatedWindow(start, cfg.certificateValidityMs), serialHex: randomSerialHex(),
+    });
+    ws.write(keyP, encodePrivateKey(key), 0o600);
+    ws.write(crt, pem, 0o644);
+  }
+
+  private async runServiceAccount(sa: KeyPairSpec): Promise<void> {
+    const { ws, out } = this.ctx;
+    const keyP = keyPath(this.dir, sa.baseName);
+    const caCrt = certPath(this.dir, 'ca');
+    if (ws.exists(caCrt) && !ws.exists(keyPath(this.dir, 'ca'))) {
+      out('[certs] Using existing sa keys');
+      return;
+    }
+    if (ws.exists(keyP)) {
+      try {
+        parsePrivateKey(ws.read(keyP), keyP);
+      } catch (err) {
+        throw new PkiError('SA_LOAD', `file ${sa.baseName}.key existed but it could not be loaded properly: ${(err as Error).message}`, { cause: err });
+      }
+      out(`[certs] Using the existing "${sa.baseName}" key`);
+      return;
+    }
+    out(`[certs] Generating "${sa.baseName}" key and public key`);
+    const key = await this.key(sa.baseName);
+    ws.write(keyP, encodePrivateKey(key), 0o600);
+    ws.write(join(this.dir, `${sa.baseName}.pub`), encodePublicKey(key), 0o600);
+  }
+}
+
+export class KubeconfigPhases {
+  private readonly keys = new Map<string, Promise<KeyObject>>();
+  constructor(private readonly ctx: InitContext) {}
+
+  private path(spec: KubeconfigSpec): string {
+    return join(this.ctx.cfg.kubeconfigDir, spec.fileName);
+  }
+
+  prefetchKeys(specs: readonly KubeconfigSpec[]): void {
+    for (const s of specs) {
+      if (!this.ctx.ws.exists(this.path(s)) && !this.keys.has(s.name)) {
+        const p = generateKey(this.ctx.cfg.encryptionAlgorithm);
+        p.catch(() => undefined);
+        this.keys.set(s.name, p);
+      }
+    }
+  }
+
+  private server(spec: KubeconfigSpec): string {
+    return spec.endpoint === 'local' ? localEndpoint(this.ctx.cfg) : controlPlaneEndpoint(this.ctx.cfg, (l) => this.ctx.warner.warn(l));
+  }
+
+  private loadCaForKubeconfig(): LoadedCa {
+    const { ws, cfg } = this.ctx;
+    const dir = cfg.certificatesDir;
+    if (!ws.exists(certPath(dir, 'ca'))) {
+      throw new PkiError(
+        'CA_MISSING',
+        `the CA files do not exist, please run \`kubecerts init phase certs ca\` to generate it: couldn't load the certificate file ${certPath(dir, 'ca')}: open ${certPath(dir, 'ca')}: no such file or directory`,
+      );
+    }
+    try {
+      return loadCa(ws, dir, findCa('ca'));
+    } catch (err) {
+      throw new PkiError('CA_LOAD', `couldn't create a kubeconfig; the CA files couldn't be loaded: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** Checks an existing kubeconfig against the CA (error) and the server (warning); returns nothing. */
+  private validateExisting(spec: KubeconfigSpec, path: string, ca: LoadedCa, expectedServer: string): void {
+    const kc = parseKubeconfig(this.ctx.ws.read(path), path);
+    const cur = currentEntries(kc, path);
+    const caData = dataField(cur.cluster, 'certificate-authority-data') ?? '';
+    if (caData.trim() !== ca.cert.pem.trim()) {
+      const all = parseCertificatesSafe(caData);
+      if (all !== ca.cert.pem.trim()) throw new PkiError('WRONG_CA', `a kubeconfig file "${path}" exists already but has got the wrong CA cert`);
+    }
+    const server = typeof cur.cluster['server'] === 'string' ? cur.cluster['server'] : '';
+    if (server !== expectedServer) {
+      this.ctx.warner.warn(`a kubeconfig file "${path}" exists already but has an unexpected API Server URL: expected: ${expectedServer}, got: ${server}`);
+    }
+    void spec;
+  }
+
+  async run(spec: KubeconfigSpec): Promise<void> {
+    const { ws, out, cfg, start } = this.ctx;
+    const path = this.path(spec);
+    const ca = this.loadCaForKubeconfig();
+    const server = this.server(spec);
+    if (!ca.key) {
+      try {
+        if (!ws.exists(path)) throw new PkiError('NOT_FOUND', `open ${path}: no such file or directory`);
+        this.validateExisting(spec, path, ca, server);
+      } catch (err) {
+        throw new PkiError('EXTERNAL_KUBECONFIG', `the ${spec.fileName} file does not exists or it is not valid: ${(err as Error).message}`, { cause: err });
+      }
+      out(`[kubeconfig] External CA mode: Using user provided ${spec.fileName}`);
+      return;
+    }
+    if (ws.exists(path)) {
+      this.validateExisting(spec, path, ca, server);
+      out(`[kubeconfig] Using existing kubeconfig file: "${path}"`);
+      return;
+    }
+    out(`[kubeconfig] Writing "${spec.fileName}" kubeconfig file`);
+    const key = await (this.keys.get(spec.name) ?? generateKey(cfg.encryptionAlgorithm));
+    const userName = spec.cn(cfg);
+    const certPem = await signCertificate({
+      subject: { cn: userName, orgs: spec.orgs }, dns: [], ips: [], usages: ['clientAuth'], isCA: false, key,
+      signer: { certPem: ca.cert.pem, key: ca.key }, ...caAnchoredWindow(start, validity(ca.cert.cert).notBefore, cfg.certificateValidityMs),
+      serialHex: randomSerialHex(),
+    });
+    const kc = buildKubeconfig({ clusterName: cfg.clusterName, server, caPem: ca.cert.pem, userName, clientCertPem: certPem, clientKeyPem: encodePrivateKey(key) });
+    ws.write(path, serializeKubeconfig(kc), 0o600);
+  }
+}
+
+function parseCertificatesSafe(text: string): string {
+  try {
+    return parseCertificates(text, '').pem.trim();
+  } catch {
+    return '';
+  }
+}

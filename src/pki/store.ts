@@ -1,0 +1,102 @@
+/** Filesystem reads of certificates and keys, with kubeadm's error wording. */
+import { X509Certificate, type KeyObject } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { PkiError } from '../errors.js';
+import { parsePrivateKey } from './keys.js';
+import { certificatePems } from './pem.js';
+
+const MAX_PEM_BYTES = 1 << 20;
+
+/** Reads a small text file; errors read like Go's ("open <p>: no such file or directory"). */
+export function readSmallFile(path: string): string {
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { goText: `read ${path}: is a directory` });
+    if (st.size > MAX_PEM_BYTES) throw Object.assign(new Error('too large'), { goText: `read ${path}: file is larger than 1 MiB` });
+    return readFileSync(path, 'latin1');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { goText?: string };
+    if (e.goText) throw new PkiError('READ', e.goText);
+    const reason =
+      e.code === 'ENOENT' ? 'no such file or directory' : e.code === 'EACCES' ? 'permission denied' : e.code === 'ELOOP' ? 'too many levels of symbolic links' : e.code === 'ENOTDIR' ? 'not a directory' : (e.message ?? String(err));
+    throw new PkiError(e.code === 'ENOENT' ? 'NOT_FOUND' : 'READ', `open ${path}: ${reason}`);
+  }
+}
+
+/** True when `path` exists and is not a directory; any stat error counts as absent (kubeadm discards it). */
+export function fileExists(path: string): boolean {
+  try {
+    return !statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** True unless stat says "does not exist" (kubeadm's test for a CA key being present). */
+export function pathPresent(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+}
+
+export interface LoadedCertificate {
+  readonly path: string;
+  /** canonical PEM of the first certificate */
+  readonly pem: string;
+  readonly cert: X509Certificate;
+  /** the certificates after the first, as intermediates */
+  readonly rest: readonly X509Certificate[];
+}
+
+/** Parses PEM text holding certificates; `path` names the source in errors. */
+export function parseCertificates(text: string, path: string): LoadedCertificate {
+  const pems = certificatePems(text);
+  const first = pems[0];
+  if (!first) {
+    throw new PkiError(
+      'CERT_PARSE',
+      `couldn't load the certificate file ${path}: error reading ${path}: data does not contain any valid RSA or ECDSA certificates`,
+    );
+  }
+  const certs = pems.map((pem) => {
+    try {
+      return new X509Certificate(pem);
+    } catch {
+      throw new PkiError('CERT_PARSE', `couldn't load the certificate file ${path}: x509: malformed certificate`);
+    }
+  });
+  const [cert, ...rest] = certs as [X509Certificate, ...X509Certificate[]];
+  return { path, pem: first, cert, rest };
+}
+
+export function readCertificateFile(path: string): LoadedCertificate {
+  let text: string;
+  try {
+    text = readSmallFile(path);
+  } catch (err) {
+    throw new PkiError('CERT_READ', `couldn't load the certificate file ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  return parseCertificates(text, path);
+}
+
+export function readPrivateKeyFile(path: string): KeyObject {
+  let text: string;
+  try {
+    text = readSmallFile(path);
+  } catch (err) {
+    throw new PkiError('KEY_READ', `couldn't load the private key file ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  return parsePrivateKey(text, path);
+}
+
+export const certPath = (certDir: string, baseName: string): string => join(certDir, `${baseName}.crt`);
+export const keyPath = (certDir: string, baseName: string): string => join(certDir, `${baseName}.key`);
+
+/** NotBefore / NotAfter of a node:crypto certificate as Dates. */
+export function validity(cert: X509Certificate): { notBefore: Date; notAfter: Date } {
+  return { notBefore: new Date(cert.validFrom), notAfter: new Date(cert.validTo) };
+}
