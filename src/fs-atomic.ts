@@ -11,6 +11,8 @@ export interface WriteOptions {
   readonly mode: number;
   /** mode for directories created on the way */
   readonly dirMode?: number;
+  /** a private key: an existing file's mode is narrowed to at most 0600 */
+  readonly secret?: boolean;
 }
 
 export function tempPathFor(path: string): string {
@@ -40,7 +42,7 @@ export function stageFile(path: string, data: string | Uint8Array, options: Writ
   let owner: { uid: number; gid: number } | undefined;
   try {
     const st = statSync(path);
-    mode = st.mode & 0o7777;
+    mode = st.mode & 0o7777 & (options.secret ? 0o600 : 0o7777);
     owner = { uid: st.uid, gid: st.gid };
   } catch {
     // new file

@@ -56,6 +56,7 @@ export function createProgram(io: Io): Command {
     .version(VERSION, '--version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .addHelpText('after', helpFooter(['kubecerts init --cert-dir ./pki --kubeconfig-dir .', 'kubecerts certs check-expiration --fail-within 30d', 'kubecerts certs renew all'], [0, 1, 2, 3, 4]));
@@ -71,6 +72,7 @@ export function createProgram(io: Io): Command {
   const init = addCommonInitFlags(addKubeconfigFlags(addCertFlags(new Command('init'))))
     .description('create the whole control-plane PKI and kubeconfig files, as kubeadm init phase certs all + kubeconfig all')
     .addHelpText('after', helpFooter(['kubecerts init --cert-dir /tmp/k/pki --kubeconfig-dir /tmp/k --apiserver-advertise-address 10.0.0.5', 'kubecerts init --config kubeadm.yaml', 'kubecerts init --encryption-algorithm ECDSA-P256 --dry-run']))
+    .enablePositionalOptions()
     .action(run(() => import('./commands/init.js')));
   program.addCommand(init);
 

@@ -14,6 +14,7 @@ export interface PlannedWrite {
   readonly data: string;
   readonly mode: number;
   readonly dirMode: number;
+  readonly secret: boolean;
 }
 
 export class Workspace {
@@ -33,8 +34,10 @@ export class Workspace {
     return this.staged.has(path);
   }
 
+  /** Plans a write. Files that hold only a private key are marked secret: an existing one is narrowed to 0600. */
   write(path: string, data: string, mode: number, dirMode = 0o755): void {
-    this.staged.set(path, { path, data, mode, dirMode });
+    const secret = /PRIVATE KEY-----/.test(data) && !/^apiVersion:/m.test(data);
+    this.staged.set(path, { path, data, mode, dirMode, secret });
   }
 
   planned(): PlannedWrite[] {
@@ -55,7 +58,7 @@ export class Workspace {
         for (let d = dir; !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.unshift(d);
         ensureDir(dir, w.dirMode);
         createdDirs.push(...missing);
-        temps.push({ tmp: stageFile(w.path, w.data, { mode: w.mode, dirMode: w.dirMode }), path: w.path });
+        temps.push({ tmp: stageFile(w.path, w.data, { mode: w.mode, dirMode: w.dirMode, secret: w.secret }), path: w.path });
       }
     } catch (err) {
       for (const t of temps) removeQuietly(t.tmp);

@@ -1,0 +1,51 @@
+import { mkdtempSync, rmSync, cpSync, chmodSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
+
+export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const FIXTURES = join(REPO, '..', 'shared', 'fixtures', 'real-pki');
+
+const made: string[] = [];
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh temp dir, removed after the test file. Mode 0755 so an unprivileged child can enter it. */
+export function tempDir(prefix = 'kubecerts-test-'): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(d, 0o755);
+  made.push(d);
+  return d;
+}
+
+/** Copies a real kubeadm tree (read-only in shared/) and gives it kubeadm's modes: keys 0600, the rest 0644. */
+export function copyFixture(version: 'v1.16' | 'v1.29', dest = join(tempDir(), 'kubernetes')): string {
+  cpSync(join(FIXTURES, version), dest, { recursive: true });
+  const walk = (d: string): void => {
+    chmodSync(d, 0o755);
+    for (const n of readdirSync(d)) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p);
+      else chmodSync(p, /\.(key|conf)$/.test(n) ? 0o600 : 0o644);
+    }
+  };
+  walk(dest);
+  return dest;
+}
+
+/** Every regular file below `dir` with its bytes, for "nothing changed" assertions. */
+export function snapshotTree(dir: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  const walk = (d: string): void => {
+    for (const n of readdirSync(d)) {
+      const p = join(d, n);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else out.set(p.slice(dir.length + 1), readFileSync(p));
+    }
+  };
+  walk(dir);
+  return out;
+}
