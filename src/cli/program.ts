@@ -3,6 +3,7 @@
  * `--version` and `check-expiration` never load the X.509 library.
  */
 import { Argument, Command, Option } from 'commander';
+import { ENCRYPTION_ALGORITHMS } from '../config/types.js';
 import { PKI_SPECS, KUBECONFIG_SPECS, RENEWABLE_SPECS } from '../pki/specs.js';
 import { helpFooter } from './help.js';
 import type { Io } from './io.js';
@@ -123,6 +124,7 @@ export function createProgram(io: Io): Command {
       .addOption(new Option('--csr-only', 'write a new key and a CSR built from the existing certificate instead of renewing (default: false)'))
       .addOption(new Option('--csr-dir <dir>', 'where --csr-only writes (default: the certificate folder)'))
       .addOption(new Option('--reuse-key', 'keep the existing private key instead of generating a new one (default: false)'))
+      .addOption(new Option('--encryption-algorithm <alg>', 'key algorithm of the new keys (default: encryptionAlgorithm from --config, else the algorithm of each existing certificate)').choices(ENCRYPTION_ALGORITHMS))
       .addOption(new Option('--expiring-within <duration>', 'renew only certificates that expire within this window, e.g. 720h or 30d (default: renew all named)'))
       .addOption(new Option('--no-backup', 'do not copy the old files to a backup folder first (default: back up)'))
       .addOption(new Option('--backup-dir <dir>', 'parent folder of the backups (default: "<kubeconfig-dir>/tmp")'))
@@ -131,11 +133,11 @@ export function createProgram(io: Io): Command {
       .action(run(() => import('./commands/certs-renew.js'))),
   );
   certs.addCommand(
-    new Command('generate-csr')
+    addKubeconfigFlags(addCertFlags(new Command('generate-csr')))
       .description('write keys and CSRs for every certificate and kubeconfig, for an external CA to sign')
       .addOption(certDirOption())
       .addOption(configOption())
-      .addOption(kubeconfigDirOption())
+      .addOption(new Option('--node-name <name>', 'node name: CN of the etcd certificates and kubelet.conf (default: nodeRegistration.name, else the hostname)'))
       .addOption(algorithmOption())
       .addHelpText('after', helpFooter(['kubecerts certs generate-csr --cert-dir /tmp/csr/pki --kubeconfig-dir /tmp/csr --config kubeadm.yaml']))
       .action(run(() => import('./commands/certs-generate-csr.js'))),
@@ -179,5 +181,14 @@ export function createProgram(io: Io): Command {
       .addHelpText('after', helpFooter(['source <(kubecerts completion bash)', 'kubecerts completion zsh > "${fpath[1]}/_kubecerts"'], [0, 2]))
       .action(run(() => import('./commands/completion.js'))),
   );
+  // commands built with `new Command()` do not inherit the root's settings: without this, a bad flag value in a
+  // subcommand would call process.exit(1) instead of reaching main's exit-code mapping
+  const inherit = (cmd: Command): void => {
+    for (const sub of cmd.commands) {
+      sub.copyInheritedSettings(cmd);
+      inherit(sub);
+    }
+  };
+  inherit(program);
   return program;
 }

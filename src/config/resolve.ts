@@ -139,12 +139,14 @@ export function resolveConfig(docs: ConfigDocuments, flags: ConfigFlags, host: H
   const etcdExternal = r.obj(etcd, 'external', 'etcd.external');
   const featureGates = r.obj(cluster, 'featureGates', 'featureGates');
 
-  let algorithm = parseEncryptionAlgorithm(
-    flags.encryptionAlgorithm ?? r.str(cluster, 'encryptionAlgorithm', 'encryptionAlgorithm') ?? '',
-  );
+  const fromFile = r.str(cluster, 'encryptionAlgorithm', 'encryptionAlgorithm');
+  let algorithm = parseEncryptionAlgorithm(flags.encryptionAlgorithm ?? fromFile ?? '');
+  let algorithmSource: RunConfig['encryptionAlgorithmSource'] =
+    flags.encryptionAlgorithm !== undefined ? 'flag' : fromFile ? 'config' : 'default';
   const ecdsaGate = featureGates?.['PublicKeysECDSA'];
   if (flags.encryptionAlgorithm === undefined && typeof ecdsaGate === 'boolean') {
     algorithm = ecdsaGate ? 'ECDSA-P256' : 'RSA-2048';
+    algorithmSource = 'config';
   }
 
   const bindPort = validatePort(flags.bindPort ?? r.int(local, 'bindPort', 'localAPIEndpoint.bindPort') ?? DEFAULTS.bindPort, 'bind port');
@@ -171,6 +173,7 @@ export function resolveConfig(docs: ConfigDocuments, flags: ConfigFlags, host: H
           peerCertSANs: r.strs(etcdLocal, 'peerCertSANs', 'etcd.local.peerCertSANs') ?? [],
         },
     encryptionAlgorithm: algorithm,
+    encryptionAlgorithmSource: algorithmSource,
     certificateValidityMs:
       r.duration(cluster, 'certificateValidityPeriod', 'certificateValidityPeriod') ?? DEFAULTS.certificateValidityMs,
     caCertificateValidityMs:

@@ -17,6 +17,8 @@ export interface RunConfig {
   /** null with external etcd */
   readonly etcdLocal: { readonly serverCertSANs: readonly string[]; readonly peerCertSANs: readonly string[] } | null;
   readonly encryptionAlgorithm: EncryptionAlgorithm;
+  /** where encryptionAlgorithm came from; renewal keeps each key's own algorithm unless it was chosen explicitly */
+  readonly encryptionAlgorithmSource: 'default' | 'config' | 'flag';
   readonly certificateValidityMs: number;
   readonly caCertificateValidityMs: number;
 }

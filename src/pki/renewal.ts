@@ -5,13 +5,13 @@
 import type { KeyObject } from 'node:crypto';
 import { copyFileSync, mkdirSync, statSync, chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { RunConfig } from '../config/types.js';
+import { ENCRYPTION_ALGORITHMS, type EncryptionAlgorithm, type RunConfig } from '../config/types.js';
 import { PkiError } from '../errors.js';
 import { currentEntries, dataField, parseKubeconfig, serializeKubeconfig, setDataField, type Kubeconfig } from '../kubeconfig/codec.js';
 import { formatExpiryDate } from '../output/time-format.js';
 import { chainError, detectExternalCaOrFail, type Warner } from './authority.js';
 import { loadCa, loadCertAt, loadKeyAt, type LoadedCa } from './ca-store.js';
-import { encodePrivateKey, generateKey, parsePrivateKey, samePublicKey } from './keys.js';
+import { describeKey, encodePrivateKey, generateKey, parsePrivateKey, samePublicKey } from './keys.js';
 import { findCa, type CaName, type KubeconfigSpec, type LeafSpec } from './specs.js';
 import { certPath, keyPath, parseCertificates, validity } from './store.js';
 import { backdatedWindow, randomSerialHex } from './validity.js';
@@ -116,6 +116,17 @@ export class Renewer {
     return ca as LoadedCa & { key: KeyObject };
   }
 
+  /**
+   * The key algorithm of a renewed certificate: the one chosen with --encryption-algorithm or in the config file,
+   * else the existing certificate's own (an ECDSA PKI stays ECDSA without a config file).
+   */
+  private algorithmFor(existing: Existing): EncryptionAlgorithm {
+    const { cfg } = this.o;
+    if (cfg.encryptionAlgorithmSource !== 'default') return cfg.encryptionAlgorithm;
+    const own = describeKey(parseCertificates(existing.certPem, existing.path).cert.publicKey);
+    return (ENCRYPTION_ALGORITHMS as readonly string[]).includes(own) ? (own as EncryptionAlgorithm) : cfg.encryptionAlgorithm;
+  }
+
   /** Plans and signs one certificate; writes go into the workspace. */
   async renew(spec: RenewSpec): Promise<RenewOutcome> {
     const { cfg, ws, start } = this.o;
@@ -158,7 +169,7 @@ export class Renewer {
         throw new PkiError('KEY_MISMATCH', `--reuse-key: the private key ${kp} does not match the certificate of ${spec.name}`);
       }
     } else {
-      key = await generateKey(cfg.encryptionAlgorithm);
+      key = await generateKey(this.algorithmFor(existing));
     }
     const keyPem = encodePrivateKey(key);
     if (this.o.csrOnly) return this.writeCsr(spec, old, key, keyPem, keyKept);
