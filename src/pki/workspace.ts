@@ -72,7 +72,12 @@ export class Workspace {
       throw new PkiError('WRITE', `cannot write ${describeTarget(err)}`, { cause: err });
     }
     if (journal) writeFileAtomic(journal, `${JSON.stringify({ version: 1, renames: temps })}\n`, { mode: 0o600 });
-    for (const t of temps) commitFile(t.tmp, t.path);
+    const killAfter = Number(process.env['KUBECERTS_FAULT_KILL_AFTER_RENAMES'] ?? NaN);
+    temps.forEach((t, i) => {
+      // fault injection for the crash-safety tests: die by SIGKILL in the middle of the renames
+      if (i === killAfter) process.kill(process.pid, 'SIGKILL');
+      commitFile(t.tmp, t.path);
+    });
     if (journal) removeQuietly(journal);
     this.staged.clear();
   }

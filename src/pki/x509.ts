@@ -80,10 +80,28 @@ async function toCryptoKeys(key: KeyObject): Promise<CryptoKeyPair> {
   return { privateKey, publicKey } as CryptoKeyPair;
 }
 
-/** Go's pkix order: O (one multi-valued RDN) before CN. */
+const GO_PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
+
+/**
+ * The order Go's DER encoder gives the values of a multi-valued RDN (a SET OF): by encoded element, which for one
+ * attribute type means by value length, then string tag (UTF8String 0x0c before PrintableString 0x13), then bytes.
+ */
+export function derSetOrder(values: readonly string[]): string[] {
+  const key = (v: string): [number, number, Buffer] => {
+    const b = Buffer.from(v, 'utf8');
+    return [b.length, GO_PRINTABLE.test(v) ? 0x13 : 0x0c, b];
+  };
+  return [...values].sort((x, y) => {
+    const [lx, tx, bx] = key(x);
+    const [ly, ty, by] = key(y);
+    return lx - ly || tx - ty || Buffer.compare(bx, by);
+  });
+}
+
+/** Go's pkix order: O (one multi-valued RDN, DER-sorted) before CN. */
 function toName(subject: Subject): x509.JsonName {
   const name: x509.JsonName = [];
-  if (subject.orgs.length > 0) name.push({ O: [...subject.orgs] });
+  if (subject.orgs.length > 0) name.push({ O: derSetOrder(subject.orgs) });
   name.push({ CN: [subject.cn] });
   return name;
 }
