@@ -8,14 +8,14 @@ export const certDirOption = (): Option =>
 export const kubeconfigDirOption = (): Option =>
   new Option('--kubeconfig-dir <dir>', 'folder of the kubeconfig files (default: "/etc/kubernetes")');
 export const configOption = (): Option =>
-  new Option('--config <file>', 'kubeadm config file (InitConfiguration/ClusterConfiguration, v1beta3 or v1beta4)');
+  new Option('--config <file>', 'kubeadm config file (InitConfiguration/ClusterConfiguration, v1beta3 or v1beta4) (default: none)');
 export const dryRunOption = (): Option => new Option('--dry-run', 'show what would be written; write nothing (default: false)');
 export const algorithmOption = (): Option =>
   new Option('--encryption-algorithm <alg>', `key algorithm for new keys (default: encryptionAlgorithm from --config, else "RSA-2048")`).choices(
     ENCRYPTION_ALGORITHMS,
   );
 export const kubernetesVersionOption = (): Option =>
-  new Option('--kubernetes-version <version>', 'accepted for kubeadm compatibility; has no effect').hideHelp(false);
+  new Option('--kubernetes-version <version>', 'accepted for kubeadm compatibility; has no effect (default: none)');
 
 export function parsePort(value: string): number {
   const n = Number(value);

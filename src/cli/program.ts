@@ -26,6 +26,9 @@ const CERT_PHASES = ['all', ...PKI_SPECS.map((s) => s.name)];
 const KUBECONFIG_PHASES = ['all', ...KUBECONFIG_SPECS.map((s) => s.phase)];
 export const RENEW_NAMES = ['all', ...RENEWABLE_SPECS.map((s) => s.name)];
 
+/** Argument words for shell completion where the argument is validated by the command rather than by choices. */
+export const COMPLETION_ARGUMENTS: Readonly<Record<string, readonly string[]>> = { 'certs renew': RENEW_NAMES };
+
 function addCertFlags(cmd: Command): Command {
   return cmd
     .addOption(new Option('--apiserver-advertise-address <ip>', 'IP address the API server advertises (default: localAPIEndpoint.advertiseAddress, else the first non-loopback address of this host)'))
@@ -77,7 +80,9 @@ export function createProgram(io: Io): Command {
     .action(run(() => import('./commands/init.js')));
   program.addCommand(init);
 
-  const phase = new Command('phase').description('run one phase of init');
+  const phase = new Command('phase')
+    .description('run one phase of init')
+    .addHelpText('after', helpFooter(['kubecerts init phase certs all --cert-dir ./pki', 'kubecerts init phase kubeconfig admin --kubeconfig-dir . --cert-dir ./pki']));
   init.addCommand(phase);
   phase.addCommand(
     addCommonInitFlags(addCertFlags(new Command('certs')))
@@ -97,7 +102,9 @@ export function createProgram(io: Io): Command {
   );
 
   // certs
-  const certs = new Command('certs').description('certificate commands: check-expiration, renew, generate-csr, certificate-key');
+  const certs = new Command('certs')
+    .description('certificate commands: check-expiration, renew, generate-csr, certificate-key')
+    .addHelpText('after', helpFooter(['kubecerts certs check-expiration', 'kubecerts certs renew all'], [0, 1, 2, 3, 4]));
   program.addCommand(certs);
   certs.addCommand(
     new Command('check-expiration')
@@ -105,11 +112,11 @@ export function createProgram(io: Io): Command {
       .addOption(certDirOption())
       .addOption(configOption())
       .addOption(kubeconfigDirOption())
-      .addOption(new Option('-o, --output <format>', 'output format (default: "text")').choices(['text', 'json', 'yaml', 'wide', 'prometheus']).default('text'))
+      .addOption(new Option('-o, --output <format>', 'output format (default: "text")').choices(['text', 'json', 'yaml', 'wide', 'prometheus']))
       .addOption(new Option('--fail-within <duration>', 'exit 3 when a certificate or CA expires within this window, e.g. 720h or 30d (default: off)'))
       .addOption(new Option('--include-kubelet', 'also report the kubelet client and serving certificates and kubelet.conf (default: false)'))
       .addOption(new Option('--kubelet-dir <dir>', 'folder of the kubelet certificates (default: "/var/lib/kubelet/pki")'))
-      .addOption(new Option('--output-file <file>', 'write the report to this file atomically (temp file + rename) instead of stdout, e.g. for the node_exporter textfile collector'))
+      .addOption(new Option('--output-file <file>', 'write the report to this file atomically (temp file + rename) instead of stdout, e.g. for the node_exporter textfile collector (default: stdout)'))
       .addOption(new Option('--no-color', 'no colour in -o wide even on a terminal (default: colour on a terminal unless NO_COLOR is set)'))
       .addHelpText('after', helpFooter(['kubecerts certs check-expiration', 'kubecerts certs check-expiration -o json', 'kubecerts certs check-expiration --fail-within 30d || alert', 'kubecerts certs check-expiration -o prometheus > /var/lib/node_exporter/kubecerts.prom'], [0, 1, 2, 3]))
       .action(run(() => import('./commands/certs-check-expiration.js'))),
@@ -150,24 +157,26 @@ export function createProgram(io: Io): Command {
   );
 
   // kubeconfig
-  const kubeconfig = new Command('kubeconfig').description('kubeconfig commands');
+  const kubeconfig = new Command('kubeconfig')
+    .description('kubeconfig commands: user')
+    .addHelpText('after', helpFooter(['kubecerts kubeconfig user --client-name alice --org developers > alice.conf']));
   program.addCommand(kubeconfig);
   kubeconfig.addCommand(
     new Command('user')
       .description('create a kubeconfig for a user or CI system, signed by the cluster CA; printed to stdout')
-      .addOption(new Option('--client-name <name>', 'user name: the certificate CN; repeat for several users (with --out-dir)').argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]))
+      .addOption(new Option('--client-name <name>', 'user name: the certificate CN; repeat for several users (with --out-dir) (default: none; required unless --from-file)').argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]))
       .addOption(new Option('--org <org>', 'organization (group); repeatable or comma-separated (default: none)').argParser(parseList))
       .addOption(new Option('--validity-period <duration>', 'certificate lifetime (default: "8760h0m0s")'))
-      .addOption(new Option('--token <token>', 'use this bearer token instead of a client certificate'))
+      .addOption(new Option('--token <token>', 'use this bearer token instead of a client certificate (default: none)'))
       .addOption(configOption())
       .addOption(certDirOption())
       .addOption(kubeconfigDirOption())
       .addOption(new Option('--server <url>', 'API server URL (default: from --config, else from <kubeconfig-dir>/admin.conf)'))
       .addOption(new Option('--cluster-name <name>', 'cluster entry name (default: clusterName from --config, else from admin.conf, else "kubernetes")'))
       .addOption(algorithmOption())
-      .addOption(new Option('--out <file>', 'write the kubeconfig to this file (mode 0600) instead of stdout'))
-      .addOption(new Option('--out-dir <dir>', 'write one <name>.conf per user into this folder (mode 0600)'))
-      .addOption(new Option('--from-file <users.yaml>', 'batch: a YAML list of {name, orgs, validity} entries (needs --out-dir)'))
+      .addOption(new Option('--out <file>', 'write the kubeconfig to this file (mode 0600) instead of stdout (default: stdout)'))
+      .addOption(new Option('--out-dir <dir>', 'write one <name>.conf per user into this folder (mode 0600) (default: none)'))
+      .addOption(new Option('--from-file <users.yaml>', 'batch: a YAML list of {name, orgs, validity} entries (needs --out-dir) (default: none)'))
       .addOption(new Option('--force', 'overwrite existing output files (default: false)'))
       .addOption(new Option('--allow-system-masters', 'allow --org system:masters, which bypasses RBAC (default: false)'))
       .addHelpText('after', helpFooter(['kubecerts kubeconfig user --client-name alice --org developers > alice.conf', 'kubecerts kubeconfig user --client-name ci --validity-period 24h --out ci.conf', 'kubecerts kubeconfig user --from-file users.yaml --out-dir ./kubeconfigs']))

@@ -1,6 +1,6 @@
 /** `completion bash|zsh`: a script completing commands, flags and certificate names, generated from the program. */
 import type { Command } from 'commander';
-import { createProgram } from '../program.js';
+import { COMPLETION_ARGUMENTS, createProgram } from '../program.js';
 import type { Io } from '../io.js';
 
 interface Node {
@@ -14,6 +14,7 @@ function walk(cmd: Command, prefix: string[], out: Node[]): void {
     ...cmd.commands.map((c) => c.name()),
     ...cmd.options.map((o) => o.long ?? '').filter((w) => w !== ''),
     ...cmd.registeredArguments.flatMap((a) => a.argChoices ?? []),
+    ...(COMPLETION_ARGUMENTS[prefix.join(' ')] ?? []),
   ];
   out.push({ path: prefix.join(' '), words });
   for (const sub of cmd.commands) walk(sub, [...prefix, sub.name()], out);
