@@ -1,18 +1,12 @@
 #!/usr/bin/env node
-import { processIo } from './cli/io.js';
-import { run } from './main.js';
+// Entry point, bundled on its own as CommonJS (no ES-module loader start-up): `--version` is answered before
+// anything else is loaded; every other command goes through main.js, which loads the CLI framework and, per
+// command, only the code that command needs.
+declare const __KUBECERTS_VERSION__: string;
 
-const io = processIo();
-// EPIPE (e.g. `| head`) is not an error worth a stack trace
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-});
-run(process.argv.slice(2), io).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`error: unexpected failure: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+const argv = process.argv.slice(2);
+if (argv.length === 1 && argv[0] === '--version') {
+  process.stdout.write(`${__KUBECERTS_VERSION__}\n`);
+} else {
+  void import('./main.js').then(({ runProcess }) => runProcess(argv));
+}

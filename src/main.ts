@@ -1,7 +1,7 @@
 /** run(argv, io) → exit code. The only place that maps errors to exit codes. */
 import { CommanderError } from 'commander';
 import { createProgram } from './cli/program.js';
-import type { Io } from './cli/io.js';
+import { processIo, type Io } from './cli/io.js';
 import { ExitCode, ExitRequest, KubecertsError } from './errors.js';
 
 const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ').trim();
@@ -29,5 +29,19 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     if (io.env['KUBECERTS_DEBUG']) io.stderr.write(`${err instanceof Error ? err.stack : ''}\n`);
     else io.stderr.write('hint: re-run with KUBECERTS_DEBUG=1 for details\n');
     return ExitCode.failed;
+  }
+}
+
+/** Runs the CLI as the process: real streams and clock, exit code on process.exitCode. */
+export async function runProcess(argv: readonly string[]): Promise<void> {
+  // EPIPE (e.g. `| head`) is not an error worth a stack trace
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
+  try {
+    process.exitCode = await run(argv, processIo());
+  } catch (err) {
+    process.stderr.write(`error: unexpected failure: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = ExitCode.failed;
   }
 }

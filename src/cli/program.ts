@@ -5,6 +5,7 @@
 import { Argument, Command, Option } from 'commander';
 import { ENCRYPTION_ALGORITHMS } from '../config/types.js';
 import { PKI_SPECS, KUBECONFIG_SPECS, RENEWABLE_SPECS } from '../pki/specs.js';
+import { VERSION } from '../version.js';
 import { helpFooter } from './help.js';
 import type { Io } from './io.js';
 import {
@@ -18,7 +19,6 @@ import {
   parsePort,
 } from './options.js';
 
-export const VERSION = '0.1.0';
 
 type Opts = Record<string, unknown>;
 

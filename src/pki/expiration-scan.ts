@@ -33,39 +33,33 @@ function facts(name: string, path: string, caName: string, cert: X509Certificate
   return { name, path, caName, missing: false, notBefore, notAfter, externallyManaged: external, serial: cert.serialNumber, keyAlgorithm: describeKey(cert.publicKey) };
 }
 
-/** The first client certificate of a kubeconfig's current user (embedded, or a referenced file when allowed). */
-export function readKubeconfigClientCert(path: string, allowFileReference: boolean): { cert: X509Certificate; source: string } {
-  const kc = parseKubeconfig(readKubeconfigText(path), path);
-  const cur = currentEntries(kc, path);
-  let source = path;
-  let text = dataField(cur.user, 'client-certificate-data');
-  if (text === undefined && allowFileReference && typeof cur.user['client-certificate'] === 'string') {
-    const ref = cur.user['client-certificate'];
-    source = isAbsolute(ref) ? ref : resolvePath(dirname(path), ref);
-    text = readSmallFile(source);
-  }
-  if (text === undefined) throw new KubeconfigError('NO_CLIENT_CERT', `kubeConfig file ${path} does not have an embedded client certificate`);
+/**
+ * The first client certificate of a kubeconfig's current user: embedded, or (when allowed) a referenced file.
+ * With `requireCaData`, the cluster must embed its CA too, as kubeadm's kubeconfig reader demands.
+ */
+export function readKubeconfigClientCert(path: string, o: { allowFileReference: boolean; requireCaData: boolean }): { cert: X509Certificate; source: string } {
+  let text: string;
   try {
-    return { cert: parseCertificates(text, source).cert, source };
-  } catch {
-    throw new KubeconfigError('BAD_CLIENT_CERT', `kubeConfig file ${path} does not contain a valid client certificate`);
-  }
-}
-
-function readKubeconfigText(path: string): string {
-  try {
-    return readSmallFile(path);
+    text = readSmallFile(path);
   } catch (err) {
     throw new KubeconfigError('KUBECONFIG_READ', `failed to load kubeConfig file ${path}: ${(err as Error).message}`);
   }
-}
-
-/** Checks the embedded CA data exists, as kubeadm's kubeconfig reader requires. */
-function requireEmbeddedCa(path: string): void {
-  const kc = parseKubeconfig(readKubeconfigText(path), path);
-  const cur = currentEntries(kc, path);
-  if (dataField(cur.cluster, 'certificate-authority-data') === undefined) {
+  const cur = currentEntries(parseKubeconfig(text, path), path);
+  if (o.requireCaData && dataField(cur.cluster, 'certificate-authority-data') === undefined) {
     throw new KubeconfigError('NO_CA_DATA', `kubeConfig file ${path} does not have an embedded server certificate`);
+  }
+  let source = path;
+  let certText = dataField(cur.user, 'client-certificate-data');
+  if (certText === undefined && o.allowFileReference && typeof cur.user['client-certificate'] === 'string') {
+    const ref = cur.user['client-certificate'];
+    source = isAbsolute(ref) ? ref : resolvePath(dirname(path), ref);
+    certText = readSmallFile(source);
+  }
+  if (certText === undefined) throw new KubeconfigError('NO_CLIENT_CERT', `kubeConfig file ${path} does not have an embedded client certificate`);
+  try {
+    return { cert: parseCertificates(certText, source).cert, source };
+  } catch {
+    throw new KubeconfigError('BAD_CLIENT_CERT', `kubeConfig file ${path} does not contain a valid client certificate`);
   }
 }
 
@@ -101,8 +95,7 @@ export function scanExpiration(o: ScanOptions): ScanResult {
       guard(spec.name, path, spec.ca, () => {
         const external = isExternal(spec.ca);
         if (spec.kind === 'leaf') return facts(spec.name, path, spec.ca, readCertificateFile(path).cert, external);
-        requireEmbeddedCa(path);
-        return facts(spec.name, path, spec.ca, readKubeconfigClientCert(path, false).cert, external);
+        return facts(spec.name, path, spec.ca, readKubeconfigClientCert(path, { allowFileReference: false, requireCaData: true }).cert, external);
       }),
     );
   }
@@ -148,7 +141,7 @@ function scanKubelet(o: ScanOptions, dir: string, guard: Guard, missing: Missing
   else {
     rows.push(
       guard('kubelet.conf', conf, 'ca', () => {
-        const { cert, source } = readKubeconfigClientCert(conf, true);
+        const { cert, source } = readKubeconfigClientCert(conf, { allowFileReference: true, requireCaData: false });
         return facts('kubelet.conf', source, 'ca', cert, false);
       }),
     );

@@ -35,7 +35,7 @@ describe.each([
       await initPki(k8s, { algorithm: tree });
     }
     addExtraEntries(join(k8s, 'admin.conf'));
-    const files = [...LEAF_FILES, ...KUBECONFIG_FILES].filter((f) => !missing.includes(f));
+    const files: string[] = [...LEAF_FILES, ...KUBECONFIG_FILES].filter((f) => !(missing as readonly string[]).includes(f));
     const before = new Map(files.map((f) => [f, readCert(k8s, f)]));
     const tree0 = snapshotTree(k8s);
     const t0 = Date.now();

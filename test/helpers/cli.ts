@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO } from './tmp.js';
 
-export const BIN = join(REPO, 'dist', 'bin.js');
+export const BIN = join(REPO, 'dist', 'bin.cjs');
 
 export interface CliResult {
   readonly code: number | null;
