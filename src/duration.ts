@@ -14,6 +14,8 @@ const UNIT_MS: Record<string, number> = {
   d: 86_400_000,
 };
 
+const MAX_GO_DURATION_MS = 9_223_372_036_854;
+
 const PART = /^([0-9]*\.?[0-9]*)(ns|us|µs|μs|ms|s|m|h|d)/;
 
 /** Parses a duration; returns undefined when the text is not one. */
@@ -37,7 +39,8 @@ export function parseDuration(text: string): number | undefined {
     rest = rest.slice(m[0].length);
     parts++;
   }
-  if (parts === 0 || !Number.isFinite(total)) return undefined;
+  // Go's time.Duration is an int64 of nanoseconds: about 292 years
+  if (parts === 0 || !Number.isFinite(total) || total > MAX_GO_DURATION_MS) return undefined;
   return sign * total;
 }
 

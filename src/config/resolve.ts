@@ -2,6 +2,8 @@
 import * as yaml from 'js-yaml';
 import { parseDuration } from '../duration.js';
 import { ConfigError } from '../errors.js';
+import { canonicalIp, cidrAddress } from '../pki/ip.js';
+import { isDnsSubdomain, splitHostPort } from '../pki/sans.js';
 import { DEFAULTS, ENCRYPTION_ALGORITHMS, type EncryptionAlgorithm, type RunConfig } from './types.js';
 
 /** Flags that override the config file. Undefined means "not given". */
@@ -119,14 +121,31 @@ export function parseEncryptionAlgorithm(value: string): EncryptionAlgorithm {
   });
 }
 
-function validatePort(port: number, what: string): number {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new ConfigError('BAD_PORT', `invalid ${what} ${port}: must be between 1 and 65535`);
-  }
-  return port;
+export function resolveConfig(docs: ConfigDocuments, flags: ConfigFlags, host: HostFacts, path = '<config>'): RunConfig {
+  const cfg = resolveFields(docs, flags, host, path);
+  if (docs.init || docs.cluster) validateFileValues(cfg, flags, path);
+  return cfg;
 }
 
-export function resolveConfig(docs: ConfigDocuments, flags: ConfigFlags, host: HostFacts, path = '<config>'): RunConfig {
+/** Checks the values the file supplied (flags are checked where they are used), so errors name the file. */
+function validateFileValues(cfg: RunConfig, flags: ConfigFlags, path: string): void {
+  const fail = (what: string): never => {
+    throw new ConfigError('CONFIG_VALUE', `invalid config file "${path}": ${what}`);
+  };
+  if (flags.advertiseAddress === undefined && !canonicalIp(cfg.advertiseAddress)) {
+    fail(`error parsing LocalAPIEndpoint AdvertiseAddress ${cfg.advertiseAddress}: is not a valid textual representation of an IP address`);
+  }
+  if (flags.serviceCidr === undefined && !cidrAddress(cfg.serviceSubnet.split(',')[0] ?? '', 1)) {
+    fail(`networking.serviceSubnet "${cfg.serviceSubnet}" is not a valid CIDR`);
+  }
+  if (flags.controlPlaneEndpoint === undefined && cfg.controlPlaneEndpoint) {
+    const { host, port } = splitHostPort(cfg.controlPlaneEndpoint);
+    const portOk = port === undefined || (/^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65535);
+    if (!host || (!canonicalIp(host) && !isDnsSubdomain(host)) || !portOk) fail(`error parsing cluster controlPlaneEndpoint "${cfg.controlPlaneEndpoint}"`);
+  }
+}
+
+function resolveFields(docs: ConfigDocuments, flags: ConfigFlags, host: HostFacts, path: string): RunConfig {
   const r = new FieldReader(path);
   const init = docs.init;
   const cluster = docs.cluster;
@@ -140,7 +159,13 @@ export function resolveConfig(docs: ConfigDocuments, flags: ConfigFlags, host: H
   const featureGates = r.obj(cluster, 'featureGates', 'featureGates');
 
   const fromFile = r.str(cluster, 'encryptionAlgorithm', 'encryptionAlgorithm');
-  let algorithm = parseEncryptionAlgorithm(flags.encryptionAlgorithm ?? fromFile ?? '');
+  let algorithm: EncryptionAlgorithm;
+  try {
+    algorithm = parseEncryptionAlgorithm(flags.encryptionAlgorithm ?? fromFile ?? '');
+  } catch (err) {
+    if (flags.encryptionAlgorithm !== undefined) throw err;
+    throw new ConfigError('BAD_ALGORITHM', `invalid config file "${path}": ${(err as Error).message}`);
+  }
   let algorithmSource: RunConfig['encryptionAlgorithmSource'] =
     flags.encryptionAlgorithm !== undefined ? 'flag' : fromFile ? 'config' : 'default';
   const ecdsaGate = featureGates?.['PublicKeysECDSA'];
@@ -149,9 +174,12 @@ export function resolveConfig(docs: ConfigDocuments, flags: ConfigFlags, host: H
     algorithmSource = 'config';
   }
 
-  const bindPort = validatePort(flags.bindPort ?? r.int(local, 'bindPort', 'localAPIEndpoint.bindPort') ?? DEFAULTS.bindPort, 'bind port');
+  const bindPort = flags.bindPort ?? r.int(local, 'bindPort', 'localAPIEndpoint.bindPort') ?? DEFAULTS.bindPort;
+  if (!Number.isInteger(bindPort) || bindPort < 1 || bindPort > 65535) {
+    throw new ConfigError('BAD_PORT', `invalid config file "${path}": localAPIEndpoint.bindPort ${bindPort} must be between 1 and 65535`);
+  }
   const nodeName = (flags.nodeName ?? r.str(nodeReg, 'name', 'nodeRegistration.name') ?? host.hostname).toLowerCase();
-  if (nodeName === '') throw new ConfigError('BAD_NODE_NAME', 'node name must not be empty');
+  if (nodeName === '') throw new ConfigError('BAD_NODE_NAME', `node name must not be empty (${flags.nodeName !== undefined ? '--node-name' : `nodeRegistration.name in "${path}"`})`);
 
   return {
     certificatesDir: flags.certDir ?? r.str(cluster, 'certificatesDir', 'certificatesDir') ?? DEFAULTS.certificatesDir,

@@ -4,6 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PkiError } from '../errors.js';
 import { parsePrivateKey } from './keys.js';
+import { criticalExtensionOids, HANDLED_EXTENSIONS } from './der.js';
 import { certificatePems } from './pem.js';
 
 const MAX_PEM_BYTES = 1 << 20;
@@ -63,11 +64,22 @@ export function parseCertificates(text: string, path: string): LoadedCertificate
     );
   }
   const certs = pems.map((pem) => {
+    let cert: X509Certificate;
     try {
-      return new X509Certificate(pem);
+      cert = new X509Certificate(pem);
     } catch {
       throw new PkiError('CERT_PARSE', `couldn't load the certificate file ${path}: x509: malformed certificate`);
     }
+    // Go rejects a certificate with a critical extension it does not handle; so does every Kubernetes component
+    let critical: string[];
+    try {
+      critical = criticalExtensionOids(cert.raw);
+    } catch {
+      throw new PkiError('CERT_PARSE', `couldn't load the certificate file ${path}: x509: malformed certificate`);
+    }
+    const unhandled = critical.find((oid) => !HANDLED_EXTENSIONS.has(oid));
+    if (unhandled) throw new PkiError('CERT_CRITICAL_EXT', `couldn't load the certificate file ${path}: x509: unhandled critical extension ${unhandled}`);
+    return cert;
   });
   const [cert, ...rest] = certs as [X509Certificate, ...X509Certificate[]];
   return { path, pem: first, cert, rest };

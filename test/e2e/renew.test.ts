@@ -7,7 +7,7 @@ import { initPki, runCli } from '../helpers/cli.js';
 import { readKubeconfig } from '../helpers/kubeconfig.js';
 import { certPublicKey, keyPublicKey, openssl, verifyChain } from '../helpers/openssl.js';
 import { CA_OF, KUBECONFIG_FILES, LEAF_FILES, readCert } from '../helpers/pki-facts.js';
-import { copyFixture, snapshotTree, tempDir } from '../helpers/tmp.js';
+import { copyFixture, digest, snapshotTree, tempDir } from '../helpers/tmp.js';
 
 const renew = (k8s: string, args: string[], o: { faketime?: string; unprivileged?: boolean } = {}) =>
   runCli(['certs', 'renew', ...args, '--cert-dir', join(k8s, 'pki'), '--kubeconfig-dir', k8s], o);
@@ -83,9 +83,9 @@ describe.each([
     expect(backups).toHaveLength(1);
     const b = join(k8s, 'tmp', backups[0]!);
     expect(statSync(b).mode & 0o777).toBe(0o700);
-    expect(readFileSync(join(b, 'pki', 'apiserver.crt'))).toEqual(tree0.get('pki/apiserver.crt'));
-    expect(readFileSync(join(b, 'pki', 'etcd', 'peer.key'))).toEqual(tree0.get('pki/etcd/peer.key'));
-    expect(readFileSync(join(b, 'admin.conf'))).toEqual(tree0.get('admin.conf'));
+    expect(digest(readFileSync(join(b, 'pki', 'apiserver.crt')))).toBe(tree0.get('pki/apiserver.crt'));
+    expect(digest(readFileSync(join(b, 'pki', 'etcd', 'peer.key')))).toBe(tree0.get('pki/etcd/peer.key'));
+    expect(digest(readFileSync(join(b, 'admin.conf')))).toBe(tree0.get('admin.conf'));
   });
 });
 

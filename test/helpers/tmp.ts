@@ -1,5 +1,6 @@
-import { mkdtempSync, rmSync, cpSync, chmodSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, cpSync, chmodSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
@@ -35,15 +36,19 @@ export function copyFixture(version: 'v1.16' | 'v1.29', dest = join(tempDir(), '
   return dest;
 }
 
-/** Every regular file below `dir` with its bytes, for "nothing changed" assertions. */
-export function snapshotTree(dir: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
+/** SHA-256 of some bytes, hex. */
+export const digest = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
+
+/** Every file below `dir` with the digest of its bytes (symlinks by target), for "nothing changed" assertions. */
+export function snapshotTree(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
   const walk = (d: string): void => {
     for (const n of readdirSync(d)) {
       const p = join(d, n);
-      const st = statSync(p);
-      if (st.isDirectory()) walk(p);
-      else out.set(p.slice(dir.length + 1), readFileSync(p));
+      const st = lstatSync(p);
+      if (st.isSymbolicLink()) out.set(p.slice(dir.length + 1), `symlink -> ${readlinkSync(p)}`);
+      else if (st.isDirectory()) walk(p);
+      else out.set(p.slice(dir.length + 1), digest(readFileSync(p)));
     }
   };
   walk(dir);

@@ -102,8 +102,14 @@ export default async function kubeconfigUser(_args: unknown[], opts: Opts, io: I
     users = [...users, ...parseUsersFile(text, fromFile)];
   }
   for (const u of users) {
-    checkName(u.name, batch);
-    checkOrgs(u.orgs, allowMasters);
+    try {
+      checkName(u.name, batch);
+      checkOrgs(u.orgs, allowMasters);
+    } catch (err) {
+      // entries of --from-file are reported with their place in the file
+      if (u.line === 0 || !(err instanceof UsageError)) throw err;
+      throw new UsageError(`invalid users file entry at ${fromFile}:${u.line}: ${err.message}`, err.hint === undefined ? {} : { hint: err.hint });
+    }
   }
 
   const cfg = loadRunConfig(str(opts['config']), configFlags(opts));
