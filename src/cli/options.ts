@@ -26,3 +26,7 @@ export function parsePort(value: string): number {
 export function parseList(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), ...value.split(',').map((s) => s.trim()).filter((s) => s !== '')];
 }
+
+/** kubeadm's --kubeconfig (used there to read the cluster's config), so existing scripts keep working. */
+export const clusterKubeconfigOption = (): Option =>
+  new Option('--kubeconfig <file>', 'accepted for kubeadm compatibility; kubecerts does not contact the cluster (default: none)');

@@ -11,6 +11,7 @@ import type { Io } from './io.js';
 import {
   algorithmOption,
   certDirOption,
+  clusterKubeconfigOption,
   configOption,
   dryRunOption,
   kubeconfigDirOption,
@@ -112,6 +113,7 @@ export function createProgram(io: Io): Command {
       .addOption(certDirOption())
       .addOption(configOption())
       .addOption(kubeconfigDirOption())
+      .addOption(clusterKubeconfigOption())
       .addOption(new Option('-o, --output <format>', 'output format (default: "text")').choices(['text', 'json', 'yaml', 'wide', 'prometheus']))
       .addOption(new Option('--fail-within <duration>', 'exit 3 when a certificate or CA expires within this window, e.g. 720h or 30d (default: off)'))
       .addOption(new Option('--include-kubelet', 'also report the kubelet client and serving certificates and kubelet.conf (default: false)'))
@@ -128,6 +130,7 @@ export function createProgram(io: Io): Command {
       .addOption(certDirOption())
       .addOption(configOption())
       .addOption(kubeconfigDirOption())
+      .addOption(clusterKubeconfigOption())
       .addOption(new Option('--csr-only', 'write a new key and a CSR built from the existing certificate instead of renewing (default: false)'))
       .addOption(new Option('--csr-dir <dir>', 'where --csr-only writes (default: the certificate folder)'))
       .addOption(new Option('--reuse-key', 'keep the existing private key instead of generating a new one (default: false)'))

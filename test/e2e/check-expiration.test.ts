@@ -315,3 +315,13 @@ describe('--include-kubelet', () => {
     expect(wide.stdout).toContain(rotated);
   });
 });
+
+describe('expired CAs', () => {
+  it('warn on stderr (once per CA) and show <invalid>, exit 0', async () => {
+    const r = await check(copyFixture('v1.16'), [], '2030-06-01 00:00:00');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('\nca                      Dec 23, 2029 04:06 UTC   <invalid>       no      \n');
+    expect(r.stderr).toContain('WARNING: could not validate bounds for certificate CA: the certificate has expired: NotBefore: 2019-12-26 04:06:03 +0000 UTC, NotAfter: 2029-12-23 04:06:03 +0000 UTC\n');
+    expect(r.stderr.match(/certificate CA:/g)).toHaveLength(1);
+  });
+});

@@ -94,7 +94,7 @@ const BAD: readonly BadCase[] = [
     setup: (d) => writeConfig(d, `apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nencryptionAlgorithm: RSA-1024\ncertificatesDir: ${join(d, 'pki')}\n`),
     args: (d) => ['init', '--config', join(d, 'kubeadm.yaml'), '--kubeconfig-dir', d],
     code: 1,
-    message: () => 'cannot obtain key size from unknown RSA algorithm: "RSA-1024"',
+    message: (d) => `invalid config file "${join(d, 'kubeadm.yaml')}": cannot obtain key size from unknown RSA algorithm: "RSA-1024"`,
   },
   {
     name: 'an unknown --encryption-algorithm flag value',
@@ -175,5 +175,48 @@ describe('init on bad input', () => {
     expect(r.code).toBe(c.code);
     expect(snapshotTree(dir)).toEqual(before);
     expect(existsSync(join(dir, 'admin.conf'))).toBe(false);
+  });
+});
+
+describe('init keeps kubeadm\'s checks on existing files', () => {
+  it('an existing kubeconfig with another CA is an error, and nothing is written', async () => {
+    const dir = tempDir();
+    const other = tempDir();
+    await initPki(other);
+    await runCli(['init', 'phase', 'certs', 'all', '--cert-dir', join(dir, 'pki'), '--apiserver-advertise-address', '127.0.0.1', '--encryption-algorithm', 'ECDSA-P256']);
+    copyFileSync(join(other, 'admin.conf'), join(dir, 'admin.conf'));
+    const before = snapshotTree(dir);
+    const r = await runCli(['init', '--cert-dir', join(dir, 'pki'), '--kubeconfig-dir', dir, '--apiserver-advertise-address', '127.0.0.1', '--encryption-algorithm', 'ECDSA-P256']);
+    expect(r.stderr).toBe(`error: a kubeconfig file "${join(dir, 'admin.conf')}" exists already but has got the wrong CA cert\n`);
+    expect(r.code).toBe(1);
+    expect(snapshotTree(dir)).toEqual(before);
+  });
+
+  it('an existing leaf that its CA did not sign is an error', async () => {
+    const dir = tempDir();
+    const other = tempDir();
+    await initPki(dir);
+    await initPki(other);
+    copyFileSync(join(other, 'pki', 'front-proxy-client.crt'), join(dir, 'pki', 'front-proxy-client.crt'));
+    copyFileSync(join(other, 'pki', 'front-proxy-client.key'), join(dir, 'pki', 'front-proxy-client.key'));
+    const r = await runCli(['init', 'phase', 'certs', 'all', '--cert-dir', join(dir, 'pki'), '--apiserver-advertise-address', '127.0.0.1', '--node-name', 'cp1']);
+    expect(r.stderr).toBe('error: [certs] certificate front-proxy-client not signed by CA certificate front-proxy-ca: x509: certificate signed by unknown authority\n');
+    expect(r.code).toBe(1);
+  });
+
+  it('etcd.external drops the etcd CA and leaves (init and check-expiration); v1beta3 PublicKeysECDSA selects ECDSA', async () => {
+    const dir = tempDir();
+    const cfg = join(dir, 'kubeadm.yaml');
+    writeFileSync(cfg, `apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\ncertificatesDir: ${join(dir, 'pki')}\nfeatureGates:\n  PublicKeysECDSA: true\netcd:\n  external:\n    endpoints: [https://10.0.0.9:2379]\n---\napiVersion: kubeadm.k8s.io/v1beta3\nkind: InitConfiguration\nlocalAPIEndpoint:\n  advertiseAddress: 10.0.0.8\n`);
+    const r = await runCli(['init', '--config', cfg, '--kubeconfig-dir', dir]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('[certs] External etcd mode: Skipping etcd/ca certificate authority generation\n');
+    expect(r.stdout).toContain('[certs] External etcd mode: Skipping etcd/server certificate generation\n');
+    expect(existsSync(join(dir, 'pki', 'etcd'))).toBe(false);
+    expect(readFileSync(join(dir, 'pki', 'apiserver.key'), 'utf8')).toMatch(/^-----BEGIN EC PRIVATE KEY-----/);
+    const check = await runCli(['certs', 'check-expiration', '--config', cfg, '--kubeconfig-dir', dir, '-o', 'json']);
+    const o = JSON.parse(check.stdout) as { certificates: { name: string }[]; certificateAuthorities: { name: string }[] };
+    expect(o.certificates.map((c) => c.name)).toEqual(['admin.conf', 'apiserver', 'apiserver-kubelet-client', 'controller-manager.conf', 'front-proxy-client', 'scheduler.conf', 'super-admin.conf']);
+    expect(o.certificateAuthorities.map((c) => c.name)).toEqual(['ca', 'front-proxy-ca']);
   });
 });

@@ -342,3 +342,23 @@ describe('CSRs', () => {
     expect(verifyChain(join(dir, 'pki', 'ca.crt'), join(dir, 'pki', 'apiserver.crt'), 'sslserver').code).toBe(0);
   });
 });
+
+describe('renewal keeps what an operator customised', () => {
+  it('hand-added SANs, a non-default cluster name and a kubeadm --kubeconfig flag', async () => {
+    const k8s = tempDir();
+    const cfg = join(k8s, 'kubeadm.yaml');
+    writeFileSync(cfg, `apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nclusterName: prod\ncertificatesDir: ${join(k8s, 'pki')}\nencryptionAlgorithm: ECDSA-P256\napiServer:\n  certSANs: [lb.prod.example.com, 192.0.2.10]\n---\napiVersion: kubeadm.k8s.io/v1beta4\nkind: InitConfiguration\nlocalAPIEndpoint:\n  advertiseAddress: 10.0.0.8\n`);
+    expect((await runCli(['init', '--config', cfg, '--kubeconfig-dir', k8s])).code).toBe(0);
+    const san = readCert(k8s, 'apiserver').san;
+    expect(san).toContain('DNS:lb.prod.example.com');
+    expect(san).toContain('IP Address:192.0.2.10');
+    // renewal without the config file: SANs come from the certificate, not from defaults
+    const r = await runCli(['certs', 'renew', 'all', '--cert-dir', join(k8s, 'pki'), '--kubeconfig-dir', k8s, '--kubeconfig', join(k8s, 'admin.conf')]);
+    expect(r.code).toBe(0);
+    expect(readCert(k8s, 'apiserver').san).toBe(san);
+    const admin = readKubeconfig(join(k8s, 'admin.conf'));
+    expect(admin['current-context']).toBe('kubernetes-admin@prod');
+    expect(admin.clusters.map((c) => c.name)).toEqual(['prod']);
+    expect(admin.clusters[0]?.cluster['server']).toBe('https://10.0.0.8:6443');
+  });
+});
