@@ -5,7 +5,7 @@ import { PkiError } from '../errors.js';
 import { formatGoTime } from '../output/time-format.js';
 import { parsePrivateKey } from './keys.js';
 import { LEAF_SPECS, type CaSpec } from './specs.js';
-import { certPath, keyPath, parseCertificates, pathPresent, readSmallFile, validity, type LoadedCertificate } from './store.js';
+import { certPath, keyPath, pathPresent, readCertificateFile, readSmallFile, validity, type LoadedCertificate } from './store.js';
 
 /** Emits each validity warning once per name per run, as kubeadm does. */
 export class Warner {
@@ -50,16 +50,6 @@ export function chainError(leaf: X509Certificate, ca: X509Certificate, now: Date
   return undefined;
 }
 
-function loadCert(path: string, read: (p: string) => string): LoadedCertificate {
-  let text: string;
-  try {
-    text = read(path);
-  } catch (err) {
-    throw new PkiError('CERT_READ', `couldn't load the certificate file ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  return parseCertificates(text, path);
-}
-
 export interface ExternalCaOptions {
   readonly certDir: string;
   readonly ca: CaSpec;
@@ -78,7 +68,7 @@ export function detectExternalCa(o: ExternalCaOptions): boolean {
   const exists = o.exists ?? pathPresent;
   let ca: LoadedCertificate;
   try {
-    ca = loadCert(certPath(o.certDir, o.ca.baseName), read);
+    ca = readCertificateFile(certPath(o.certDir, o.ca.baseName), read);
   } catch (err) {
     throw new PkiError('CA_LOAD', `failure loading certificate for ${o.ca.uxName}: ${(err as Error).message}`, { cause: err });
   }
@@ -94,7 +84,7 @@ export function detectExternalCa(o: ExternalCaOptions): boolean {
     }
     let cert: LoadedCertificate;
     try {
-      cert = loadCert(certPath(o.certDir, leaf.baseName), read);
+      cert = readCertificateFile(certPath(o.certDir, leaf.baseName), read);
     } catch (err) {
       throw new PkiError('CERT_LOAD', `failure loading certificate for ${leaf.uxName}: ${(err as Error).message}`, { cause: err });
     }

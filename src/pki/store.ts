@@ -85,20 +85,21 @@ export function parseCertificates(text: string, path: string): LoadedCertificate
   return { path, pem: first, cert, rest };
 }
 
-export function readCertificateFile(path: string): LoadedCertificate {
+/** Reads and parses a certificate file; `read` lets callers read through a Workspace. */
+export function readCertificateFile(path: string, read: (p: string) => string = readSmallFile): LoadedCertificate {
   let text: string;
   try {
-    text = readSmallFile(path);
+    text = read(path);
   } catch (err) {
     throw new PkiError('CERT_READ', `couldn't load the certificate file ${path}: ${(err as Error).message}`, { cause: err });
   }
   return parseCertificates(text, path);
 }
 
-export function readPrivateKeyFile(path: string): KeyObject {
+export function readPrivateKeyFile(path: string, read: (p: string) => string = readSmallFile): KeyObject {
   let text: string;
   try {
-    text = readSmallFile(path);
+    text = read(path);
   } catch (err) {
     throw new PkiError('KEY_READ', `couldn't load the private key file ${path}: ${(err as Error).message}`, { cause: err });
   }

@@ -3,14 +3,14 @@
  * plus test/corpus/hand): no stack trace, a documented exit code, and on failure one error line naming the file
  * with nothing on disk changed. Each case must make its slot's main reader fail.
  */
-import { chmodSync, chownSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain ES module script without type declarations
 import { generateCorpus } from '../../scripts/make-corpus.mjs';
 import { run } from '../../src/main.js';
 import { initPki, runCli } from '../helpers/cli.js';
-import { REPO, snapshotTree, tempDir } from '../helpers/tmp.js';
+import { REPO, snapshotTree, tempDir, chownTreeToNobody } from '../helpers/tmp.js';
 
 type Slot = 'cert' | 'key' | 'kubeconfig' | 'config' | 'users';
 interface Case {
@@ -173,17 +173,9 @@ describe('files that cannot be read as files', () => {
   it.each(['cert', 'key', 'kubeconfig', 'config'] as const)('a %s file without read permission (real process, unprivileged)', async (slot) => {
     const k = join(tempDir(), 'k');
     cpSync(base, k, { recursive: true });
-    const walk = (d: string): void => {
-      chownSync(d, 65534, 65534);
-      for (const n of readdirSync(d)) {
-        const p = join(d, n);
-        if (statSync(p).isDirectory()) walk(p);
-        else chownSync(p, 65534, 65534);
-      }
-    };
     const file = SLOTS[slot].file(k);
     if (slot === 'config') writeFileSync(file, 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n');
-    if (process.getuid?.() === 0) walk(k);
+    chownTreeToNobody(k);
     chmodSync(file, 0o000);
     const before = snapshotTree(k);
     const r = await runCli(SLOTS[slot].commands(k, file)[0]!, { unprivileged: true });

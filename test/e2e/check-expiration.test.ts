@@ -1,11 +1,11 @@
 /** `certs check-expiration` end to end on real trees, under a fixed clock (faketime). */
-import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initPki, runCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/net.js';
-import { copyFixture, snapshotTree, tempDir } from '../helpers/tmp.js';
+import { copyFixture, snapshotTree, tempDir, chownTreeToNobody } from '../helpers/tmp.js';
 
 const HEAD1 = ['CERTIFICATE', 'EXPIRES', 'RESIDUAL TIME', 'CERTIFICATE AUTHORITY'];
 const HEAD2 = ['CERTIFICATE AUTHORITY', 'EXPIRES', 'RESIDUAL TIME'];
@@ -28,24 +28,28 @@ function expectedTable(
   return `${lines.join('\n')}\n`;
 }
 
+/** kubeadm's certificate rows and their CAs, in its (byte-wise sorted) order. */
+const ROWS = [
+  ['admin.conf', 'ca'], ['apiserver', 'ca'], ['apiserver-etcd-client', 'etcd-ca'], ['apiserver-kubelet-client', 'ca'],
+  ['controller-manager.conf', 'ca'], ['etcd-healthcheck-client', 'etcd-ca'], ['etcd-peer', 'etcd-ca'], ['etcd-server', 'etcd-ca'],
+  ['front-proxy-client', 'front-proxy-ca'], ['scheduler.conf', 'ca'], ['super-admin.conf', 'ca'],
+] as const;
+const rowsAt = (date: string, residual: string, missing: readonly string[] = []) =>
+  ROWS.map(([n, ca]) => (missing.includes(n) ? n : ([n, date, residual, ca] as const)));
+const casAt = (date: string, residual: string) => ['ca', 'etcd-ca', 'front-proxy-ca'].map((n) => [n, date, residual] as const);
+
 const check = (k8s: string, extra: string[] = [], faketime: string | null = '2026-01-10 10:00:00') =>
   runCli(['certs', 'check-expiration', '--cert-dir', join(k8s, 'pki'), '--kubeconfig-dir', k8s, ...extra], faketime ? { faketime } : {});
 
 describe('check-expiration on the real kubeadm trees', () => {
   it('v1.29: every leaf <invalid>, CAs 8y, byte-identical to kubeadm', async () => {
     const k8s = copyFixture('v1.29');
-    const d = 'Feb 03, 2025 07:54 UTC';
     const r = await check(k8s);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
       expectedTable(
-        [
-          ['admin.conf', d, '<invalid>', 'ca'], ['apiserver', d, '<invalid>', 'ca'], ['apiserver-etcd-client', d, '<invalid>', 'etcd-ca'],
-          ['apiserver-kubelet-client', d, '<invalid>', 'ca'], ['controller-manager.conf', d, '<invalid>', 'ca'],
-          ['etcd-healthcheck-client', d, '<invalid>', 'etcd-ca'], ['etcd-peer', d, '<invalid>', 'etcd-ca'], ['etcd-server', d, '<invalid>', 'etcd-ca'],
-          ['front-proxy-client', d, '<invalid>', 'front-proxy-ca'], ['scheduler.conf', d, '<invalid>', 'ca'], ['super-admin.conf', d, '<invalid>', 'ca'],
-        ],
-        [['ca', 'Feb 01, 2034 07:54 UTC', '8y'], ['etcd-ca', 'Feb 01, 2034 07:54 UTC', '8y'], ['front-proxy-ca', 'Feb 01, 2034 07:54 UTC', '8y']],
+        rowsAt('Feb 03, 2025 07:54 UTC', '<invalid>'),
+        casAt('Feb 01, 2034 07:54 UTC', '8y'),
         [27, 25, 16, 24],
         [24, 25, 16],
       ),
@@ -54,18 +58,12 @@ describe('check-expiration on the real kubeadm trees', () => {
 
   it('v1.16: no super-admin.conf, so a MISSING row widens the first column; CAs 3y', async () => {
     const k8s = copyFixture('v1.16');
-    const d = 'Dec 25, 2020 04:06 UTC';
     const r = await check(k8s);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
       expectedTable(
-        [
-          ['admin.conf', d, '<invalid>', 'ca'], ['apiserver', d, '<invalid>', 'ca'], ['apiserver-etcd-client', d, '<invalid>', 'etcd-ca'],
-          ['apiserver-kubelet-client', d, '<invalid>', 'ca'], ['controller-manager.conf', d, '<invalid>', 'ca'],
-          ['etcd-healthcheck-client', d, '<invalid>', 'etcd-ca'], ['etcd-peer', d, '<invalid>', 'etcd-ca'], ['etcd-server', d, '<invalid>', 'etcd-ca'],
-          ['front-proxy-client', d, '<invalid>', 'front-proxy-ca'], ['scheduler.conf', d, '<invalid>', 'ca'], 'super-admin.conf',
-        ],
-        [['ca', 'Dec 23, 2029 04:06 UTC', '3y'], ['etcd-ca', 'Dec 23, 2029 04:06 UTC', '3y'], ['front-proxy-ca', 'Dec 23, 2029 04:06 UTC', '3y']],
+        rowsAt('Dec 25, 2020 04:06 UTC', '<invalid>', ['super-admin.conf']),
+        casAt('Dec 23, 2029 04:06 UTC', '3y'),
         [29, 25, 16, 24],
         [24, 25, 16],
       ),
@@ -102,15 +100,10 @@ describe('check-expiration on PKIs kubecerts wrote', () => {
     await initPki(ecdsa, { algorithm: 'ECDSA-P384', faketime: '2025-06-01 10:00:00' });
   });
 
-  const FRESH_CERTS = [
-    ['admin.conf', 'ca'], ['apiserver', 'ca'], ['apiserver-etcd-client', 'etcd-ca'], ['apiserver-kubelet-client', 'ca'],
-    ['controller-manager.conf', 'ca'], ['etcd-healthcheck-client', 'etcd-ca'], ['etcd-peer', 'etcd-ca'], ['etcd-server', 'etcd-ca'],
-    ['front-proxy-client', 'front-proxy-ca'], ['scheduler.conf', 'ca'], ['super-admin.conf', 'ca'],
-  ] as const;
   const freshTable = (yes: (n: string) => boolean = () => false): string =>
     expectedTable(
-      FRESH_CERTS.map(([n, ca]) => [n, 'Jun 01, 2026 10:00 UTC', '364d', ca] as const),
-      ['ca', 'etcd-ca', 'front-proxy-ca'].map((n) => [n, 'May 30, 2035 10:00 UTC', '9y'] as const),
+      rowsAt('Jun 01, 2026 10:00 UTC', '364d'),
+      casAt('May 30, 2035 10:00 UTC', '9y'),
       [27, 25, 16, 24],
       [24, 25, 16],
       yes,
@@ -228,15 +221,7 @@ describe('check-expiration failures (kubeadm wording, exit 1, no table)', () => 
 
   it('a file without read permission (run unprivileged)', async () => {
     const dir = await fresh();
-    const chownAll = (d: string): void => {
-      chownSync(d, 65534, 65534);
-      for (const n of readdirSync(d)) {
-        const p = join(d, n);
-        if (statSync(p).isDirectory()) chownAll(p);
-        else chownSync(p, 65534, 65534);
-      }
-    };
-    if (process.getuid?.() === 0) chownAll(dir);
+    chownTreeToNobody(dir);
     const p = join(dir, 'pki', 'apiserver-kubelet-client.crt');
     chmodSync(p, 0o000);
     const r = await runCli(['certs', 'check-expiration', '--cert-dir', join(dir, 'pki'), '--kubeconfig-dir', dir], { unprivileged: true });

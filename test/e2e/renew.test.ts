@@ -1,5 +1,5 @@
 /** `certs renew`: kubeadm semantics on real and generated trees, plus backup, dry run, key choice, locks, CSRs. */
-import { chmodSync, chownSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, copyFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { initPki, runCli } from '../helpers/cli.js';
 import { readKubeconfig } from '../helpers/kubeconfig.js';
 import { certPublicKey, keyPublicKey, openssl, verifyChain } from '../helpers/openssl.js';
 import { CA_OF, KUBECONFIG_FILES, LEAF_FILES, readCert } from '../helpers/pki-facts.js';
-import { copyFixture, digest, snapshotTree, tempDir } from '../helpers/tmp.js';
+import { copyFixture, digest, snapshotTree, tempDir, chownTreeToNobody } from '../helpers/tmp.js';
 
 const renew = (k8s: string, args: string[], o: { faketime?: string; unprivileged?: boolean } = {}) =>
   runCli(['certs', 'renew', ...args, '--cert-dir', join(k8s, 'pki'), '--kubeconfig-dir', k8s], o);
@@ -224,15 +224,7 @@ describe('renew on bad input: clear error, documented code, no file changes', ()
       code: 1,
       unprivileged: true,
       setup: (k8s) => {
-        const walk = (d: string): void => {
-          chownSync(d, 65534, 65534);
-          for (const n of readdirSync(d)) {
-            const p = join(d, n);
-            if (statSync(p).isDirectory()) walk(p);
-            else chownSync(p, 65534, 65534);
-          }
-        };
-        if (process.getuid?.() === 0) walk(k8s);
+        chownTreeToNobody(k8s);
         chmodSync(join(k8s, 'pki', 'etcd'), 0o555);
       },
       args: ['all', '--no-backup'],

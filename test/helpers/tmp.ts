@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, cpSync, chmodSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, cpSync, chmodSync, chownSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join, dirname } from 'node:path';
@@ -53,4 +53,18 @@ export function snapshotTree(dir: string): Map<string, string> {
   };
   walk(dir);
   return out;
+}
+
+/** Hands a whole tree to uid/gid 65534 (when we are root), so an unprivileged CLI run owns it. */
+export function chownTreeToNobody(dir: string): void {
+  if (process.getuid?.() !== 0) return;
+  const walk = (d: string): void => {
+    chownSync(d, 65534, 65534);
+    for (const n of readdirSync(d)) {
+      const p = join(d, n);
+      if (lstatSync(p).isDirectory()) walk(p);
+      else chownSync(p, 65534, 65534);
+    }
+  };
+  walk(dir);
 }
