@@ -8,5 +8,11 @@ const argv = process.argv.slice(2);
 if (argv.length === 1 && argv[0] === '--version') {
   process.stdout.write(`${__KUBECERTS_VERSION__}\n`);
 } else {
-  void import('./main.js').then(({ runProcess }) => runProcess(argv));
+  import('./main.js').then(
+    ({ runProcess }) => runProcess(argv),
+    (err: unknown) => {
+      process.stderr.write(`error: cannot load kubecerts: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -14,9 +14,8 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   } catch (err) {
     if (err instanceof ExitRequest) return err.exitCode;
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return ExitCode.ok;
-      if (err.code === 'commander.help') return ExitCode.usage;
-      return ExitCode.usage;
+      // help and --version succeed; everything else commander rejects (including a bare group command) is usage
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? ExitCode.ok : ExitCode.usage;
     }
     if (err instanceof KubecertsError) {
       io.stderr.write(`error: ${oneLine(err.message)}\n`);

@@ -43,7 +43,7 @@ const METRICS: readonly Metric[] = [
 
 export function renderExpirationPrometheus(report: ExpirationReport): string {
   const rows: [ExpirationRow, string][] = [
-    ...report.certificates.map((r): [ExpirationRow, string] => [r, r.path.endsWith('.conf') ? 'kubeconfig' : 'certificate']),
+    ...report.certificates.map((r): [ExpirationRow, string] => [r, r.name.endsWith('.conf') ? 'kubeconfig' : 'certificate']),
     ...report.authorities.map((r): [ExpirationRow, string] => [r, 'ca']),
   ];
   const out: string[] = [];

@@ -27,13 +27,18 @@ export class Warner {
   }
 }
 
+/** True when `ca` issued and signed `leaf` (names and signature; time is not considered). */
+export function signedBy(leaf: X509Certificate, ca: X509Certificate): boolean {
+  return leaf.checkIssued(ca) && leaf.verify(ca.publicKey);
+}
+
 /** Go's x509 chain error for `leaf` against `ca` at `now`, or undefined when it verifies. */
 export function chainError(leaf: X509Certificate, ca: X509Certificate, now: Date, intermediates: readonly X509Certificate[] = []): string | undefined {
   let issuer = ca;
-  let signed = leaf.checkIssued(ca) && leaf.verify(ca.publicKey);
+  let signed = signedBy(leaf, ca);
   if (!signed) {
     // try one intermediate from the leaf's own file
-    const mid = intermediates.find((m) => leaf.checkIssued(m) && leaf.verify(m.publicKey) && m.checkIssued(ca) && m.verify(ca.publicKey));
+    const mid = intermediates.find((m) => signedBy(leaf, m) && signedBy(m, ca));
     if (mid) {
       signed = true;
       issuer = mid;

@@ -8,12 +8,13 @@ import type { RunConfig } from '../config/types.js';
 import { PkiError } from '../errors.js';
 import { buildKubeconfig, currentEntries, dataField, parseKubeconfig, serializeKubeconfig } from '../kubeconfig/codec.js';
 import { controlPlaneEndpoint, localEndpoint } from '../kubeconfig/endpoint.js';
-import { detectExternalCa, type Warner } from './authority.js';
+import { detectExternalCa, signedBy, type Warner } from './authority.js';
 import { encodePrivateKey, encodePublicKey, generateKey, parsePrivateKey, samePublicKey } from './keys.js';
 import { computeAltNames } from './sans.js';
 import { findCa, type CaSpec, type KeyPairSpec, type KubeconfigSpec, type LeafSpec } from './specs.js';
 import { loadCa, loadCertAt, loadKeyAt, type LoadedCa } from './ca-store.js';
-import { certPath, keyPath, parseCertificates, validity, type LoadedCertificate } from './store.js';
+import { firstCertificatePem } from './pem.js';
+import { certPath, keyPath, validity, type LoadedCertificate } from './store.js';
 import { backdatedWindow, caAnchoredWindow, randomSerialHex } from './validity.js';
 import type { Workspace } from './workspace.js';
 import { signCertificate } from './x509.js';
@@ -95,7 +96,7 @@ export class CertPhases {
     const pem = await signCertificate({
       subject: { cn: ca.cn, orgs: [] }, dns: [ca.cn], ips: [], usages: [], isCA: true, key, ...window, serialHex: randomSerialHex(),
     });
-    ws.write(keyPath(this.dir, ca.baseName), encodePrivateKey(key), 0o600);
+    ws.writeKey(keyPath(this.dir, ca.baseName), encodePrivateKey(key));
     ws.write(crt, pem, 0o644);
   }
 
@@ -125,7 +126,7 @@ export class CertPhases {
         throw new PkiError('CA_LOAD', `couldn't load CA certificate ${ca.name}: ${(err as Error).message}`, { cause: err });
       }
       warner.checkPeriod(ca.baseName, caCert.cert, start);
-      if (!(cert.cert.checkIssued(caCert.cert) && cert.cert.verify(caCert.cert.publicKey))) {
+      if (!signedBy(cert.cert, caCert.cert)) {
         throw new PkiError(
           'NOT_SIGNED',
           `[certs] certificate ${leaf.baseName} not signed by CA certificate ${ca.baseName}: x509: certificate signed by unknown authority`,
@@ -154,7 +155,7 @@ export class CertPhases {
       subject: { cn: leaf.cn(cfg), orgs: leaf.orgs }, dns: alt.dns, ips: alt.ips, usages: leaf.usages, isCA: false, key,
       signer: { certPem: loaded.cert.pem, key: loaded.key }, ...backdatedWindow(start, cfg.certificateValidityMs), serialHex: randomSerialHex(),
     });
-    ws.write(keyP, encodePrivateKey(key), 0o600);
+    ws.writeKey(keyP, encodePrivateKey(key));
     ws.write(crt, pem, 0o644);
   }
 
@@ -177,7 +178,7 @@ export class CertPhases {
     }
     out(`[certs] Generating "${sa.baseName}" key and public key`);
     const key = await this.key(sa.baseName);
-    ws.write(keyP, encodePrivateKey(key), 0o600);
+    ws.writeKey(keyP, encodePrivateKey(key));
     ws.write(join(this.dir, `${sa.baseName}.pub`), encodePublicKey(key), 0o600);
   }
 }
@@ -220,20 +221,17 @@ export class KubeconfigPhases {
     }
   }
 
-  /** Checks an existing kubeconfig against the CA (error) and the server (warning); returns nothing. */
-  private validateExisting(spec: KubeconfigSpec, path: string, ca: LoadedCa, expectedServer: string): void {
-    const kc = parseKubeconfig(this.ctx.ws.read(path), path);
-    const cur = currentEntries(kc, path);
-    const caData = dataField(cur.cluster, 'certificate-authority-data') ?? '';
-    if (caData.trim() !== ca.cert.pem.trim()) {
-      const all = parseCertificatesSafe(caData);
-      if (all !== ca.cert.pem.trim()) throw new PkiError('WRONG_CA', `a kubeconfig file "${path}" exists already but has got the wrong CA cert`);
+  /** Checks an existing kubeconfig against the CA (error) and the server (warning). */
+  private validateExisting(path: string, ca: LoadedCa, expectedServer: string): void {
+    const cur = currentEntries(parseKubeconfig(this.ctx.ws.read(path), path), path);
+    // the embedded CA may differ from ca.crt in whitespace or PEM line breaks only
+    if (firstCertificatePem(dataField(cur.cluster, 'certificate-authority-data') ?? '') !== ca.cert.pem) {
+      throw new PkiError('WRONG_CA', `a kubeconfig file "${path}" exists already but has got the wrong CA cert`);
     }
     const server = typeof cur.cluster['server'] === 'string' ? cur.cluster['server'] : '';
     if (server !== expectedServer) {
       this.ctx.warner.warn(`a kubeconfig file "${path}" exists already but has an unexpected API Server URL: expected: ${expectedServer}, got: ${server}`);
     }
-    void spec;
   }
 
   async run(spec: KubeconfigSpec): Promise<void> {
@@ -244,7 +242,7 @@ export class KubeconfigPhases {
     if (!ca.key) {
       try {
         if (!ws.exists(path)) throw new PkiError('NOT_FOUND', `open ${path}: no such file or directory`);
-        this.validateExisting(spec, path, ca, server);
+        this.validateExisting(path, ca, server);
       } catch (err) {
         throw new PkiError('EXTERNAL_KUBECONFIG', `the ${spec.fileName} file does not exists or it is not valid: ${(err as Error).message}`, { cause: err });
       }
@@ -252,7 +250,7 @@ export class KubeconfigPhases {
       return;
     }
     if (ws.exists(path)) {
-      this.validateExisting(spec, path, ca, server);
+      this.validateExisting(path, ca, server);
       out(`[kubeconfig] Using existing kubeconfig file: "${path}"`);
       return;
     }
@@ -269,10 +267,3 @@ export class KubeconfigPhases {
   }
 }
 
-function parseCertificatesSafe(text: string): string {
-  try {
-    return parseCertificates(text, '').pem.trim();
-  } catch {
-    return '';
-  }
-}

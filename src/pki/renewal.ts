@@ -2,18 +2,18 @@
  * `certs renew`: plan every named certificate, sign everything in memory, then back up and write all of it in one
  * journaled commit (spec §5). `--csr-only` writes keys and CSRs built from the existing certificates instead.
  */
-import type { KeyObject } from 'node:crypto';
+import type { KeyObject, X509Certificate } from 'node:crypto';
 import { copyFileSync, mkdirSync, statSync, chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ENCRYPTION_ALGORITHMS, type EncryptionAlgorithm, type RunConfig } from '../config/types.js';
 import { PkiError } from '../errors.js';
 import { currentEntries, dataField, parseKubeconfig, serializeKubeconfig, setDataField, type Kubeconfig } from '../kubeconfig/codec.js';
 import { formatExpiryDate } from '../output/time-format.js';
-import { chainError, detectExternalCaOrFail, type Warner } from './authority.js';
+import { detectExternalCaOrFail, signedBy, type Warner } from './authority.js';
 import { loadCa, loadCertAt, loadKeyAt, type LoadedCa } from './ca-store.js';
 import { describeKey, encodePrivateKey, generateKey, parsePrivateKey, samePublicKey } from './keys.js';
 import { findCa, type CaName, type KubeconfigSpec, type LeafSpec } from './specs.js';
-import { certPath, keyPath, parseCertificates, validity } from './store.js';
+import { certPath, keyPath, parseCertificates, validity, type LoadedCertificate } from './store.js';
 import { backdatedWindow, randomSerialHex } from './validity.js';
 import type { Workspace } from './workspace.js';
 import { createCsr, readCertificateDetails, signCertificate, type CertificateDetails } from './x509.js';
@@ -49,6 +49,7 @@ export type RenewOutcome =
 interface Existing {
   readonly details: CertificateDetails;
   readonly certPem: string;
+  readonly cert: X509Certificate;
   readonly keyText: string | undefined;
   readonly kubeconfig?: Kubeconfig;
   readonly path: string;
@@ -63,19 +64,19 @@ function readExisting(spec: RenewSpec, o: RenewOptions): Existing {
   if (spec.kind === 'leaf') {
     const loaded = loadCertAt(ws, path);
     const kp = keyPath(cfg.certificatesDir, spec.baseName);
-    return { details: readCertificateDetails(loaded.pem), certPem: loaded.pem, keyText: ws.exists(kp) ? ws.read(kp) : undefined, path };
+    return { details: readCertificateDetails(loaded.pem), certPem: loaded.pem, cert: loaded.cert, keyText: ws.exists(kp) ? ws.read(kp) : undefined, path };
   }
   const kc = parseKubeconfig(ws.read(path), path);
   const cur = currentEntries(kc, path);
   const certText = dataField(cur.user, 'client-certificate-data');
   if (certText === undefined) throw new PkiError('NO_CLIENT_CERT', `kubeConfig file ${path} does not have an embedded client certificate`);
-  let pem: string;
+  let loaded: LoadedCertificate;
   try {
-    pem = parseCertificates(certText, path).pem;
+    loaded = parseCertificates(certText, path);
   } catch {
     throw new PkiError('BAD_CLIENT_CERT', `kubeConfig file ${path} does not contain a valid client certificate`);
   }
-  return { details: readCertificateDetails(pem), certPem: pem, keyText: dataField(cur.user, 'client-key-data'), kubeconfig: kc, path };
+  return { details: readCertificateDetails(loaded.pem), certPem: loaded.pem, cert: loaded.cert, keyText: dataField(cur.user, 'client-key-data'), kubeconfig: kc, path };
 }
 
 export class Renewer {
@@ -123,7 +124,7 @@ export class Renewer {
   private algorithmFor(existing: Existing): EncryptionAlgorithm {
     const { cfg } = this.o;
     if (cfg.encryptionAlgorithmSource !== 'default') return cfg.encryptionAlgorithm;
-    const own = describeKey(parseCertificates(existing.certPem, existing.path).cert.publicKey);
+    const own = describeKey(existing.cert.publicKey);
     return (ENCRYPTION_ALGORITHMS as readonly string[]).includes(own) ? (own as EncryptionAlgorithm) : cfg.encryptionAlgorithm;
   }
 
@@ -151,13 +152,10 @@ export class Renewer {
       };
     }
     const ca = this.ca(spec.ca);
-    if (!this.o.csrOnly) {
-      const bad = chainError(parseCertificates(existing.certPem, path).cert, ca.cert.cert, old.notBefore);
-      if (bad === 'x509: certificate signed by unknown authority') {
-        throw new PkiError('NOT_SIGNED', `failed to renew certificate ${spec.name}: ${path} is not signed by ${caSpec.baseName}.crt (${bad})`, {
-          hint: 'the certificate belongs to another CA; renewing it would silently change its issuer',
-        });
-      }
+    if (!this.o.csrOnly && !signedBy(existing.cert, ca.cert.cert)) {
+      throw new PkiError('NOT_SIGNED', `failed to renew certificate ${spec.name}: ${path} is not signed by ${caSpec.baseName}.crt (x509: certificate signed by unknown authority)`, {
+        hint: 'the certificate belongs to another CA; renewing it would silently change its issuer',
+      });
     }
     const keyKept = this.o.reuseKey;
     let key: KeyObject;
@@ -165,7 +163,7 @@ export class Renewer {
       const kp = spec.kind === 'leaf' ? keyPath(cfg.certificatesDir, spec.baseName) : `${path} (client-key-data)`;
       if (existing.keyText === undefined) throw new PkiError('KEY_MISSING', `--reuse-key: no private key for ${spec.name} at ${kp}`);
       key = parsePrivateKey(existing.keyText, kp);
-      if (!samePublicKey(key, parseCertificates(existing.certPem, path).cert.publicKey)) {
+      if (!samePublicKey(key, existing.cert.publicKey)) {
         throw new PkiError('KEY_MISMATCH', `--reuse-key: the private key ${kp} does not match the certificate of ${spec.name}`);
       }
     } else {
@@ -188,7 +186,7 @@ export class Renewer {
     const files: string[] = [];
     if (spec.kind === 'leaf') {
       const kp = keyPath(cfg.certificatesDir, spec.baseName);
-      ws.write(kp, keyPem, 0o600);
+      ws.writeKey(kp, keyPem);
       ws.write(path, certPem, 0o644);
       files.push(kp, path);
     } else {
@@ -211,7 +209,7 @@ export class Renewer {
       if (this.o.ws.exists(p)) throw new PkiError('EXISTS', `file already exists: key or CSR ${p}`, { hint: 'move the old key and CSR away first' });
     }
     const csr = await createCsr({ subject: old.subject, dns: old.dns, ips: old.ips, key });
-    this.o.ws.write(kp, keyPem, 0o600, 0o700);
+    this.o.ws.writeKey(kp, keyPem, 0o700);
     this.o.ws.write(csrPath, csr, 0o600, 0o700);
     return { kind: 'csr', spec, message: `${spec.name}: wrote ${kp} and ${csrPath}`, files: [kp, csrPath], oldNotAfter: old.notAfter, newNotAfter: old.notAfter, keyKept };
   }

@@ -34,10 +34,14 @@ export class Workspace {
     return this.staged.has(path);
   }
 
-  /** Plans a write. Files that hold only a private key are marked secret: an existing one is narrowed to 0600. */
+  /** Plans a write; a replaced file keeps its mode and owner. */
   write(path: string, data: string, mode: number, dirMode = 0o755): void {
-    const secret = /PRIVATE KEY-----/.test(data) && !/^apiVersion:/m.test(data);
-    this.staged.set(path, { path, data, mode, dirMode, secret });
+    this.staged.set(path, { path, data, mode, dirMode, secret: false });
+  }
+
+  /** Plans the write of a private key file: 0600, and a replaced file is narrowed to at most 0600. */
+  writeKey(path: string, pem: string, dirMode = 0o755): void {
+    this.staged.set(path, { path, data: pem, mode: 0o600, dirMode, secret: true });
   }
 
   planned(): PlannedWrite[] {

@@ -67,7 +67,19 @@ function algorithmsFor(key: KeyObject): { importAlg: RsaHashedImportParams | EcK
   throw new PkiError('KEY_TYPE', `unsupported key type ${key.asymmetricKeyType} ${curve ?? ''}`.trim());
 }
 
-async function toCryptoKeys(key: KeyObject): Promise<CryptoKeyPair> {
+/** CA keys sign many certificates in a run (batch kubeconfig user, renew all): import each once. */
+const importedKeys = new WeakMap<KeyObject, Promise<CryptoKeyPair>>();
+
+function toCryptoKeys(key: KeyObject): Promise<CryptoKeyPair> {
+  let p = importedKeys.get(key);
+  if (!p) {
+    p = importCryptoKeys(key);
+    importedKeys.set(key, p);
+  }
+  return p;
+}
+
+async function importCryptoKeys(key: KeyObject): Promise<CryptoKeyPair> {
   const { importAlg } = algorithmsFor(key);
   const privateKey = await subtle.importKey('pkcs8', key.export({ type: 'pkcs8', format: 'der' }), importAlg, false, ['sign']);
   const publicKey = await subtle.importKey(
@@ -127,10 +139,9 @@ export async function signCertificate(req: SignRequest): Promise<string> {
     extensions.push(await x509.SubjectKeyIdentifierExtension.create(own.publicKey, false));
   }
   if (req.signer) {
-    const ca = parse(req.signer.certPem);
-    issuer = ca.subjectName;
-    const ski = ca.getExtension(x509.SubjectKeyIdentifierExtension);
-    if (ski) extensions.push(new x509.AuthorityKeyIdentifierExtension(ski.keyId, false));
+    const ca = parseSigner(req.signer.certPem);
+    issuer = ca.name;
+    if (ca.ski) extensions.push(new x509.AuthorityKeyIdentifierExtension(ca.ski, false));
   }
   if (req.dns.length + req.ips.length > 0) {
     extensions.push(new x509.SubjectAlternativeNameExtension(altNames(req.dns, req.ips), false));
@@ -171,6 +182,19 @@ export async function createCsr(req: CsrRequest): Promise<string> {
     extensions,
   });
   return csr.toString('pem').replace(/\r\n/g, '\n') + '\n';
+}
+
+const signers = new Map<string, { name: x509.Name; ski: string | undefined }>();
+
+/** The CA's encoded subject and key identifier, parsed once per run. */
+function parseSigner(pem: string): { name: x509.Name; ski: string | undefined } {
+  let s = signers.get(pem);
+  if (!s) {
+    const ca = parse(pem);
+    s = { name: ca.subjectName, ski: ca.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId };
+    signers.set(pem, s);
+  }
+  return s;
 }
 
 function parse(pem: string): x509.X509Certificate {

@@ -38,7 +38,7 @@ export default async function generateCsr(_args: unknown[], opts: Record<string,
     const key = await generateKey(cfg.encryptionAlgorithm);
     const csr = await createCsr({ subject: { cn: leaf.cn(cfg), orgs: leaf.orgs }, dns: alt.dns, ips: alt.ips, key });
     const base = join(cfg.certificatesDir, leaf.baseName);
-    ws.write(`${base}.key`, encodePrivateKey(key), 0o600);
+    ws.writeKey(`${base}.key`, encodePrivateKey(key));
     ws.write(`${base}.csr`, csr, 0o600, 0o755);
     return leaf.baseName;
   });

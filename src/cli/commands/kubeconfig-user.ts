@@ -5,7 +5,7 @@ import type { KeyObject } from 'node:crypto';
 import { loadRunConfig } from '../../config/load.js';
 import type { RunConfig } from '../../config/types.js';
 import { formatDuration, parseDuration } from '../../duration.js';
-import { ConfigError, PkiError, UsageError, describe } from '../../errors.js';
+import { KubeconfigError, PkiError, UsageError, describe } from '../../errors.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import { buildKubeconfig, currentEntries, parseKubeconfig, serializeKubeconfig } from '../../kubeconfig/codec.js';
 import { controlPlaneEndpoint } from '../../kubeconfig/endpoint.js';
@@ -167,7 +167,7 @@ export default async function kubeconfigUser(_args: unknown[], opts: Opts, io: I
     try {
       writeFileAtomic(outFile, yamlText, { mode: 0o600 });
     } catch (err) {
-      throw new ConfigError('WRITE', `cannot write "${outFile}": ${describe(err).replace(/^\S+ \S+: /, '')}`);
+      throw new KubeconfigError('WRITE', `cannot write "${outFile}": ${describe(err).replace(/^\S+ \S+: /, '')}`);
     }
     warn(`wrote ${outFile}`);
     return;
