@@ -4,6 +4,7 @@
  */
 import * as yaml from 'js-yaml';
 import { KubeconfigError } from '../errors.js';
+import { loadYaml } from './yaml-load.js';
 
 export type Obj = Record<string, unknown>;
 export interface NamedEntry {
@@ -79,7 +80,7 @@ export function serializeKubeconfig(kc: Kubeconfig): string {
 export function parseKubeconfig(text: string, path: string): Kubeconfig {
   let doc: unknown;
   try {
-    doc = yaml.load(text);
+    doc = loadYaml(text);
   } catch (err) {
     const reason = err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err);
     throw new KubeconfigError('KUBECONFIG_PARSE', `failed to load kubeConfig file ${path}: ${reason}`);

@@ -11,7 +11,7 @@ describe('the npm package', () => {
     const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', out], { cwd: REPO, encoding: 'utf8' })) as { filename: string; files: { path: string }[] }[];
     const files = packed[0]!.files.map((f) => f.path).sort();
     expect(files).toContain('dist/bin.cjs');
-    expect(files).toContain('dist/main.js');
+    expect(files).toContain('dist/main.cjs');
     expect(files).toContain('LICENSE');
     expect(files).toContain('README.md');
     expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/') || f.startsWith('node_modules/'))).toEqual([]);
