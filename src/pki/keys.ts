@@ -2,7 +2,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
 import type { EncryptionAlgorithm } from '../config/types.js';
 import { PkiError } from '../errors.js';
-import { parsePemBlocks, encodePem } from './pem.js';
+import { parsePemBlocks } from './pem.js';
 
 /** Generates a key on libuv's thread pool, so several keys are made in parallel. */
 export function generateKey(algorithm: EncryptionAlgorithm): Promise<KeyObject> {
@@ -84,4 +84,3 @@ export function samePublicKey(a: KeyObject, b: KeyObject): boolean {
   return der(a).equals(der(b));
 }
 
-export { encodePem };
