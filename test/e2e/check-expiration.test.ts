@@ -298,6 +298,16 @@ describe('--include-kubelet', () => {
     expect(o.certificates).toHaveLength(14);
     const wide = await runCli(['certs', 'check-expiration', '--cert-dir', join(dir, 'pki'), '--kubeconfig-dir', dir, '--include-kubelet', '--kubelet-dir', kubelet, '-o', 'wide']);
     expect(wide.stdout).toContain(rotated);
+
+    // a kubelet.conf that references the rotating file, as kubeadm writes it after TLS bootstrap
+    const conf = readFileSync(join(dir, 'kubelet.conf'), 'utf8')
+      .replace(/client-certificate-data: \S+/, `client-certificate: ${join(kubelet, 'kubelet-client-current.pem')}`)
+      .replace(/client-key-data: \S+/, `client-key: ${join(kubelet, 'kubelet-client-current.pem')}`);
+    writeFileSync(join(dir, 'kubelet.conf'), conf);
+    const ref = await runCli(['certs', 'check-expiration', '--cert-dir', join(dir, 'pki'), '--kubeconfig-dir', dir, '--include-kubelet', '--kubelet-dir', kubelet, '-o', 'json']);
+    expect(ref.code).toBe(0);
+    const refRows = (JSON.parse(ref.stdout) as { certificates: { name: string; residualTime: number }[] }).certificates;
+    expect(refRows.find((c) => c.name === 'kubelet.conf')?.residualTime).toBe(refRows.find((c) => c.name === 'kubelet-client')?.residualTime);
   });
 });
 
