@@ -3,7 +3,7 @@
  * disk until commit(), which stages every file as a temp file first and renames only when all were staged, so a
  * failure (read-only directory, full disk) leaves the old files complete.
  */
-import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, rmdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { commitFile, ensureDir, removeQuietly, stageFile, writeFileAtomic } from '../fs-atomic.js';
 import { PkiError, describe } from '../errors.js';
@@ -57,12 +57,14 @@ export class Workspace {
     const temps: { tmp: string; path: string }[] = [];
     try {
       for (const w of this.staged.values()) {
-        const dir = dirname(w.path);
+        // a symlinked file is replaced at its target, so the link stays a link
+        const target = resolveLink(w.path);
+        const dir = dirname(target);
         const missing: string[] = [];
         for (let d = dir; !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.unshift(d);
         ensureDir(dir, w.dirMode);
         createdDirs.push(...missing);
-        temps.push({ tmp: stageFile(w.path, w.data, { mode: w.mode, dirMode: w.dirMode, secret: w.secret }), path: w.path });
+        temps.push({ tmp: stageFile(target, w.data, { mode: w.mode, dirMode: w.dirMode, secret: w.secret }), path: target });
       }
     } catch (err) {
       for (const t of temps) removeQuietly(t.tmp);
@@ -126,6 +128,14 @@ export function removeOrphanTemps(dirs: readonly string[]): void {
       continue;
     }
     for (const n of names) if (/^\..+\.kubecerts-[0-9a-f]{8}\.tmp$/.test(n)) removeQuietly(join(dir, n));
+  }
+}
+
+function resolveLink(path: string): string {
+  try {
+    return lstatSync(path).isSymbolicLink() ? realpathSync(path) : path;
+  } catch {
+    return path;
   }
 }
 

@@ -354,3 +354,20 @@ describe('renewal keeps what an operator customised', () => {
     expect(admin.clusters[0]?.cluster['server']).toBe('https://10.0.0.8:6443');
   });
 });
+
+describe('symlinked files', () => {
+  it('a renewed file that is a symlink is replaced at its target; the link stays', async () => {
+    const k8s = tempDir();
+    await initPki(k8s);
+    const { renameSync, symlinkSync, lstatSync, readlinkSync } = await import('node:fs');
+    const real = join(k8s, 'admin.conf.real');
+    renameSync(join(k8s, 'admin.conf'), real);
+    symlinkSync('admin.conf.real', join(k8s, 'admin.conf'));
+    const before = readCert(k8s, 'admin.conf').serial;
+    const r = await renew(k8s, ['admin.conf']);
+    expect(r.code).toBe(0);
+    expect(lstatSync(join(k8s, 'admin.conf')).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(join(k8s, 'admin.conf'))).toBe('admin.conf.real');
+    expect(readCert(k8s, 'admin.conf').serial).not.toBe(before);
+  });
+});
