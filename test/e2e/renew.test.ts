@@ -371,3 +371,18 @@ describe('symlinked files', () => {
     expect(readCert(k8s, 'admin.conf').serial).not.toBe(before);
   });
 });
+
+describe('renewal validity and algorithm from the config file', () => {
+  it('certificateValidityPeriod and encryptionAlgorithm of --config apply to renewed certificates', async () => {
+    const k8s = tempDir();
+    await initPki(k8s, { algorithm: 'ECDSA-P256' });
+    const cfg = join(k8s, 'kubeadm.yaml');
+    writeFileSync(cfg, `apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\ncertificatesDir: ${join(k8s, 'pki')}\ncertificateValidityPeriod: 720h\nencryptionAlgorithm: ECDSA-P384\n`);
+    const r = await runCli(['certs', 'renew', 'etcd-server', '--config', cfg, '--kubeconfig-dir', k8s]);
+    expect(r.code).toBe(0);
+    const now = readCert(k8s, 'etcd/server');
+    expect(now.notAfter - now.notBefore).toBe(720 * 3_600_000 + 5 * 60_000);
+    const text = openssl(['x509', '-noout', '-text'], now.pem).out;
+    expect(text).toContain('NIST CURVE: P-384');
+  });
+});
