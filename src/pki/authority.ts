@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PkiError } from '../errors.js';
 import { formatGoTime } from '../output/time-format.js';
 import { parsePrivateKey } from './keys.js';
-import { LEAF_SPECS, type CaSpec } from './specs.js';
+import { findCa, LEAF_SPECS, type CaName, type CaSpec } from './specs.js';
 import { certPath, keyPath, pathPresent, readCertificateFile, readSmallFile, validity, type LoadedCertificate } from './store.js';
 
 /** Emits each validity warning once per name per run, as kubeadm does. */
@@ -107,6 +107,19 @@ export function detectExternalCaOrFail(o: ExternalCaOptions): boolean {
   } catch (err) {
     throw new PkiError('EXTERNAL_CA_CHECK', `Error checking external CA condition for ${o.ca.baseName} certificate authority: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/** detectExternalCaOrFail per CA, each CA checked once per run (check-expiration and renew ask per row). */
+export function externalCaDetector(certDir: string, now: Date, warner: Warner): (ca: CaName) => boolean {
+  const known = new Map<CaName, boolean>();
+  return (ca) => {
+    let v = known.get(ca);
+    if (v === undefined) {
+      v = detectExternalCaOrFail({ certDir, ca: findCa(ca), now, warner });
+      known.set(ca, v);
+    }
+    return v;
+  };
 }
 
 export const caKeyPath = (certDir: string, ca: CaSpec): string => join(certDir, `${ca.baseName}.key`);

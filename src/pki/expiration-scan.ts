@@ -4,15 +4,16 @@
  */
 import type { X509Certificate } from 'node:crypto';
 import { realpathSync } from 'node:fs';
-import { isAbsolute, join, resolve as resolvePath, dirname } from 'node:path';
+import { join } from 'node:path';
 import type { RunConfig } from '../config/types.js';
 import { KubeconfigError, PkiError } from '../errors.js';
 import { currentEntries, dataField, parseKubeconfig } from '../kubeconfig/codec.js';
-import { detectExternalCaOrFail, Warner } from './authority.js';
+import { clientCertificate } from './client-certificate.js';
+import { externalCaDetector, type Warner } from './authority.js';
 import type { CertificateFacts } from './expiration.js';
 import { describeKey } from './keys.js';
-import { activeSpecs, CA_SPECS, findCa, RENEWABLE_SPECS, type CaName } from './specs.js';
-import { certPath, fileExists, parseCertificates, readCertificateFile, readSmallFile, validity } from './store.js';
+import { activeSpecs, CA_SPECS, RENEWABLE_SPECS } from './specs.js';
+import { certPath, fileExists, readCertificateFile, readSmallFile, validity } from './store.js';
 
 export interface ScanOptions {
   readonly cfg: RunConfig;
@@ -33,11 +34,8 @@ function facts(name: string, path: string, caName: string, cert: X509Certificate
   return { name, path, caName, missing: false, notBefore, notAfter, externallyManaged: external, serial: cert.serialNumber, keyAlgorithm: describeKey(cert.publicKey) };
 }
 
-/**
- * The first client certificate of a kubeconfig's current user: embedded, or (when allowed) a referenced file.
- * With `requireCaData`, the cluster must embed its CA too, as kubeadm's kubeconfig reader demands.
- */
-export function readKubeconfigClientCert(path: string, o: { allowFileReference: boolean; requireCaData: boolean }): { cert: X509Certificate; source: string } {
+/** The current user's client certificate of the kubeconfig at `path` (embedded, or a referenced file when allowed). */
+function readKubeconfigClientCert(path: string, o: { allowFileReference: boolean; requireCaData: boolean }): { cert: X509Certificate; source: string } {
   let text: string;
   try {
     text = readSmallFile(path);
@@ -48,32 +46,13 @@ export function readKubeconfigClientCert(path: string, o: { allowFileReference: 
   if (o.requireCaData && dataField(cur.cluster, 'certificate-authority-data') === undefined) {
     throw new KubeconfigError('NO_CA_DATA', `kubeConfig file ${path} does not have an embedded server certificate`);
   }
-  let source = path;
-  let certText = dataField(cur.user, 'client-certificate-data');
-  if (certText === undefined && o.allowFileReference && typeof cur.user['client-certificate'] === 'string') {
-    const ref = cur.user['client-certificate'];
-    source = isAbsolute(ref) ? ref : resolvePath(dirname(path), ref);
-    certText = readSmallFile(source);
-  }
-  if (certText === undefined) throw new KubeconfigError('NO_CLIENT_CERT', `kubeConfig file ${path} does not have an embedded client certificate`);
-  try {
-    return { cert: parseCertificates(certText, source).cert, source };
-  } catch {
-    throw new KubeconfigError('BAD_CLIENT_CERT', `kubeConfig file ${path} does not contain a valid client certificate`);
-  }
+  const { loaded, source } = clientCertificate(cur, path, o.allowFileReference ? readSmallFile : undefined);
+  return { cert: loaded.cert, source };
 }
 
 export function scanExpiration(o: ScanOptions): ScanResult {
   const { cfg } = o;
-  const externalCache = new Map<CaName, boolean>();
-  const isExternal = (ca: CaName): boolean => {
-    let v = externalCache.get(ca);
-    if (v === undefined) {
-      v = detectExternalCaOrFail({ certDir: cfg.certificatesDir, ca: findCa(ca), now: o.now, warner: o.warner });
-      externalCache.set(ca, v);
-    }
-    return v;
-  };
+  const isExternal = externalCaDetector(cfg.certificatesDir, o.now, o.warner);
   const guard = (name: string, path: string, caName: string, f: () => CertificateFacts): CertificateFacts => {
     try {
       return f();

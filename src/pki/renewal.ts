@@ -9,11 +9,12 @@ import { ENCRYPTION_ALGORITHMS, type EncryptionAlgorithm, type RunConfig } from 
 import { PkiError } from '../errors.js';
 import { currentEntries, dataField, parseKubeconfig, serializeKubeconfig, setDataField, type Kubeconfig } from '../kubeconfig/codec.js';
 import { formatExpiryDate } from '../output/time-format.js';
-import { detectExternalCaOrFail, signedBy, type Warner } from './authority.js';
+import { externalCaDetector, signedBy, type Warner } from './authority.js';
+import { clientCertificate } from './client-certificate.js';
 import { loadCa, loadCertAt, loadKeyAt, type LoadedCa } from './ca-store.js';
 import { describeKey, encodePrivateKey, generateKey, parsePrivateKey, samePublicKey } from './keys.js';
 import { findCa, type CaName, type KubeconfigSpec, type LeafSpec } from './specs.js';
-import { certPath, keyPath, parseCertificates, validity, type LoadedCertificate } from './store.js';
+import { certPath, keyPath, validity } from './store.js';
 import { backdatedWindow, randomSerialHex } from './validity.js';
 import type { Workspace } from './workspace.js';
 import { createCsr, readCertificateDetails, signCertificate, type CertificateDetails } from './x509.js';
@@ -68,29 +69,15 @@ function readExisting(spec: RenewSpec, o: RenewOptions): Existing {
   }
   const kc = parseKubeconfig(ws.read(path), path);
   const cur = currentEntries(kc, path);
-  const certText = dataField(cur.user, 'client-certificate-data');
-  if (certText === undefined) throw new PkiError('NO_CLIENT_CERT', `kubeConfig file ${path} does not have an embedded client certificate`);
-  let loaded: LoadedCertificate;
-  try {
-    loaded = parseCertificates(certText, path);
-  } catch {
-    throw new PkiError('BAD_CLIENT_CERT', `kubeConfig file ${path} does not contain a valid client certificate`);
-  }
+  const { loaded } = clientCertificate(cur, path);
   return { details: readCertificateDetails(loaded.pem), certPem: loaded.pem, cert: loaded.cert, keyText: dataField(cur.user, 'client-key-data'), kubeconfig: kc, path };
 }
 
 export class Renewer {
   private readonly cas = new Map<CaName, LoadedCa>();
-  private readonly external = new Map<CaName, boolean>();
-  constructor(private readonly o: RenewOptions) {}
-
-  private isExternal(ca: CaName): boolean {
-    let v = this.external.get(ca);
-    if (v === undefined) {
-      v = detectExternalCaOrFail({ certDir: this.o.cfg.certificatesDir, ca: findCa(ca), now: this.o.start, warner: this.o.warner });
-      this.external.set(ca, v);
-    }
-    return v;
+  private readonly isExternal: (ca: CaName) => boolean;
+  constructor(private readonly o: RenewOptions) {
+    this.isExternal = externalCaDetector(o.cfg.certificatesDir, o.start, o.warner);
   }
 
   private ca(name: CaName): LoadedCa & { key: KeyObject } {
