@@ -10,7 +10,7 @@ import { buildKubeconfig, currentEntries, dataField, parseKubeconfig, serializeK
 import { controlPlaneEndpoint, localEndpoint } from '../kubeconfig/endpoint.js';
 import { detectExternalCa, signedBy, type Warner } from './authority.js';
 import { encodePrivateKey, encodePublicKey, generateKey, parsePrivateKey, samePublicKey } from './keys.js';
-import { computeAltNames } from './sans.js';
+import { computeAltNames, formatSanWarning } from './sans.js';
 import { findCa, type CaSpec, type KeyPairSpec, type KubeconfigSpec, type LeafSpec } from './specs.js';
 import { loadCa, loadCertAt, loadKeyAt, type LoadedCa } from './ca-store.js';
 import { firstCertificatePem } from './pem.js';
@@ -144,9 +144,7 @@ export class CertPhases {
       throw new PkiError('CA_LOAD', `couldn't load CA certificate ${ca.name}: ${(err as Error).message}`, { cause: err });
     }
     const alt = leaf.sans
-      ? computeAltNames(leaf.sans, cfg, (w) =>
-          warner.warn(`[certificates] WARNING: '${w.san}' was not added to the '${w.certName}' SAN, because it is not a valid IP or RFC-1123 compliant DNS entry`),
-        )
+      ? computeAltNames(leaf.sans, cfg, (w) => warner.warn(formatSanWarning(w)))
       : { dns: [], ips: [] };
     out(`[certs] Generating "${leaf.baseName}" certificate and key`);
     if (alt.dns.length + alt.ips.length > 0) out(SIGNED_FOR(leaf.baseName, alt.dns, alt.ips));

@@ -33,6 +33,11 @@ export interface SanWarning {
   readonly certName: string;
 }
 
+/** kubeadm's warning for an extra SAN that is neither an IP nor a DNS name. */
+export function formatSanWarning(w: SanWarning): string {
+  return `[certificates] WARNING: '${w.san}' was not added to the '${w.certName}' SAN, because it is not a valid IP or RFC-1123 compliant DNS entry`;
+}
+
 /** Splits host:port; returns the host without brackets. */
 export function splitHostPort(endpoint: string): { host: string; port: string | undefined } {
   const bracketed = /^\[([^\]]+)\](?::(\d*))?$/.exec(endpoint);

@@ -5,7 +5,7 @@ import { PkiError } from '../../errors.js';
 import { buildKubeconfig, serializeKubeconfig } from '../../kubeconfig/codec.js';
 import { controlPlaneEndpoint, localEndpoint } from '../../kubeconfig/endpoint.js';
 import { encodePrivateKey, generateKey } from '../../pki/keys.js';
-import { computeAltNames } from '../../pki/sans.js';
+import { computeAltNames, formatSanWarning } from '../../pki/sans.js';
 import { KUBECONFIG_SPECS, LEAF_SPECS } from '../../pki/specs.js';
 import { Workspace } from '../../pki/workspace.js';
 import { createCsr } from '../../pki/x509.js';
@@ -33,7 +33,7 @@ export default async function generateCsr(_args: unknown[], opts: Record<string,
 
   const leafJobs = LEAF_SPECS.map(async (leaf) => {
     const alt = leaf.sans
-      ? computeAltNames(leaf.sans, cfg, (w) => warn(`[certificates] WARNING: '${w.san}' was not added to the '${w.certName}' SAN, because it is not a valid IP or RFC-1123 compliant DNS entry`))
+      ? computeAltNames(leaf.sans, cfg, (w) => warn(formatSanWarning(w)))
       : { dns: [], ips: [] };
     const key = await generateKey(cfg.encryptionAlgorithm);
     const csr = await createCsr({ subject: { cn: leaf.cn(cfg), orgs: leaf.orgs }, dns: alt.dns, ips: alt.ips, key });
