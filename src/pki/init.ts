@@ -9,7 +9,7 @@ import { PkiError } from '../errors.js';
 import { buildKubeconfig, currentEntries, dataField, parseKubeconfig, serializeKubeconfig } from '../kubeconfig/codec.js';
 import { controlPlaneEndpoint, localEndpoint } from '../kubeconfig/endpoint.js';
 import { detectExternalCa, signedBy, type Warner } from './authority.js';
-import { encodePrivateKey, encodePublicKey, generateKey, parsePrivateKey, samePublicKey } from './keys.js';
+import { encodePrivateKey, encodePublicKey, KeyPool, parsePrivateKey, samePublicKey } from './keys.js';
 import { computeAltNames, formatSanWarning } from './sans.js';
 import { findCa, type CaSpec, type KeyPairSpec, type KubeconfigSpec, type LeafSpec } from './specs.js';
 import { loadCa, loadCertAt, loadKeyAt, type LoadedCa } from './ca-store.js';
@@ -31,8 +31,10 @@ const SIGNED_FOR = (base: string, dns: readonly string[], ips: readonly string[]
   `[certs] ${base} serving cert is signed for DNS names [${dns.join(' ')}] and IPs [${ips.join(' ')}]`;
 
 export class CertPhases {
-  private readonly keys = new Map<string, Promise<KeyObject>>();
-  constructor(private readonly ctx: InitContext) {}
+  private readonly keys: KeyPool;
+  constructor(private readonly ctx: InitContext) {
+    this.keys = new KeyPool(ctx.cfg.encryptionAlgorithm);
+  }
 
   private get dir(): string {
     return this.ctx.cfg.certificatesDir;
@@ -42,18 +44,8 @@ export class CertPhases {
   prefetchKeys(specs: readonly (CaSpec | LeafSpec | KeyPairSpec)[]): void {
     for (const s of specs) {
       if (s.etcd && !this.ctx.cfg.etcdLocal) continue;
-      if (!this.ctx.ws.exists(certPath(this.dir, s.baseName)) && !this.ctx.ws.exists(keyPath(this.dir, s.baseName))) this.key(s.baseName);
+      if (!this.ctx.ws.exists(certPath(this.dir, s.baseName)) && !this.ctx.ws.exists(keyPath(this.dir, s.baseName))) void this.keys.get(s.baseName);
     }
-  }
-
-  private key(id: string): Promise<KeyObject> {
-    let p = this.keys.get(id);
-    if (!p) {
-      p = generateKey(this.ctx.cfg.encryptionAlgorithm);
-      p.catch(() => undefined);
-      this.keys.set(id, p);
-    }
-    return p;
   }
 
   async run(spec: CaSpec | LeafSpec | KeyPairSpec): Promise<void> {
@@ -91,7 +83,7 @@ export class CertPhases {
       return;
     }
     out(`[certs] Generating "${ca.baseName}" certificate and key`);
-    const key = await this.key(ca.baseName);
+    const key = await this.keys.get(ca.baseName);
     const window = backdatedWindow(start, cfg.caCertificateValidityMs);
     const pem = await signCertificate({
       subject: { cn: ca.cn, orgs: [] }, dns: [ca.cn], ips: [], usages: [], isCA: true, key, ...window, serialHex: randomSerialHex(),
@@ -148,7 +140,7 @@ export class CertPhases {
       : { dns: [], ips: [] };
     out(`[certs] Generating "${leaf.baseName}" certificate and key`);
     if (alt.dns.length + alt.ips.length > 0) out(SIGNED_FOR(leaf.baseName, alt.dns, alt.ips));
-    const key = await this.key(leaf.baseName);
+    const key = await this.keys.get(leaf.baseName);
     const pem = await signCertificate({
       subject: { cn: leaf.cn(cfg), orgs: leaf.orgs }, dns: alt.dns, ips: alt.ips, usages: leaf.usages, isCA: false, key,
       signer: { certPem: loaded.cert.pem, key: loaded.key }, ...backdatedWindow(start, cfg.certificateValidityMs), serialHex: randomSerialHex(),
@@ -175,28 +167,24 @@ export class CertPhases {
       return;
     }
     out(`[certs] Generating "${sa.baseName}" key and public key`);
-    const key = await this.key(sa.baseName);
+    const key = await this.keys.get(sa.baseName);
     ws.writeKey(keyP, encodePrivateKey(key));
     ws.write(join(this.dir, `${sa.baseName}.pub`), encodePublicKey(key), 0o600);
   }
 }
 
 export class KubeconfigPhases {
-  private readonly keys = new Map<string, Promise<KeyObject>>();
-  constructor(private readonly ctx: InitContext) {}
+  private readonly keys: KeyPool;
+  constructor(private readonly ctx: InitContext) {
+    this.keys = new KeyPool(ctx.cfg.encryptionAlgorithm);
+  }
 
   private path(spec: KubeconfigSpec): string {
     return join(this.ctx.cfg.kubeconfigDir, spec.fileName);
   }
 
   prefetchKeys(specs: readonly KubeconfigSpec[]): void {
-    for (const s of specs) {
-      if (!this.ctx.ws.exists(this.path(s)) && !this.keys.has(s.name)) {
-        const p = generateKey(this.ctx.cfg.encryptionAlgorithm);
-        p.catch(() => undefined);
-        this.keys.set(s.name, p);
-      }
-    }
+    for (const s of specs) if (!this.ctx.ws.exists(this.path(s))) void this.keys.get(s.name);
   }
 
   private server(spec: KubeconfigSpec): string {
@@ -253,7 +241,7 @@ export class KubeconfigPhases {
       return;
     }
     out(`[kubeconfig] Writing "${spec.fileName}" kubeconfig file`);
-    const key = await (this.keys.get(spec.name) ?? generateKey(cfg.encryptionAlgorithm));
+    const key = await this.keys.get(spec.name);
     const userName = spec.cn(cfg);
     const certPem = await signCertificate({
       subject: { cn: userName, orgs: spec.orgs }, dns: [], ips: [], usages: ['clientAuth'], isCA: false, key,

@@ -24,6 +24,23 @@ export function generateKey(algorithm: EncryptionAlgorithm): Promise<KeyObject> 
   });
 }
 
+/** Keys by name, each generated once; starting several early lets them be made in parallel while work goes on. */
+export class KeyPool {
+  private readonly keys = new Map<string, Promise<KeyObject>>();
+  constructor(private readonly algorithm: EncryptionAlgorithm) {}
+
+  get(id: string): Promise<KeyObject> {
+    let p = this.keys.get(id);
+    if (!p) {
+      p = generateKey(this.algorithm);
+      // a key started early and never used must not become an unhandled rejection
+      p.catch(() => undefined);
+      this.keys.set(id, p);
+    }
+    return p;
+  }
+}
+
 /** PKCS#1 "RSA PRIVATE KEY" or SEC1 "EC PRIVATE KEY", never PKCS#8, as kubeadm writes them. */
 export function encodePrivateKey(key: KeyObject): string {
   if (key.asymmetricKeyType === 'rsa') return key.export({ type: 'pkcs1', format: 'pem' }) as string;
