@@ -1,5 +1,9 @@
 /** Maps commander options to the ConfigFlags the config resolver understands. */
+import { loadRunConfig } from '../config/load.js';
 import type { ConfigFlags } from '../config/resolve.js';
+import type { RunConfig } from '../config/types.js';
+import { parseDuration } from '../duration.js';
+import { UsageError } from '../errors.js';
 
 type Opts = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -18,4 +22,18 @@ export function configFlags(opts: Opts): ConfigFlags {
     encryptionAlgorithm: str(opts['encryptionAlgorithm']),
     clusterName: str(opts['clusterName']),
   };
+}
+
+/** The RunConfig of a command: its --config file (if any) under its flags. */
+export function runConfigFrom(opts: Opts): RunConfig {
+  return loadRunConfig(str(opts['config']), configFlags(opts));
+}
+
+/** A duration flag such as --fail-within: undefined when absent, a usage error when not a duration of at least `min` ms. */
+export function durationFlag(opts: Opts, key: string, flag: string, min: number): number | undefined {
+  const text = str(opts[key]);
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text);
+  if (ms === undefined || ms < min) throw new UsageError(`invalid ${flag} "${text}": use a duration such as 720h or 30d`);
+  return ms;
 }

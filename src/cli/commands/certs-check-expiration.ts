@@ -1,7 +1,5 @@
 /** `certs check-expiration`: kubeadm's report, structured output, prometheus metrics, and --fail-within. */
-import { loadRunConfig } from '../../config/load.js';
-import { parseDuration } from '../../duration.js';
-import { ExitCode, ExitRequest, UsageError } from '../../errors.js';
+import { ExitCode, ExitRequest } from '../../errors.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import { Warner } from '../../pki/authority.js';
 import { buildExpirationReport, rowsExpiringWithin, type ExpirationReport } from '../../pki/expiration.js';
@@ -9,7 +7,7 @@ import { scanExpiration } from '../../pki/expiration-scan.js';
 import { renderExpirationPrometheus } from '../../output/expiration-prometheus.js';
 import { renderExpirationJson, renderExpirationYaml } from '../../output/expiration-serialize.js';
 import { renderExpirationText } from '../../output/expiration-text.js';
-import { configFlags } from '../config-flags.js';
+import { durationFlag, runConfigFrom } from '../config-flags.js';
 import { line, type Io } from '../io.js';
 
 async function render(report: ExpirationReport, format: string, io: Io, colorFlag: boolean): Promise<string> {
@@ -32,14 +30,8 @@ async function render(report: ExpirationReport, format: string, io: Io, colorFla
 
 export default async function checkExpiration(_args: unknown[], opts: Record<string, unknown>, io: Io): Promise<void> {
   const format = String(opts['output'] ?? 'text');
-  let windowMs: number | undefined;
-  if (typeof opts['failWithin'] === 'string') {
-    windowMs = parseDuration(opts['failWithin']);
-    if (windowMs === undefined || windowMs < 0) {
-      throw new UsageError(`invalid --fail-within "${opts['failWithin']}": use a duration such as 720h or 30d`);
-    }
-  }
-  const cfg = loadRunConfig(typeof opts['config'] === 'string' ? opts['config'] : undefined, configFlags(opts));
+  const windowMs = durationFlag(opts, 'failWithin', '--fail-within', 0);
+  const cfg = runConfigFrom(opts);
   const now = io.now();
   const includeKubelet = opts['includeKubelet'] === true;
   const scan = scanExpiration({

@@ -1,6 +1,5 @@
 /** `certs generate-csr`: keys and CSRs for every leaf and kubeconfig, for an external CA (spec §6). */
 import { join } from 'node:path';
-import { loadRunConfig } from '../../config/load.js';
 import { PkiError } from '../../errors.js';
 import { buildKubeconfig, serializeKubeconfig } from '../../kubeconfig/codec.js';
 import { controlPlaneEndpoint, localEndpoint } from '../../kubeconfig/endpoint.js';
@@ -9,12 +8,11 @@ import { computeAltNames, formatSanWarning } from '../../pki/sans.js';
 import { KUBECONFIG_SPECS, LEAF_SPECS } from '../../pki/specs.js';
 import { Workspace } from '../../pki/workspace.js';
 import { createCsr } from '../../pki/x509.js';
-import { configFlags } from '../config-flags.js';
+import { runConfigFrom } from '../config-flags.js';
 import { line, type Io } from '../io.js';
 
 export default async function generateCsr(_args: unknown[], opts: Record<string, unknown>, io: Io): Promise<void> {
-  const flags = configFlags(opts);
-  const cfgRaw = loadRunConfig(typeof opts['config'] === 'string' ? opts['config'] : undefined, flags);
+  const cfgRaw = runConfigFrom(opts);
   // every etcd leaf is covered even with external etcd, as kubeadm does
   const cfg = { ...cfgRaw, etcdLocal: cfgRaw.etcdLocal ?? { serverCertSANs: [], peerCertSANs: [] } };
   const ws = new Workspace();

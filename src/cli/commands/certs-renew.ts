@@ -1,7 +1,5 @@
 /** `certs renew <name|all>`: kubeadm's messages, plus lock, backup, journaled all-or-nothing commit and dry run. */
 import { join } from 'node:path';
-import { loadRunConfig } from '../../config/load.js';
-import { parseDuration } from '../../duration.js';
 import { UsageError } from '../../errors.js';
 import { Warner } from '../../pki/authority.js';
 import { acquireLock } from '../../pki/lock.js';
@@ -9,7 +7,7 @@ import { backupFiles, Renewer, type RenewOutcome } from '../../pki/renewal.js';
 import { CA_SPECS, RENEWABLE_SPECS } from '../../pki/specs.js';
 import { recoverJournal, removeOrphanTemps, Workspace } from '../../pki/workspace.js';
 import { formatExpiryDate } from '../../output/time-format.js';
-import { configFlags } from '../config-flags.js';
+import { durationFlag, runConfigFrom } from '../config-flags.js';
 import { line, type Io } from '../io.js';
 import { RENEW_NAMES } from '../program.js';
 
@@ -46,15 +44,9 @@ const stamp = (d: Date): string => d.toISOString().replace(/[:.]/g, '-');
 export default async function renew(args: unknown[], opts: Record<string, unknown>, io: Io): Promise<void> {
   const name = String(args[0]);
   const specs = selectSpecs(name);
-  let expiringWithinMs: number | undefined;
-  if (typeof opts['expiringWithin'] === 'string') {
-    expiringWithinMs = parseDuration(opts['expiringWithin']);
-    if (expiringWithinMs === undefined || expiringWithinMs < 0) {
-      throw new UsageError(`invalid --expiring-within "${opts['expiringWithin']}": use a duration such as 720h or 30d`);
-    }
-  }
+  const expiringWithinMs = durationFlag(opts, 'expiringWithin', '--expiring-within', 0);
   if (opts['csrDir'] !== undefined && !opts['csrOnly']) throw new UsageError('--csr-dir needs --csr-only');
-  const cfg = loadRunConfig(typeof opts['config'] === 'string' ? opts['config'] : undefined, configFlags(opts));
+  const cfg = runConfigFrom(opts);
   const out = line(io.stdout);
   const dryRun = opts['dryRun'] === true;
   const csrOnly = opts['csrOnly'] === true;

@@ -1,10 +1,9 @@
 /** Shared body of `init`, `init phase certs` and `init phase kubeconfig`. */
-import { loadRunConfig } from '../../config/load.js';
 import { Warner } from '../../pki/authority.js';
 import { CertPhases, KubeconfigPhases } from '../../pki/init.js';
 import { KUBECONFIG_SPECS, PKI_SPECS } from '../../pki/specs.js';
 import { Workspace } from '../../pki/workspace.js';
-import { configFlags } from '../config-flags.js';
+import { runConfigFrom } from '../config-flags.js';
 import { line, type Io } from '../io.js';
 
 export interface InitSelection {
@@ -13,7 +12,7 @@ export interface InitSelection {
 }
 
 export async function runInit(selection: InitSelection, opts: Record<string, unknown>, io: Io): Promise<void> {
-  const cfg = loadRunConfig(typeof opts['config'] === 'string' ? opts['config'] : undefined, configFlags(opts));
+  const cfg = runConfigFrom(opts);
   const out = line(io.stdout);
   const ctx = { cfg, start: io.now(), ws: new Workspace(), out, warner: new Warner(line(io.stderr)) };
   const certs = new CertPhases(ctx);

@@ -2,7 +2,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
-import { loadRunConfig } from '../../config/load.js';
 import type { RunConfig } from '../../config/types.js';
 import { formatDuration, parseDuration } from '../../duration.js';
 import { KubeconfigError, PkiError, UsageError, describe } from '../../errors.js';
@@ -18,7 +17,7 @@ import { readSmallFile, validity } from '../../pki/store.js';
 import { caAnchoredWindow, randomSerialHex } from '../../pki/validity.js';
 import { Workspace } from '../../pki/workspace.js';
 import { signCertificate } from '../../pki/x509.js';
-import { configFlags } from '../config-flags.js';
+import { runConfigFrom } from '../config-flags.js';
 import { line, type Io } from '../io.js';
 
 const DEFAULT_VALIDITY_MS = 8760 * 3_600_000;
@@ -112,7 +111,7 @@ export default async function kubeconfigUser(_args: unknown[], opts: Opts, io: I
     }
   }
 
-  const cfg = loadRunConfig(str(opts['config']), configFlags(opts));
+  const cfg = runConfigFrom(opts);
   const target = resolveTarget(opts, cfg, warn);
   const ws = new Workspace();
   let ca;
