@@ -51,13 +51,16 @@ export class ExitRequest extends Error {
 export function describe(err: unknown): string {
   if (err instanceof Error) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code && e.syscall && e.path) {
-      const reason = ERRNO_TEXT[e.code] ?? e.code;
-      return `${e.syscall} ${e.path}: ${reason}`;
-    }
+    if (e.code && e.syscall && e.path) return `${e.syscall} ${e.path}: ${errnoText(err)}`;
     return err.message;
   }
   return String(err);
+}
+
+/** The C library's wording of a Node errno error ("no such file or directory"), as Go prints it. */
+export function errnoText(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return (e.code && ERRNO_TEXT[e.code]) ?? e.code ?? (err instanceof Error ? err.message : String(err));
 }
 
 const ERRNO_TEXT: Record<string, string> = {

@@ -2,7 +2,7 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { PkiError } from '../errors.js';
+import { errnoText, PkiError } from '../errors.js';
 import { parsePrivateKey } from './keys.js';
 import { criticalExtensionOids, HANDLED_EXTENSIONS } from './der.js';
 import { certificatePems } from './pem.js';
@@ -11,17 +11,20 @@ const MAX_PEM_BYTES = 1 << 20;
 
 /** Reads a small text file; errors read like Go's ("open <p>: no such file or directory"). */
 export function readSmallFile(path: string): string {
+  let size: number;
   try {
     const st = statSync(path);
-    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { goText: `read ${path}: is a directory` });
-    if (st.size > MAX_PEM_BYTES) throw Object.assign(new Error('too large'), { goText: `read ${path}: file is larger than 1 MiB` });
+    if (st.isDirectory()) throw new PkiError('READ', `read ${path}: is a directory`);
+    size = st.size;
+  } catch (err) {
+    if (err instanceof PkiError) throw err;
+    throw new PkiError((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'NOT_FOUND' : 'READ', `open ${path}: ${errnoText(err)}`);
+  }
+  if (size > MAX_PEM_BYTES) throw new PkiError('READ', `read ${path}: file is larger than 1 MiB`);
+  try {
     return readFileSync(path, 'latin1');
   } catch (err) {
-    const e = err as NodeJS.ErrnoException & { goText?: string };
-    if (e.goText) throw new PkiError('READ', e.goText);
-    const reason =
-      e.code === 'ENOENT' ? 'no such file or directory' : e.code === 'EACCES' ? 'permission denied' : e.code === 'ELOOP' ? 'too many levels of symbolic links' : e.code === 'ENOTDIR' ? 'not a directory' : (e.message ?? String(err));
-    throw new PkiError(e.code === 'ENOENT' ? 'NOT_FOUND' : 'READ', `open ${path}: ${reason}`);
+    throw new PkiError('READ', `open ${path}: ${errnoText(err)}`);
   }
 }
 
