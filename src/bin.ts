@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // Entry point, bundled on its own: `--version` is answered before anything else is loaded; every other command
 // goes through the main bundle (main.cjs), which loads the CLI framework and, per command, only the code that
-// command needs. main.cjs is compiled with the V8 code cache the build stored beside it (main.cjs.cache); V8
-// rejects a cache made by another V8 version or for other source, and then simply compiles as usual.
+// command needs. main.cjs is compiled with the V8 code cache the build stored beside it for this Node.js version and
+// architecture (main.cjs.<version>-<arch>.cache, read only when the name matches); V8 itself checks the cache's V8
+// version, source hash and V8 flags, rejects one that does not match, and then simply compiles as usual.
 import { readFileSync } from 'node:fs';
 import { createRequire, wrap } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
-
-declare const __KUBECERTS_VERSION__: string;
+import { versionText } from './version.js';
 
 type Main = typeof import('./main.js');
 
@@ -16,7 +16,7 @@ function loadMain(): Main {
   const file = join(__dirname, 'main.cjs');
   let cachedData: Buffer | undefined;
   try {
-    cachedData = readFileSync(`${file}.cache`);
+    cachedData = readFileSync(`${file}.${process.version}-${process.arch}.cache`);
   } catch {
     // no cache: compile normally
   }
@@ -28,7 +28,7 @@ function loadMain(): Main {
 
 const argv = process.argv.slice(2);
 if (argv.length === 1 && argv[0] === '--version') {
-  process.stdout.write(`${__KUBECERTS_VERSION__}\n`);
+  process.stdout.write(versionText());
 } else {
   let main: Main;
   try {
