@@ -53,13 +53,36 @@ const besideMain = {
   },
 };
 
+/**
+ * esbuild plugin: builtins that only rarely used code needs are required on first use instead of at start-up.
+ * commander requires node:child_process (for external subcommands, which kubecerts has none of) and src/pki/ip.ts
+ * node:net (for isIP); together they pull in about twenty more internal modules (net, stream, dgram, ...) that
+ * check-expiration never uses. Each becomes a module of getters that require the real one when read.
+ */
+const LAZY_BUILTINS = ['node:child_process', 'node:net'];
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    const filter = new RegExp(`^(${LAZY_BUILTINS.join('|')})$`);
+    b.onResolve({ filter }, (args) => (args.namespace === 'lazy-builtin' ? { path: args.path, external: true } : { path: args.path, namespace: 'lazy-builtin' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
+      const names = Object.keys(await import(args.path)).filter((k) => k !== 'default');
+      const getters = names.map((k) => `Object.defineProperty(exports, ${JSON.stringify(k)}, { enumerable: true, get: () => load()[${JSON.stringify(k)}] });`);
+      return {
+        contents: `let real; const load = () => (real ??= require(${JSON.stringify(args.path)}));\n${getters.join('\n')}`,
+        loader: 'js',
+      };
+    });
+  },
+};
+
 rmSync('dist', { recursive: true, force: true });
 await Promise.all([
-  build({ ...common, entryPoints: ['src/main.ts'], outfile: 'dist/main.cjs', plugins: [besideMain] }),
+  build({ ...common, entryPoints: ['src/main.ts'], outfile: 'dist/main.cjs', plugins: [besideMain, lazyBuiltins] }),
   build({ ...common, stdin: { contents: "import 'reflect-metadata'; export * from '@peculiar/x509';", resolveDir: '.', loader: 'js' }, outfile: 'dist/x509.cjs' }),
   build({ ...common, stdin: { contents: "module.exports = require('cli-table3');", resolveDir: '.', loader: 'js' }, outfile: 'dist/table.cjs' }),
   build({ ...common, entryPoints: ['src/bin.ts'], outfile: 'dist/bin.cjs', external: ['./main.cjs'] }),
-  build({ ...common, entryPoints: ['src/standalone.ts'], outfile: 'dist/kubecerts.cjs', banner: { js: '#!/usr/bin/env node' } }),
+  build({ ...common, entryPoints: ['src/standalone.ts'], outfile: 'dist/kubecerts.cjs', banner: { js: '#!/usr/bin/env node' }, plugins: [lazyBuiltins] }),
 ]);
 chmodSync('dist/bin.cjs', 0o755);
 chmodSync('dist/kubecerts.cjs', 0o755);
