@@ -13,7 +13,7 @@
 // - dist/kubecerts.1: the man page, generated from the commands' --help text (src/cli/man.ts).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -76,7 +76,10 @@ const lazyBuiltins = {
   },
 };
 
-rmSync('dist', { recursive: true, force: true });
+// a fresh dist/, except the single executable (scripts/build-sea.mjs), which records the bundle it was made from
+// (dist/kubecerts.source) so that the tests rebuild it only when the bundle changed
+const SEA_FILES = new Set(['kubecerts', 'kubecerts.sha256', 'kubecerts.source']);
+for (const f of existsSync('dist') ? readdirSync('dist') : []) if (!SEA_FILES.has(f)) rmSync(join('dist', f), { recursive: true, force: true });
 await Promise.all([
   build({ ...common, entryPoints: ['src/main.ts'], outfile: 'dist/main.cjs', plugins: [besideMain, lazyBuiltins] }),
   build({ ...common, stdin: { contents: "import 'reflect-metadata'; export * from '@peculiar/x509';", resolveDir: '.', loader: 'js' }, outfile: 'dist/x509.cjs' }),
