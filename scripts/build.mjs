@@ -5,14 +5,15 @@
 // - dist/x509.cjs (@peculiar/x509 with reflect-metadata) and dist/table.cjs (cli-table3): the large libraries only
 //   the commands that sign or draw tables load, kept out of main.cjs so check-expiration does not compile them.
 //   main.cjs requires them from beside itself, so the installed package needs no node_modules at all;
-// - dist/main.cjs.<node version>-<arch>.cache: a V8 code cache of main.cjs taken after a warm-up check-expiration
-//   on a scratch PKI. bin.cjs reads only the cache whose name matches the running Node.js, and V8 itself rejects
-//   one made with other V8 flags or for other source (then main.cjs is compiled as usual);
+// - dist/main.cjs.<source hash>.<node version>-<arch>.cache: a V8 code cache of main.cjs taken after a warm-up
+//   check-expiration on a scratch PKI. bin.cjs reads only the cache whose name matches main.cjs's content and the
+//   running Node.js (V8's own check covers only its version, its flags and the source's length);
 // - dist/kubecerts.cjs: the whole CLI in one file for any Node.js >= 20, without node_modules (also the script of
 //   the single executable, see scripts/build-sea.mjs);
 // - dist/kubecerts.1: the man page, generated from the commands' --help text (src/cli/man.ts).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -105,7 +106,9 @@ try {
   script.runInThisContext().call(mod.exports, mod.exports, createRequire(file), mod, file, dirname(file));
   const quiet = { write: () => true };
   await mod.exports.run(['certs', 'check-expiration', '--cert-dir', join(scratch, 'pki'), '--kubeconfig-dir', scratch], { stdout: quiet, stderr: quiet, env: {}, now: () => new Date() });
-  writeFileSync(`${file}.${process.version}-${process.arch}.cache`, script.createCachedData());
+  // the name src/bin.ts looks for: source hash, Node.js version and architecture
+  const source = createHash('sha256').update(readFileSync(file, 'utf8')).digest('hex').slice(0, 16);
+  writeFileSync(`${file}.${source}.${process.version}-${process.arch}.cache`, script.createCachedData());
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

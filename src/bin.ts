@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // Entry point, bundled on its own: `--version` is answered before anything else is loaded; every other command
 // goes through the main bundle (main.cjs), which loads the CLI framework and, per command, only the code that
-// command needs. main.cjs is compiled with the V8 code cache the build stored beside it for this Node.js version and
-// architecture (main.cjs.<version>-<arch>.cache, read only when the name matches); V8 itself checks the cache's V8
-// version, source hash and V8 flags, rejects one that does not match, and then simply compiles as usual.
+// command needs. main.cjs is compiled with the V8 code cache the build stored beside it,
+// main.cjs.<sha256 of main.cjs, 16 hex>.<Node.js version>-<arch>.cache, read only when all three match: V8 itself
+// checks only its own version, its flags and the source's length (a main.cjs changed but of the same length would run
+// stale compiled code). A cache V8 rejects (e.g. other V8 flags from NODE_OPTIONS) is ignored and main.cjs compiled
+// as usual.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire, wrap } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -12,15 +15,21 @@ import { versionText } from './version.js';
 
 type Main = typeof import('./main.js');
 
+/** The name of the code cache for `source` (the text of `file`) under the running Node.js. */
+function cacheFile(file: string, source: string): string {
+  return `${file}.${createHash('sha256').update(source).digest('hex').slice(0, 16)}.${process.version}-${process.arch}.cache`;
+}
+
 function loadMain(): Main {
   const file = join(__dirname, 'main.cjs');
+  const source = readFileSync(file, 'utf8');
   let cachedData: Buffer | undefined;
   try {
-    cachedData = readFileSync(`${file}.${process.version}-${process.arch}.cache`);
+    cachedData = readFileSync(cacheFile(file, source));
   } catch {
-    // no cache: compile normally
+    // no cache for this source and Node.js: compile normally
   }
-  const script = new Script(wrap(readFileSync(file, 'utf8')), { filename: file, ...(cachedData ? { cachedData } : {}) });
+  const script = new Script(wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) });
   const mod = { exports: {} as Main };
   (script.runInThisContext() as (...a: unknown[]) => void).call(mod.exports, mod.exports, createRequire(file), mod, file, dirname(file));
   return mod.exports;
