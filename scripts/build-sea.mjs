@@ -1,11 +1,12 @@
 // `npm run build:sea`: the single executable dist/kubecerts (Node.js single executable application). It is the
-// local node binary (process.execPath: nothing is downloaded) with dist/kubecerts.cjs, the self-contained bundle,
-// injected as its main script by postject, plus a V8 code cache of that script made by the same Node.js.
-// Also writes dist/kubecerts.sha256 for the download check and dist/kubecerts.source, the SHA-256 of the bundle
-// it embeds. Run after scripts/build.mjs. Every file is made under a
-// name of its own and renamed into place, so two builds at once (e.g. two test files) do not mix their files.
+// local node binary (process.execPath: nothing is downloaded) with a blob injected by postject: the main script
+// dist/sea.cjs and, as assets, dist/main.cjs, its V8 code cache (made by this same Node.js in scripts/build.mjs),
+// dist/x509.cjs and dist/table.cjs, so no file outside the executable is read. Also writes dist/kubecerts.sha256 for
+// the download check and dist/kubecerts.source, the SHA-256 of what it embeds. Run after scripts/build.mjs. Every
+// file is made under a name of its own and renamed into place, so two builds at once (e.g. two test files) do not mix
+// their files.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
@@ -17,8 +18,12 @@ const config = `dist/sea-config.${process.pid}.json`;
 const blob = `dist/kubecerts.${process.pid}.blob`;
 const exe = 'dist/kubecerts';
 const tmp = `${exe}.${process.pid}.tmp`;
-const script = readFileSync('dist/kubecerts.cjs');
-writeFileSync(config, JSON.stringify({ main: 'dist/kubecerts.cjs', output: blob, disableExperimentalSEAWarning: true, useCodeCache: true }));
+const cache = readdirSync('dist').find((f) => f.startsWith('main.cjs.') && f.endsWith(`.${process.version}-${process.arch}.cache`));
+if (!cache) throw new Error(`dist/ has no code cache of main.cjs for Node.js ${process.version}: run scripts/build.mjs first`);
+const assets = { 'main.cjs': 'dist/main.cjs', 'main.cjs.cache': `dist/${cache}`, 'x509.cjs': 'dist/x509.cjs', 'table.cjs': 'dist/table.cjs' };
+const embedded = createHash('sha256');
+for (const f of ['dist/sea.cjs', ...Object.values(assets)]) embedded.update(readFileSync(f));
+writeFileSync(config, JSON.stringify({ main: 'dist/sea.cjs', output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, assets }));
 execFileSync(process.execPath, ['--experimental-sea-config', config], { stdio: 'inherit' });
 copyFileSync(process.execPath, tmp);
 chmodSync(tmp, 0o755);
@@ -28,7 +33,7 @@ rmSync(config);
 rmSync(blob);
 const sum = createHash('sha256').update(readFileSync(tmp)).digest('hex');
 writeFileSync(`${tmp}.sha256`, `${sum}  kubecerts\n`);
-writeFileSync(`${tmp}.source`, `${createHash('sha256').update(script).digest('hex')}\n`);
+writeFileSync(`${tmp}.source`, `${embedded.digest('hex')}\n`);
 renameSync(tmp, exe);
 renameSync(`${tmp}.sha256`, `${exe}.sha256`);
 renameSync(`${tmp}.source`, `${exe}.source`);

@@ -8,8 +8,9 @@
 // - dist/main.cjs.<source hash>.<node version>-<arch>.cache: a V8 code cache of main.cjs taken after a warm-up
 //   check-expiration on a scratch PKI. bin.cjs reads only the cache whose name matches main.cjs's content and the
 //   running Node.js (V8's own check covers only its version, its flags and the source's length);
-// - dist/kubecerts.cjs: the whole CLI in one file for any Node.js >= 20, without node_modules (also the script of
-//   the single executable, see scripts/build-sea.mjs);
+// - dist/kubecerts.cjs: the whole CLI in one file for any Node.js >= 20, without node_modules;
+// - dist/sea.cjs: the main script of the single executable, which carries main.cjs, its code cache, x509.cjs and
+//   table.cjs as assets (scripts/build-sea.mjs);
 // - dist/kubecerts.1: the man page, generated from the commands' --help text (src/cli/man.ts).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -87,6 +88,7 @@ await Promise.all([
   build({ ...common, stdin: { contents: "module.exports = require('cli-table3');", resolveDir: '.', loader: 'js' }, outfile: 'dist/table.cjs' }),
   build({ ...common, entryPoints: ['src/bin.ts'], outfile: 'dist/bin.cjs', external: ['./main.cjs'] }),
   build({ ...common, entryPoints: ['src/standalone.ts'], outfile: 'dist/kubecerts.cjs', banner: { js: '#!/usr/bin/env node' }, plugins: [lazyBuiltins] }),
+  build({ ...common, entryPoints: ['src/sea.ts'], outfile: 'dist/sea.cjs' }),
 ]);
 chmodSync('dist/bin.cjs', 0o755);
 chmodSync('dist/kubecerts.cjs', 0o755);

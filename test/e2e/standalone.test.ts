@@ -45,6 +45,13 @@ describe.each(ARTEFACTS)('$name, alone in an empty folder', ({ file, source, cmd
     expect(r.stdout).toMatch(new RegExp(`^${VERSION.replace(/\./g, '\\.')}\\ncommit: [0-9a-f]{7,}(-dirty)?\\nnode: ${process.version.replace(/\./g, '\\.')}\\n$`));
   });
 
+  it('compiles its main script from the V8 code cache it carries (the single executable) or without one', () => {
+    const r = spawnSync(argv0[0]!, [...argv0.slice(1), 'certs', 'certificate-key'], { cwd: work, encoding: 'utf8', env: { PATH: '/usr/bin:/bin', KUBECERTS_DEBUG_CACHE: '1' } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^[0-9a-f]{64}\n$/);
+    expect(r.stderr).toBe(file === 'kubecerts' ? 'main.cjs: code cache used\n' : '');
+  });
+
   it('init writes the whole PKI into the folder', () => {
     const r = run(['init', '--cert-dir', 'pki', '--kubeconfig-dir', '.', '--apiserver-advertise-address', '127.0.0.1', '--apiserver-bind-port', String(port), '--node-name', 'smoke', '--encryption-algorithm', 'ECDSA-P256']);
     expect(r.status, r.stderr).toBe(0);
