@@ -6,7 +6,6 @@
 // checks only its own version, its flags and the source's length (a main.cjs changed but of the same length would run
 // stale compiled code). A cache V8 rejects (e.g. other V8 flags from NODE_OPTIONS) is ignored and main.cjs compiled
 // as usual.
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire, wrap } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -17,6 +16,8 @@ type Main = typeof import('./main.js');
 
 /** The name of the code cache for `source` (the text of `file`) under the running Node.js. */
 function cacheFile(file: string, source: string): string {
+  // required here, not imported, so that --version does not load node:crypto
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
   return `${file}.${createHash('sha256').update(source).digest('hex').slice(0, 16)}.${process.version}-${process.arch}.cache`;
 }
 
