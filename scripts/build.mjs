@@ -103,7 +103,8 @@ const scratch = mkdtempSync(join(tmpdir(), 'kubecerts-build-'));
 try {
   execFileSync(process.execPath, ['dist/bin.cjs', 'init', '--cert-dir', join(scratch, 'pki'), '--kubeconfig-dir', scratch, '--apiserver-advertise-address', '127.0.0.1', '--node-name', 'build', '--encryption-algorithm', 'ECDSA-P256'], { stdio: 'ignore' });
   const file = resolve('dist/main.cjs');
-  const script = new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file });
+  // a name without the build machine's path: V8 keeps it for cached functions in stack traces (src/bin.ts)
+  const script = new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: 'kubecerts/dist/main.cjs' });
   const mod = { exports: {} };
   script.runInThisContext().call(mod.exports, mod.exports, createRequire(file), mod, file, dirname(file));
   const quiet = { write: () => true };

@@ -30,7 +30,9 @@ function loadMain(): Main {
   } catch {
     // no cache for this source and Node.js: compile normally
   }
-  const script = new Script(wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) });
+  // the name the build compiled the cache under: V8 keeps that name for cached functions in stack traces, so it is
+  // the same everywhere rather than the build machine's path
+  const script = new Script(wrap(source), { filename: 'kubecerts/dist/main.cjs', ...(cachedData ? { cachedData } : {}) });
   const mod = { exports: {} as Main };
   (script.runInThisContext() as (...a: unknown[]) => void).call(mod.exports, mod.exports, createRequire(file), mod, file, dirname(file));
   return mod.exports;

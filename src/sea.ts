@@ -18,7 +18,8 @@ function load(name: string, cache?: string): unknown {
   const done = loaded.get(name);
   if (done) return done;
   const cachedData = cache ? Buffer.from(getAsset(cache)) : undefined;
-  const script = new Script(wrap(getAsset(name, 'utf8')), { filename: name, ...(cachedData ? { cachedData } : {}) });
+  // kubecerts/dist/<name>: the name the build compiled main.cjs's code cache under (see src/bin.ts)
+  const script = new Script(wrap(getAsset(name, 'utf8')), { filename: `kubecerts/dist/${name}`, ...(cachedData ? { cachedData } : {}) });
   const mod = { exports: {} as unknown };
   const req = (id: string): unknown => (id.startsWith('./') ? load(id.slice(2)) : require(id));
   (script.runInThisContext() as (...a: unknown[]) => void).call(mod.exports, mod.exports, req, mod, name, '.');

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initPki } from '../helpers/cli.js';
@@ -45,6 +45,18 @@ describe('the V8 code cache of main.cjs', () => {
     const flagged = check(join(DIST, 'bin.cjs'), { NODE_OPTIONS: '--max-old-space-size=100' });
     expect(flagged.status, flagged.stderr).toBe(0);
     expect(flagged.stdout.replace(/\d+[dhm]/g, '')).toBe(plain.stdout.replace(/\d+[dhm]/g, ''));
+  });
+
+  it("stack traces name kubecerts/dist/main.cjs, not the build machine's path", () => {
+    const copy = join(tempDir(), 'dist');
+    cpSync(DIST, copy, { recursive: true, filter: (src) => !/kubecerts(\.sha256|\.source)?$/.test(src) });
+    const bad = tempDir();
+    mkdirSync(join(bad, 'pki'));
+    writeFileSync(join(bad, 'pki', 'ca.crt'), 'not a certificate\n');
+    const r = spawnSync(process.execPath, [join(copy, 'bin.cjs'), 'certs', 'check-expiration', '--cert-dir', join(bad, 'pki'), '--kubeconfig-dir', bad], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', KUBECERTS_DEBUG: '1' } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/\n {4}at .*\(kubecerts\/dist\/main\.cjs:\d+:\d+\)/);
+    expect(r.stderr).not.toContain(DIST);
   });
 
   it('a main.cjs changed but of the same length does not run the old cache, which V8 alone would accept', () => {
