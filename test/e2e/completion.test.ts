@@ -102,6 +102,29 @@ _kubecerts`, 'zsh', 'kubecerts', ...words],
     expect(complete('kubeconfig', 'user', '--from-file', '')).toEqual(['_files']);
     expect(complete('init', '--kubeconfig-dir', '')).toEqual(['_files -/']);
   });
+  it('an interactive zsh with compinit completes on the first TAB (driven through a pseudo-terminal by zsh/zpty)', () => {
+    // types a line and a TAB, reads what the terminal shows until the expected completion appears (or the time is up),
+    // then Ctrl-C, so nothing runs
+    const driver = join(dir, 'drive.zsh');
+    writeFileSync(
+      driver,
+      `zmodload zsh/zpty
+zpty -b z 'env PATH=${env['PATH']} HOME=${dir} TERM=dumb zsh -f -i'
+zpty -w z 'PS1="P> "; fpath=(${join(dir, 'zsh')} $fpath); autoload -Uz compinit; compinit -u -D'
+zpty -r z setup '*compinit -u -D*P> *'
+zpty -w -n z "$1"$'\\t'
+zpty -r z out "*$2*"
+print -r -- "$out"
+zpty -w -n z $'\\x03'
+zpty -d z
+`,
+    );
+    const typed = (line: string, expected: string): string =>
+      spawnSync('zsh', ['-f', driver, line, expected], { encoding: 'utf8', env, timeout: 30_000 }).stdout.replace(/\r|\x1b\[[0-9;?]*[a-zA-Z]/g, '');
+    expect(typed('kubecerts certs renew etcd-s', 'etcd-server ')).toMatch(/^kubecerts certs renew etcd-server \n$/);
+    expect(typed('kubecerts certs check-expiration -o prom', 'prometheus ')).toMatch(/^kubecerts certs check-expiration -o prometheus \n$/);
+  });
+
   it('sourced, it registers itself with compdef', () => {
     const r = spawnSync('zsh', ['-f', '-c', `compdef() { print "compdef $*"; }; source ${join(dir, 'zsh', '_kubecerts')}`], { encoding: 'utf8', env });
     expect(r.stdout).toBe('compdef _kubecerts kubecerts\n');
