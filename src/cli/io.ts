@@ -12,7 +12,15 @@ export interface Io {
 }
 
 export function processIo(): Io {
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env, now: () => new Date() };
+  // process.stderr is opened on first write: a pipe or terminal stream loads node:net, which a run that writes
+  // nothing to stderr never needs
+  const stderr: OutStream = {
+    write: (chunk: string) => process.stderr.write(chunk),
+    get isTTY() {
+      return process.stderr.isTTY;
+    },
+  };
+  return { stdout: process.stdout, stderr, env: process.env, now: () => new Date() };
 }
 
 export const line = (stream: OutStream) => (text: string): void => {

@@ -5,7 +5,8 @@
 import { Argument, Command, Option } from 'commander';
 import { ENCRYPTION_ALGORITHMS } from '../config/types.js';
 import { PKI_SPECS, KUBECONFIG_SPECS, RENEWABLE_SPECS } from '../pki/specs.js';
-import { VERSION } from '../version.js';
+import { versionText } from '../version.js';
+import { completeWith } from './complete-values.js';
 import { helpFooter } from './help.js';
 import type { Io } from './io.js';
 import {
@@ -26,9 +27,6 @@ type Opts = Record<string, unknown>;
 const CERT_PHASES = ['all', ...PKI_SPECS.map((s) => s.name)];
 const KUBECONFIG_PHASES = ['all', ...KUBECONFIG_SPECS.map((s) => s.phase)];
 export const RENEW_NAMES = ['all', ...RENEWABLE_SPECS.map((s) => s.name)];
-
-/** Argument words for shell completion where the argument is validated by the command rather than by choices. */
-export const COMPLETION_ARGUMENTS: Readonly<Record<string, readonly string[]>> = { 'certs renew': RENEW_NAMES };
 
 function addCertFlags(cmd: Command): Command {
   return cmd
@@ -58,7 +56,7 @@ function addCommonInitFlags(cmd: Command): Command {
 export function createProgram(io: Io): Command {
   const program = new Command('kubecerts')
     .description('kubeadm-compatible certificate management for Kubernetes control planes')
-    .version(VERSION, '--version', 'print the version')
+    .version(versionText().trimEnd(), '--version', 'print the version, the commit and the Node.js version')
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
     .enablePositionalOptions()
@@ -66,11 +64,11 @@ export function createProgram(io: Io): Command {
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .addHelpText('after', helpFooter(['kubecerts init --cert-dir ./pki --kubeconfig-dir .', 'kubecerts certs check-expiration --fail-within 30d', 'kubecerts certs renew all'], [0, 1, 2, 3, 4]));
 
-  const run = (load: () => Promise<{ default: (args: unknown[], opts: Opts, io: Io) => Promise<void> }>) =>
+  const run = (load: () => Promise<{ default: (args: unknown[], opts: Opts, io: Io, cmd: Command) => Promise<void> }>) =>
     async (...args: unknown[]): Promise<void> => {
       const cmd = args[args.length - 1] as Command;
       const mod = await load();
-      await mod.default(args.slice(0, -2), cmd.opts(), io);
+      await mod.default(args.slice(0, -2), cmd.opts(), io, cmd);
     };
 
   // init
@@ -126,7 +124,7 @@ export function createProgram(io: Io): Command {
   certs.addCommand(
     new Command('renew')
       .description('renew leaf certificates and kubeconfig client certificates, keeping their subject, SANs and usages')
-      .addArgument(new Argument('<name>', `certificate to renew: ${RENEW_NAMES.join(', ')}`))
+      .addArgument(completeWith(new Argument('<name>', `certificate to renew: ${RENEW_NAMES.join(', ')}`), RENEW_NAMES))
       .addOption(certDirOption())
       .addOption(configOption())
       .addOption(kubeconfigDirOption())
@@ -189,10 +187,17 @@ export function createProgram(io: Io): Command {
   program.addCommand(
     new Command('completion')
       .description('print a shell completion script')
-      .addArgument(new Argument('<shell>', 'shell').choices(['bash', 'zsh']))
-      .addHelpText('after', helpFooter(['source <(kubecerts completion bash)', 'kubecerts completion zsh > "${fpath[1]}/_kubecerts"'], [0, 2]))
+      .addArgument(new Argument('<shell>', 'shell').choices(['bash', 'zsh', 'fish']))
+      .addHelpText('after', helpFooter(['kubecerts completion bash > /usr/share/bash-completion/completions/kubecerts', 'kubecerts completion zsh > "${fpath[1]}/_kubecerts"', 'kubecerts completion fish > ~/.config/fish/completions/kubecerts.fish', 'source <(kubecerts completion bash)'], [0, 2]))
       .action(run(() => import('./commands/completion.js'))),
   );
+  // what the completion scripts call on every TAB: the candidates for the last word, from this command tree
+  const complete = new Command('__complete')
+    .description('print completion candidates for the given words')
+    .argument('[words...]')
+    .allowUnknownOption()
+    .action(run(() => import('./commands/complete.js')));
+  program.addCommand(complete, { hidden: true });
   // commands built with `new Command()` do not inherit the root's settings: without this, a bad flag value in a
   // subcommand would call process.exit(1) instead of reaching main's exit-code mapping
   const inherit = (cmd: Command): void => {
@@ -202,5 +207,6 @@ export function createProgram(io: Io): Command {
     }
   };
   inherit(program);
+  complete.helpOption(false); // the words may contain -h
   return program;
 }
