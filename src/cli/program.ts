@@ -39,6 +39,9 @@ function addCertFlags(cmd: Command): Command {
     .addOption(new Option('--service-dns-domain <domain>', 'cluster DNS domain (default: "cluster.local")'));
 }
 
+const reissueOption = (): Option =>
+  new Option('--reissue', 'when an existing certificate does not cover the requested SANs or has expired, re-sign it with its existing key (old files backed up) instead of failing (default: false)');
+
 function addKubeconfigFlags(cmd: Command): Command {
   return cmd
     .addOption(new Option('--apiserver-bind-port <port>', 'port the API server listens on (default: 6443)').argParser(parsePort))
@@ -75,6 +78,7 @@ export function createProgram(io: Io): Command {
 
   // init
   const init = addCommonInitFlags(addKubeconfigFlags(addCertFlags(new Command('init'))))
+    .addOption(reissueOption())
     .description('create the whole control-plane PKI and kubeconfig files, as kubeadm init phase certs all + kubeconfig all')
     .addHelpText('after', helpFooter(['kubecerts init --cert-dir /tmp/k/pki --kubeconfig-dir /tmp/k --apiserver-advertise-address 10.0.0.5', 'kubecerts init --config kubeadm.yaml', 'kubecerts init --encryption-algorithm ECDSA-P256 --dry-run']))
     .enablePositionalOptions()
@@ -87,6 +91,7 @@ export function createProgram(io: Io): Command {
   init.addCommand(phase);
   phase.addCommand(
     addCommonInitFlags(addCertFlags(new Command('certs')))
+      .addOption(reissueOption())
       .description('create certificate authorities, certificates and the service-account key pair that are missing')
       .addArgument(new Argument('<name>', 'what to create').choices(CERT_PHASES))
       .addHelpText('after', helpFooter(['kubecerts init phase certs all --cert-dir ./pki', 'kubecerts init phase certs apiserver --apiserver-cert-extra-sans api.example.com,10.0.0.100']))

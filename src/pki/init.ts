@@ -8,16 +8,17 @@ import type { RunConfig } from '../config/types.js';
 import { PkiError } from '../errors.js';
 import { buildKubeconfig, currentEntries, dataField, parseKubeconfig, serializeKubeconfig } from '../kubeconfig/codec.js';
 import { controlPlaneEndpoint, localEndpoint } from '../kubeconfig/endpoint.js';
-import { detectExternalCa, signedBy, type Warner } from './authority.js';
+import { chainError, detectExternalCa, type Warner } from './authority.js';
+import { validateCertificateWithConfig } from './cert-validation.js';
 import { encodePrivateKey, encodePublicKey, KeyPool, parsePrivateKey, samePublicKey } from './keys.js';
-import { computeAltNames, formatSanWarning } from './sans.js';
+import { computeAltNames, formatSanWarning, type AltNames } from './sans.js';
 import { findCa, type CaSpec, type KeyPairSpec, type KubeconfigSpec, type LeafSpec } from './specs.js';
 import { loadCa, loadCertAt, loadKeyAt, type LoadedCa } from './ca-store.js';
 import { firstCertificatePem } from './pem.js';
 import { certPath, keyPath, validity, type LoadedCertificate } from './store.js';
 import { backdatedWindow, caAnchoredWindow, randomSerialHex } from './validity.js';
 import type { Workspace } from './workspace.js';
-import { signCertificate } from './x509.js';
+import { readCertificateDetails, signCertificate } from './x509.js';
 
 export interface InitContext {
   readonly cfg: RunConfig;
@@ -25,7 +26,12 @@ export interface InitContext {
   readonly ws: Workspace;
   readonly out: (line: string) => void;
   readonly warner: Warner;
+  /** --reissue: re-sign an existing leaf that no longer fits the config (SANs, expiry) with its own key instead of failing */
+  readonly reissue?: boolean;
 }
+
+const REISSUE_HINT = (base: string): string =>
+  `re-run with --reissue to re-sign ${base}.crt for the requested names with its existing key (the old files are replaced), or move ${base}.crt and ${base}.key away to create new ones`;
 
 const SIGNED_FOR = (base: string, dns: readonly string[], ips: readonly string[]): string =>
   `[certs] ${base} serving cert is signed for DNS names [${dns.join(' ')}] and IPs [${ips.join(' ')}]`;
@@ -118,16 +124,43 @@ export class CertPhases {
         throw new PkiError('CA_LOAD', `couldn't load CA certificate ${ca.name}: ${(err as Error).message}`, { cause: err });
       }
       warner.checkPeriod(ca.baseName, caCert.cert, start);
-      if (!signedBy(cert.cert, caCert.cert)) {
+      // kubeadm's runCertPhase: pkiutil.VerifyCertChain at the current time
+      const chainErr = chainError(cert.cert, caCert.cert, start, cert.rest);
+      const caValid = validity(caCert.cert).notAfter >= start && validity(caCert.cert).notBefore <= start;
+      if (chainErr !== undefined && !(this.ctx.reissue && caValid && chainErr.includes('expired'))) {
         throw new PkiError(
           'NOT_SIGNED',
-          `[certs] certificate ${leaf.baseName} not signed by CA certificate ${ca.baseName}: x509: certificate signed by unknown authority`,
+          `[certs] certificate ${leaf.baseName} not signed by CA certificate ${ca.baseName}: failed to verify certificate: ${chainErr}`,
+          chainErr.includes('expired') ? { hint: REISSUE_HINT(leaf.baseName) } : {},
         );
       }
       if (!samePublicKey(key, cert.cert.publicKey)) warner.warn(`WARNING: the private key ${keyP} does not match the certificate ${crt}`);
-      out(`[certs] Using existing ${leaf.baseName} certificate and key on disk`);
+      // kubeadm's validateCertificateWithConfig: the existing certificate must cover every SAN asked for now
+      const wanted = leaf.sans ? computeAltNames(leaf.sans, cfg, (w) => warner.warn(formatSanWarning(w))) : { dns: [], ips: [] };
+      const sanErr = validateCertificateWithConfig(readCertificateDetails(cert.pem), leaf.baseName, wanted);
+      if (chainErr === undefined && sanErr === undefined) {
+        out(`[certs] Using existing ${leaf.baseName} certificate and key on disk`);
+        return;
+      }
+      if (!this.ctx.reissue) throw new PkiError('CERT_INVALID', sanErr as string, { hint: REISSUE_HINT(leaf.baseName) });
+      if (!samePublicKey(key, cert.cert.publicKey)) {
+        throw new PkiError('KEY_MISMATCH', `--reissue: the private key ${keyP} does not match the certificate ${crt}`);
+      }
+      out(`[certs] Reissuing "${leaf.baseName}" certificate with its existing key: ${chainErr ?? sanErr}`);
+      await this.signLeaf(leaf, key, wanted, false);
       return;
     }
+    const alt = leaf.sans
+      ? computeAltNames(leaf.sans, cfg, (w) => warner.warn(formatSanWarning(w)))
+      : { dns: [], ips: [] };
+    out(`[certs] Generating "${leaf.baseName}" certificate and key`);
+    await this.signLeaf(leaf, await this.keys.get(leaf.baseName), alt, true);
+  }
+
+  /** Signs `leaf` for `alt` with `key` under its CA and puts the certificate (and, when `writeKey`, the key) in the workspace. */
+  private async signLeaf(leaf: LeafSpec, key: KeyObject, alt: AltNames, writeKey: boolean): Promise<void> {
+    const { ws, out, cfg, start } = this.ctx;
+    const ca = findCa(leaf.ca);
     let loaded: LoadedCa;
     try {
       loaded = loadCa(ws, this.dir, ca);
@@ -135,18 +168,13 @@ export class CertPhases {
     } catch (err) {
       throw new PkiError('CA_LOAD', `couldn't load CA certificate ${ca.name}: ${(err as Error).message}`, { cause: err });
     }
-    const alt = leaf.sans
-      ? computeAltNames(leaf.sans, cfg, (w) => warner.warn(formatSanWarning(w)))
-      : { dns: [], ips: [] };
-    out(`[certs] Generating "${leaf.baseName}" certificate and key`);
     if (alt.dns.length + alt.ips.length > 0) out(SIGNED_FOR(leaf.baseName, alt.dns, alt.ips));
-    const key = await this.keys.get(leaf.baseName);
     const pem = await signCertificate({
       subject: { cn: leaf.cn(cfg), orgs: leaf.orgs }, dns: alt.dns, ips: alt.ips, usages: leaf.usages, isCA: false, key,
       signer: { certPem: loaded.cert.pem, key: loaded.key }, ...backdatedWindow(start, cfg.certificateValidityMs), serialHex: randomSerialHex(),
     });
-    ws.writeKey(keyP, encodePrivateKey(key));
-    ws.write(crt, pem, 0o644);
+    if (writeKey) ws.writeKey(keyPath(this.dir, leaf.baseName), encodePrivateKey(key));
+    ws.write(certPath(this.dir, leaf.baseName), pem, 0o644);
   }
 
   private async runServiceAccount(sa: KeyPairSpec): Promise<void> {

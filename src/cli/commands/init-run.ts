@@ -1,5 +1,8 @@
 /** Shared body of `init`, `init phase certs` and `init phase kubeconfig`. */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Warner } from '../../pki/authority.js';
+import { backupFiles } from '../../pki/renewal.js';
 import { CertPhases, KubeconfigPhases } from '../../pki/init.js';
 import { KUBECONFIG_SPECS, PKI_SPECS } from '../../pki/specs.js';
 import { Workspace } from '../../pki/workspace.js';
@@ -14,7 +17,7 @@ export interface InitSelection {
 export async function runInit(selection: InitSelection, opts: Record<string, unknown>, io: Io): Promise<void> {
   const cfg = runConfigFrom(opts);
   const out = line(io.stdout);
-  const ctx = { cfg, start: io.now(), ws: new Workspace(), out, warner: new Warner(line(io.stderr)) };
+  const ctx = { cfg, start: io.now(), ws: new Workspace(), out, warner: new Warner(line(io.stderr)), reissue: opts['reissue'] === true };
   const certs = new CertPhases(ctx);
   const kubeconfigs = new KubeconfigPhases(ctx);
   const certSpecs = selection.certs ? PKI_SPECS.filter((s) => selection.certs === 'all' || s.name === selection.certs) : [];
@@ -36,6 +39,14 @@ export async function runInit(selection: InitSelection, opts: Record<string, unk
     for (const w of ctx.ws.planned()) out(`[dryrun] Would write file "${w.path}" with mode ${w.mode.toString(8).padStart(4, '0')}`);
     out('[dryrun] Nothing was written');
     return;
+  }
+  // only --reissue replaces existing files: keep copies of them first
+  const replaced = ctx.ws.planned().map((w) => w.path).filter((p) => existsSync(p));
+  if (replaced.length > 0) {
+    // <cert-dir>/../tmp: /etc/kubernetes/tmp by default, where kubeadm keeps its own backups
+    const backupDir = join(dirname(cfg.certificatesDir), 'tmp', `kubecerts-backup-${ctx.start.toISOString().replace(/[:.]/g, '-')}`);
+    backupFiles(replaced, backupDir, [{ dir: cfg.certificatesDir, as: 'pki' }, { dir: cfg.kubeconfigDir, as: '.' }]);
+    io.stderr.write(`backup of the replaced files: ${backupDir}\n`);
   }
   ctx.ws.commit();
 }
