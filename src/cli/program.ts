@@ -137,7 +137,7 @@ export function createProgram(io: Io): Command {
       .addOption(kubeconfigDirOption())
       .addOption(clusterKubeconfigOption())
       .addOption(new Option('--csr-only', 'write a new key and a CSR built from the existing certificate instead of renewing (default: false)'))
-      .addOption(new Option('--csr-dir <dir>', 'where --csr-only writes (default: the certificate folder)'))
+      .addOption(new Option('--csr-dir <dir>', 'where --csr-only writes the new keys and CSRs (default: a new folder "<kubeconfig-dir>/tmp/kubecerts-csr-<time>")'))
       .addOption(new Option('--reuse-key', 'keep the existing private key instead of generating a new one (default: false)'))
       .addOption(new Option('--encryption-algorithm <alg>', 'key algorithm of the new keys (default: encryptionAlgorithm from --config, else the algorithm of each existing certificate)').choices(ENCRYPTION_ALGORITHMS))
       .addOption(new Option('--expiring-within <duration>', 'renew only certificates that expire within this window, e.g. 720h or 30d (default: renew all named)'))

@@ -121,7 +121,8 @@ export class Renewer {
     const path = pathOf(spec, cfg);
     if (!ws.exists(path) || (spec.etcd && !cfg.etcdLocal)) return { kind: 'missing', spec, message: `MISSING! ${spec.longName}` };
     const caSpec = findCa(spec.ca);
-    if (this.isExternal(spec.ca)) {
+    // kubeadm's renewCert handles --csr-only before the external-CA check: CSRs are what an external CA needs
+    if (!this.o.csrOnly && this.isExternal(spec.ca)) {
       return { kind: 'external', spec, message: `Detected external ${caSpec.baseName}, ${spec.longName} can't be renewed` };
     }
     let existing: Existing;
@@ -138,8 +139,8 @@ export class Renewer {
         message: `${spec.name}: skipped, expires ${formatExpiryDate(old.notAfter)}, outside the --expiring-within window`,
       };
     }
-    const ca = this.ca(spec.ca);
-    if (!this.o.csrOnly && !signedBy(existing.cert, ca.cert.cert)) {
+    const ca = this.o.csrOnly ? undefined : this.ca(spec.ca);
+    if (ca && !signedBy(existing.cert, ca.cert.cert)) {
       throw new PkiError('NOT_SIGNED', `failed to renew certificate ${spec.name}: ${path} is not signed by ${caSpec.baseName}.crt (x509: certificate signed by unknown authority)`, {
         hint: 'the certificate belongs to another CA; renewing it would silently change its issuer',
       });
@@ -157,7 +158,7 @@ export class Renewer {
       key = await generateKey(this.algorithmFor(existing));
     }
     const keyPem = encodePrivateKey(key);
-    if (this.o.csrOnly) return this.writeCsr(spec, old, key, keyPem, keyKept);
+    if (!ca) return this.writeCsr(spec, old, key, keyPem, keyKept);
 
     const window = backdatedWindow(start, cfg.certificateValidityMs);
     const certPem = await signCertificate({

@@ -62,7 +62,8 @@ export default async function renew(args: unknown[], opts: Record<string, unknow
     const ws = new Workspace();
     const renewer = new Renewer({
       cfg, start, ws, warner: new Warner(line(io.stderr)), reuseKey: opts['reuseKey'] === true, expiringWithinMs, csrOnly,
-      csrDir: typeof opts['csrDir'] === 'string' ? opts['csrDir'] : undefined,
+      // the default is a fresh folder, so a CSR run can never collide with (or replace) a live key
+      csrDir: typeof opts['csrDir'] === 'string' ? opts['csrDir'] : join(cfg.kubeconfigDir, 'tmp', `kubecerts-csr-${stamp(start)}`),
     });
     // sign everything in memory first; nothing is written unless all of it succeeded
     const outcomes = await Promise.all(specs.map((s) => renewer.renew(s)));
