@@ -69,8 +69,30 @@ function readExisting(spec: RenewSpec, o: RenewOptions): Existing {
   }
   const kc = parseKubeconfig(ws.read(path), path);
   const cur = currentEntries(kc, path);
+  refuseUnembedded(cur, path);
   const { loaded } = clientCertificate(cur, path);
   return { details: readCertificateDetails(loaded.pem), certPem: loaded.pem, cert: loaded.cert, keyText: dataField(cur.user, 'client-key-data'), kubeconfig: kc, path };
+}
+
+/**
+ * kubeadm's kubeConfigReadWriter.Read refuses a kubeconfig whose cluster CA is not embedded; kubecerts also refuses
+ * file references next to what renewal embeds (certificate-authority, client-certificate, client-key), because a
+ * kubeconfig with both `x` and `x-data` is rejected by kubectl.
+ */
+function refuseUnembedded(cur: ReturnType<typeof currentEntries>, path: string): void {
+  if (dataField(cur.cluster, 'certificate-authority-data') === undefined) {
+    throw new PkiError('KUBECONFIG_CA_FILE', `kubeConfig file ${path} does not have an embedded server certificate`, {
+      hint: 'embed the CA (kubectl config set-cluster NAME --embed-certs --certificate-authority=FILE --kubeconfig FILE) and renew again',
+    });
+  }
+  const refs: [Record<string, unknown>, string][] = [[cur.cluster, 'certificate-authority'], [cur.user, 'client-certificate'], [cur.user, 'client-key']];
+  for (const [entry, key] of refs) {
+    if (typeof entry[key] === 'string' && entry[key] !== '') {
+      throw new PkiError('KUBECONFIG_FILE_REF', `kubeConfig file ${path} refers to a ${key} file; renewal embeds ${key}-data and kubectl rejects a file with both, so it is not renewed`, {
+        hint: `remove the ${key} file reference from ${path} and renew again`,
+      });
+    }
+  }
 }
 
 export class Renewer {
