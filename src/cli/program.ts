@@ -4,8 +4,10 @@
  */
 import { Argument, Command, Option } from 'commander';
 import { ENCRYPTION_ALGORITHMS } from '../config/types.js';
+import { UsageError } from '../errors.js';
 import { PKI_SPECS, KUBECONFIG_SPECS, RENEWABLE_SPECS } from '../pki/specs.js';
 import { VERSION } from '../version.js';
+import { withRootfs } from './global-flags.js';
 import { helpFooter } from './help.js';
 import type { Io } from './io.js';
 import {
@@ -63,6 +65,9 @@ export function createProgram(io: Io): Command {
     .description('kubeadm-compatible certificate management for Kubernetes control planes')
     .version(VERSION, '--version', 'print the version')
     .helpOption('-h, --help', 'show help')
+    // parsed by main before commander sees the command line, so they work anywhere on it, as in kubeadm
+    .addOption(new Option('--rootfs <path>', "the host's root filesystem: every file path is resolved inside it, as kubeadm chroots into it (default: none)"))
+    .addOption(new Option('-v, --v <level>', 'log verbosity, as kubeadm; 5 or more prints stack traces with errors (default: 0)'))
     .showSuggestionAfterError(true)
     .enablePositionalOptions()
     .exitOverride()
@@ -73,7 +78,7 @@ export function createProgram(io: Io): Command {
     async (...args: unknown[]): Promise<void> => {
       const cmd = args[args.length - 1] as Command;
       const mod = await load();
-      await mod.default(args.slice(0, -2), cmd.opts(), io);
+      await mod.default(args.slice(0, -2), withRootfs(cmd.opts()), io);
     };
 
   // init
@@ -85,10 +90,18 @@ export function createProgram(io: Io): Command {
     .action(run(() => import('./commands/init.js')));
   program.addCommand(init);
 
+  // a bare group command prints its help on stdout and succeeds, as kubeadm's (cobra) do; an unknown subcommand is a usage error
+  const groupAction = (cmd: Command) => (...args: unknown[]): void => {
+    const extra = (args[args.length - 1] as Command).args;
+    if (extra.length > 0) throw new UsageError(`unknown command "${extra[0]}" for "kubecerts ${cmd.name()}"`);
+    io.stdout.write(cmd.helpInformation());
+  };
+
   const phase = new Command('phase')
     .description('run one phase of init')
     .addHelpText('after', helpFooter(['kubecerts init phase certs all --cert-dir ./pki', 'kubecerts init phase kubeconfig admin --kubeconfig-dir . --cert-dir ./pki']));
   init.addCommand(phase);
+  phase.action(groupAction(phase));
   phase.addCommand(
     addCommonInitFlags(addCertFlags(new Command('certs')))
       .addOption(reissueOption())
@@ -109,9 +122,11 @@ export function createProgram(io: Io): Command {
 
   // certs
   const certs = new Command('certs')
+    .alias('certificates')
     .description('certificate commands: check-expiration, renew, generate-csr, certificate-key')
     .addHelpText('after', helpFooter(['kubecerts certs check-expiration', 'kubecerts certs renew all'], [0, 1, 2, 3, 4]));
   program.addCommand(certs);
+  certs.action(groupAction(certs));
   certs.addCommand(
     new Command('check-expiration')
       .description('report when every kubeadm-managed certificate and CA expires')
@@ -172,6 +187,7 @@ export function createProgram(io: Io): Command {
     .description('kubeconfig commands: user')
     .addHelpText('after', helpFooter(['kubecerts kubeconfig user --client-name alice --org developers > alice.conf']));
   program.addCommand(kubeconfig);
+  kubeconfig.action(groupAction(kubeconfig));
   kubeconfig.addCommand(
     new Command('user')
       .description('create a kubeconfig for a user or CI system, signed by the cluster CA; printed to stdout')
@@ -210,5 +226,7 @@ export function createProgram(io: Io): Command {
     }
   };
   inherit(program);
+  // after inherit, which would reset it: group commands report an unknown subcommand themselves
+  for (const g of [phase, certs, kubeconfig]) g.allowExcessArguments(true);
   return program;
 }

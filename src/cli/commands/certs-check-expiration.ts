@@ -10,6 +10,7 @@ import { renderExpirationPrometheus } from '../../output/expiration-prometheus.j
 import { renderExpirationJson, renderExpirationYaml } from '../../output/expiration-serialize.js';
 import { renderExpirationText } from '../../output/expiration-text.js';
 import { durationFlag, runConfigFrom } from '../config-flags.js';
+import { hostPath } from '../global-flags.js';
 import { line, type Io } from '../io.js';
 
 /** The -o values kubeadm's printer flags allow, in kubeadm's order, then kubecerts' own. */
@@ -61,7 +62,7 @@ export default async function checkExpiration(_args: unknown[], opts: Record<str
     now,
     warner: new Warner(line(io.stderr)),
     tolerant: format === 'prometheus',
-    kubeletDir: includeKubelet ? (typeof opts['kubeletDir'] === 'string' ? opts['kubeletDir'] : '/var/lib/kubelet/pki') : undefined,
+    kubeletDir: includeKubelet ? (typeof opts['kubeletDir'] === 'string' ? opts['kubeletDir'] : hostPath('/var/lib/kubelet/pki')) : undefined,
   });
   const report = buildExpirationReport(scan.certificates, scan.authorities, now);
   const text = await render(report, format, io, opts);
