@@ -5,7 +5,9 @@
 import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import type { RunConfig } from '../config/types.js';
-import { PkiError } from '../errors.js';
+import { readFileSync } from 'node:fs';
+import { describe, PkiError } from '../errors.js';
+import { hostPath } from '../rootfs.js';
 import { buildKubeconfig, currentEntries, dataField, parseKubeconfig, serializeKubeconfig } from '../kubeconfig/codec.js';
 import { controlPlaneEndpoint, localEndpoint } from '../kubeconfig/endpoint.js';
 import { chainError, detectExternalCa, type Warner } from './authority.js';
@@ -238,8 +240,18 @@ export class KubeconfigPhases {
   /** Checks an existing kubeconfig against the CA (error) and the server (warning). */
   private validateExisting(path: string, ca: LoadedCa, expectedServer: string): void {
     const cur = currentEntries(parseKubeconfig(this.ctx.ws.read(path), path), path);
-    // the embedded CA may differ from ca.crt in whitespace or PEM line breaks only
-    if (firstCertificatePem(dataField(cur.cluster, 'certificate-authority-data') ?? '') !== ca.cert.pem) {
+    let current = dataField(cur.cluster, 'certificate-authority-data') ?? '';
+    const caFile = cur.cluster['certificate-authority'];
+    if (current === '' && typeof caFile === 'string' && caFile !== '') {
+      // kubeadm's validateKubeConfig falls back to the CA file the cluster names
+      try {
+        current = readFileSync(hostPath(caFile), 'latin1');
+      } catch (err) {
+        this.ctx.warner.warn(`failed to load CA cert from "${caFile}" for kubeconfig "${path}", ${describe(err)}`);
+      }
+    }
+    // the CA may differ from ca.crt in whitespace or PEM line breaks only
+    if (firstCertificatePem(current) !== ca.cert.pem) {
       throw new PkiError('WRONG_CA', `a kubeconfig file "${path}" exists already but has got the wrong CA cert`);
     }
     const server = typeof cur.cluster['server'] === 'string' ? cur.cluster['server'] : '';

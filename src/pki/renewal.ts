@@ -13,6 +13,7 @@ import { externalCaDetector, signedBy, type Warner } from './authority.js';
 import { clientCertificate } from './client-certificate.js';
 import { loadCa, loadCertAt, loadKeyAt, type LoadedCa } from './ca-store.js';
 import { describeKey, encodePrivateKey, generateKey, parsePrivateKey, samePublicKey } from './keys.js';
+import { normalizeAltNames } from './sans.js';
 import { findCa, type CaName, type KubeconfigSpec, type LeafSpec } from './specs.js';
 import { certPath, keyPath, validity } from './store.js';
 import { backdatedWindow, randomSerialHex } from './validity.js';
@@ -167,6 +168,12 @@ export class Renewer {
         hint: 'the certificate belongs to another CA; renewing it would silently change its issuer',
       });
     }
+    // kubeadm's NewSignedCert: "must specify at least one ExtKeyUsage"; a certificate without EKUs is not renewed
+    if (!this.o.csrOnly && old.extKeyUsages.length + old.otherExtKeyUsages.length === 0) {
+      throw new PkiError('NO_EKU', `failed to renew certificate ${spec.name}: must specify at least one ExtKeyUsage`, {
+        hint: `${path} has no extended key usage; kubeadm's certificates all have serverAuth and/or clientAuth: re-create it with init phase`,
+      });
+    }
     const keyKept = this.o.reuseKey;
     let key: KeyObject;
     if (keyKept) {
@@ -183,8 +190,10 @@ export class Renewer {
     if (!ca) return this.writeCsr(spec, old, key, keyPem, keyKept);
 
     const window = backdatedWindow(start, cfg.certificateValidityMs);
+    // kubeadm's NewSignedCert runs RemoveDuplicateAltNames: DNS names sorted and de-duplicated, IPs de-duplicated
+    const alt = normalizeAltNames({ dns: old.dns, ips: old.ips });
     const certPem = await signCertificate({
-      subject: old.subject, dns: old.dns, ips: old.ips, usages: old.extKeyUsages, isCA: false, key,
+      subject: old.subject, dns: alt.dns, ips: alt.ips, usages: old.extKeyUsages, otherUsageOids: old.otherExtKeyUsages, isCA: false, key,
       signer: { certPem: ca.cert.pem, key: ca.key }, ...window, serialHex: randomSerialHex(),
     });
     const caNotAfter = validity(ca.cert.cert).notAfter;

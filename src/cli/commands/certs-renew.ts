@@ -43,10 +43,12 @@ const stamp = (d: Date): string => d.toISOString().replace(/[:.]/g, '-');
 
 export default async function renew(args: unknown[], opts: Record<string, unknown>, io: Io): Promise<void> {
   const name = String(args[0]);
-  const specs = selectSpecs(name);
+  const selected = selectSpecs(name);
   const expiringWithinMs = durationFlag(opts, 'expiringWithin', '--expiring-within', 0);
   if (opts['csrDir'] !== undefined && !opts['csrOnly']) throw new UsageError('--csr-dir needs --csr-only');
   const cfg = runConfigFrom(opts);
+  // kubeadm's renewal manager has no etcd certificates when etcd is external: `all` does not list them
+  const specs = name === 'all' && !cfg.etcdLocal ? selected.filter((s) => !s.etcd) : selected;
   const out = line(io.stdout);
   const dryRun = opts['dryRun'] === true;
   const csrOnly = opts['csrOnly'] === true;

@@ -28,11 +28,12 @@ export async function runInit(selection: InitSelection, opts: Record<string, unk
   certs.prefetchKeys(certSpecs);
   kubeconfigs.prefetchKeys(kcSpecs);
   if (certSpecs.length > 0) {
-    out(`[certs] Using certificateDir folder "${cfg.certificatesDir}"`);
+    // printed by kubeadm's parent phase, which runs for `all` (and init) but not for a single phase
+    if (selection.certs === 'all') out(`[certs] Using certificateDir folder "${cfg.certificatesDir}"`);
     for (const spec of certSpecs) await certs.run(spec);
   }
   if (kcSpecs.length > 0) {
-    out(`[kubeconfig] Using kubeconfig folder "${cfg.kubeconfigDir}"`);
+    if (selection.kubeconfig === 'all') out(`[kubeconfig] Using kubeconfig folder "${cfg.kubeconfigDir}"`);
     for (const spec of kcSpecs) await kubeconfigs.run(spec);
   }
   if (opts['dryRun']) {
