@@ -152,7 +152,11 @@ export class Renewer {
     try {
       existing = readExisting(spec, this.o);
     } catch (err) {
-      throw new PkiError('RENEW_READ', `failed to renew certificate ${spec.name}: ${(err as Error).message}`, { cause: err });
+      // kubeadm's readwriters: pkiCertificateReadWriter wraps with "failed to load existing certificate <base>",
+      // kubeConfigReadWriter's errors (and ours, in its wording) stand alone
+      if (err instanceof PkiError && err.code.startsWith('KUBECONFIG_')) throw err;
+      const message = spec.kind === 'leaf' ? `failed to load existing certificate ${spec.baseName}: ${(err as Error).message}` : (err as Error).message;
+      throw new PkiError('RENEW_READ', message, { cause: err, ...(err instanceof PkiError && err.hint ? { hint: err.hint } : {}) });
     }
     const old = existing.details;
     if (this.o.expiringWithinMs !== undefined && old.notAfter.getTime() - start.getTime() > this.o.expiringWithinMs) {
