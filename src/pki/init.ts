@@ -260,18 +260,38 @@ export class KubeconfigPhases {
     }
   }
 
+  /** In external-CA mode (ca.crt without ca.key) the kubeconfig must exist and match; kubeadm's wording. */
+  private checkExternal(spec: KubeconfigSpec, ca: LoadedCa): void {
+    const path = this.path(spec);
+    try {
+      if (!this.ctx.ws.exists(path)) throw new PkiError('NOT_FOUND', `open ${path}: no such file or directory`);
+      this.validateExisting(path, ca, this.server(spec));
+    } catch (err) {
+      throw new PkiError('EXTERNAL_KUBECONFIG', `the ${spec.fileName} file does not exists or it is not valid: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /**
+   * kubeadm's ValidateKubeconfigsForExternalCA, run by `init` before any phase: with a keyless CA, every kubeconfig
+   * must already exist and match (controller-manager and scheduler first, then admin, super-admin, kubelet).
+   * Does nothing when ca.crt is absent or ca.key present.
+   */
+  validateForExternalCa(specs: readonly KubeconfigSpec[]): void {
+    const dir = this.ctx.cfg.certificatesDir;
+    if (!this.ctx.ws.exists(certPath(dir, 'ca')) || this.ctx.ws.exists(keyPath(dir, 'ca'))) return;
+    const ca = this.loadCaForKubeconfig();
+    const order = ['controller-manager.conf', 'scheduler.conf', 'admin.conf', 'super-admin.conf', 'kubelet.conf'];
+    const sorted = [...specs].sort((a, b) => order.indexOf(a.fileName) - order.indexOf(b.fileName));
+    for (const spec of sorted) this.checkExternal(spec, ca);
+  }
+
   async run(spec: KubeconfigSpec): Promise<void> {
     const { ws, out, cfg, start } = this.ctx;
     const path = this.path(spec);
     const ca = this.loadCaForKubeconfig();
     const server = this.server(spec);
     if (!ca.key) {
-      try {
-        if (!ws.exists(path)) throw new PkiError('NOT_FOUND', `open ${path}: no such file or directory`);
-        this.validateExisting(path, ca, server);
-      } catch (err) {
-        throw new PkiError('EXTERNAL_KUBECONFIG', `the ${spec.fileName} file does not exists or it is not valid: ${(err as Error).message}`, { cause: err });
-      }
+      this.checkExternal(spec, ca);
       out(`[kubeconfig] External CA mode: Using user provided ${spec.fileName}`);
       return;
     }

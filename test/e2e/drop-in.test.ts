@@ -265,6 +265,17 @@ describe('9: behaviour kubeadm\'s source defines', () => {
     expect(after.users.map((u) => u.name)).toEqual(['kubernetes-admin', 'zz-user']);
   });
 
+  it('init with an external CA checks every kubeconfig before any phase, with kubeadm\'s wording', async () => {
+    const dir = tempDir();
+    const { certDir } = await initPki(dir);
+    rmSync(join(certDir, 'ca.key'));
+    rmSync(join(dir, 'admin.conf'));
+    const r = await runCli(['init', '--cert-dir', certDir, '--kubeconfig-dir', dir, '--apiserver-advertise-address', '127.0.0.1', '--node-name', 'cp1']);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`error: the admin.conf file does not exists or it is not valid: open ${join(dir, 'admin.conf')}: no such file or directory\n`);
+    expect(r.code).toBe(1);
+  });
+
   it('the folder line is printed for all only', async () => {
     const dir = tempDir();
     const { certDir } = await initPki(dir);

@@ -24,6 +24,8 @@ export async function runInit(selection: InitSelection, opts: Record<string, unk
   const kcSpecs = selection.kubeconfig
     ? KUBECONFIG_SPECS.filter((s) => selection.kubeconfig === 'all' || s.phase === selection.kubeconfig)
     : [];
+  // full init, as kubeadm's newInitData: in external-CA mode every kubeconfig is checked before anything is printed
+  if (selection.certs === 'all' && selection.kubeconfig === 'all') kubeconfigs.validateForExternalCa(kcSpecs);
   // every missing key is started now, so both cores generate them while certificates are signed in order
   certs.prefetchKeys(certSpecs);
   kubeconfigs.prefetchKeys(kcSpecs);
