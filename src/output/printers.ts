@@ -112,19 +112,7 @@ function parseJsonPath(template: string): JpNode[] {
     }
     if (open > i) top.push({ t: 'text', text: template.slice(i, open) });
     // the action ends at the first '}' outside quotes and brackets
-    let j = open + 1;
-    let depth = 0;
-    let quote = '';
-    for (; j < template.length; j++) {
-      const c = template[j] as string;
-      if (quote) {
-        if (c === '\\') j++;
-        else if (c === quote) quote = '';
-      } else if (c === '"' || c === "'") quote = c;
-      else if (c === '[' || c === '(') depth++;
-      else if (c === ']' || c === ')') depth--;
-      else if (c === '}' && depth === 0) break;
-    }
+    const j = topLevelIndexes(template, '}', open + 1)[0] ?? template.length;
     if (j >= template.length) throw jsonPathError(template, 'unclosed action');
     const action = template.slice(open + 1, j).trim();
     i = j + 1;
@@ -149,12 +137,12 @@ function parseJsonPath(template: string): JpNode[] {
   return root;
 }
 
-function splitTopLevel(s: string, sep: string): string[] {
-  const out: string[] = [];
+/** Indexes (from `from`) of `sep` outside quotes, brackets and parentheses. */
+function topLevelIndexes(s: string, sep: string, from = 0): number[] {
+  const out: number[] = [];
   let depth = 0;
   let quote = '';
-  let start = 0;
-  for (let i = 0; i < s.length; i++) {
+  for (let i = from; i < s.length; i++) {
     const c = s[i] as string;
     if (quote) {
       if (c === '\\') i++;
@@ -162,13 +150,15 @@ function splitTopLevel(s: string, sep: string): string[] {
     } else if (c === '"' || c === "'") quote = c;
     else if (c === '[' || c === '(') depth++;
     else if (c === ']' || c === ')') depth--;
-    else if (c === sep && depth === 0) {
-      out.push(s.slice(start, i));
-      start = i + 1;
-    }
+    else if (c === sep && depth === 0) out.push(i);
   }
-  out.push(s.slice(start));
   return out;
+}
+
+/** `s` split at `sep` outside quotes, brackets and parentheses. */
+function splitTopLevel(s: string, sep: string): string[] {
+  const cuts = [-1, ...topLevelIndexes(s, sep), s.length];
+  return cuts.slice(1).map((end, k) => s.slice((cuts[k] as number) + 1, end));
 }
 
 /** kubectl's path spelling (`.a.b`, `@.a`, `$.a`, `..a`, `[?(@.x=="y")]`) as jsonpath-plus's, rooted at `$`. */
