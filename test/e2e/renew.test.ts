@@ -188,7 +188,7 @@ describe('renew options', () => {
     expect(kubelet.stderr).toContain('the kubelet rotates its own client certificate');
     const unknown = await renew(k8s, ['apiservr']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('error: unknown certificate "apiservr"; valid names: all, admin.conf, apiserver,');
+    expect(unknown.stderr).toContain('error: unknown command "apiservr" for "kubecerts certs renew"\nhint: valid names: all, admin.conf, apiserver,');
   });
 });
 

@@ -28,7 +28,8 @@ function selectSpecs(name: string) {
       hint: 'if it has expired, see https://kubernetes.io/docs/tasks/administer-cluster/kubeadm/kubeadm-certs/#kubelet-client-cert',
     });
   }
-  throw new UsageError(`unknown certificate "${name}"; valid names: ${RENEW_NAMES.join(', ')}`);
+  // kubeadm has one subcommand per certificate, so cobra reports an unknown name as an unknown command
+  throw new UsageError(`unknown command "${name}" for "kubecerts certs renew"`, { hint: `valid names: ${RENEW_NAMES.join(', ')}` });
 }
 
 function describeDryRun(o: RenewOutcome, backupDir: string | undefined): string {
