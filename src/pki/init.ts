@@ -33,7 +33,7 @@ export interface InitContext {
 }
 
 const REISSUE_HINT = (base: string): string =>
-  `re-run with --reissue to re-sign ${base}.crt for the requested names with its existing key (the old files are replaced), or move ${base}.crt and ${base}.key away to create new ones`;
+  `re-run with --reissue to re-sign ${base}.crt for the requested names with its existing key (the old certificate is backed up first), or move ${base}.crt and ${base}.key away to create new ones`;
 
 const SIGNED_FOR = (base: string, dns: readonly string[], ips: readonly string[]): string =>
   `[certs] ${base} serving cert is signed for DNS names [${dns.join(' ')}] and IPs [${ips.join(' ')}]`;
