@@ -274,12 +274,18 @@ export class KubeconfigPhases {
   /**
    * kubeadm's ValidateKubeconfigsForExternalCA, run by `init` before any phase: with a keyless CA, every kubeconfig
    * must already exist and match (controller-manager and scheduler first, then admin, super-admin, kubelet).
-   * Does nothing when ca.crt is absent or ca.key present.
+   * Does nothing when ca.crt is absent or unreadable or ca.key present.
    */
   validateForExternalCa(specs: readonly KubeconfigSpec[]): void {
     const dir = this.ctx.cfg.certificatesDir;
     if (!this.ctx.ws.exists(certPath(dir, 'ca')) || this.ctx.ws.exists(keyPath(dir, 'ca'))) return;
-    const ca = this.loadCaForKubeconfig();
+    let ca: LoadedCa;
+    try {
+      ca = this.loadCaForKubeconfig();
+    } catch {
+      // kubeadm's UsingExternalCA is false when ca.crt does not load: the certs phase reports it
+      return;
+    }
     const order = ['controller-manager.conf', 'scheduler.conf', 'admin.conf', 'super-admin.conf', 'kubelet.conf'];
     const sorted = [...specs].sort((a, b) => order.indexOf(a.fileName) - order.indexOf(b.fileName));
     for (const spec of sorted) this.checkExternal(spec, ca);
