@@ -1,7 +1,6 @@
 /** `certs check-expiration`: kubeadm's report, structured output, prometheus metrics, and --fail-within. */
 import { readFileSync } from 'node:fs';
 import { describe, ExitCode, ExitRequest, UsageError } from '../../errors.js';
-import { parseTemplateFormat, renderTemplate } from '../../output/printers.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import { Warner } from '../../pki/authority.js';
 import { buildExpirationReport, rowsExpiringWithin, type ExpirationReport } from '../../pki/expiration.js';
@@ -14,12 +13,15 @@ import { hostPath } from '../global-flags.js';
 import { line, type Io } from '../io.js';
 
 /** The -o values kubeadm's printer flags allow, in kubeadm's order, then kubecerts' own. */
-const FORMATS = ['text', 'json', 'yaml', 'go-template', 'go-template-file', 'template', 'templatefile', 'jsonpath', 'jsonpath-as-json', 'jsonpath-file', 'wide', 'prometheus'];
+const TEMPLATE_FORMATS = ['go-template', 'go-template-file', 'template', 'templatefile', 'jsonpath', 'jsonpath-as-json', 'jsonpath-file'];
+const FORMATS = ['text', 'json', 'yaml', ...TEMPLATE_FORMATS, 'wide', 'prometheus'];
 
 async function render(report: ExpirationReport, format: string, io: Io, opts: Record<string, unknown>): Promise<string> {
   const colorFlag = opts['color'] !== false;
-  const tpl = parseTemplateFormat(format, typeof opts['template'] === 'string' ? opts['template'] : undefined);
-  if (tpl) {
+  // the template printers (and jsonpath-plus) load only when a template format is asked for
+  const printers = TEMPLATE_FORMATS.includes(format.split('=')[0] ?? '') ? await import('../../output/printers.js') : undefined;
+  const tpl = printers?.parseTemplateFormat(format, typeof opts['template'] === 'string' ? opts['template'] : undefined);
+  if (printers && tpl) {
     let text = tpl.template;
     if (tpl.file) {
       try {
@@ -28,7 +30,7 @@ async function render(report: ExpirationReport, format: string, io: Io, opts: Re
         throw new UsageError(`error reading --template ${tpl.template}, ${describe(err)}`);
       }
     }
-    return renderTemplate(tpl.kind, text, JSON.parse(renderExpirationJson(report)), opts['allowMissingTemplateKeys'] !== false);
+    return printers.renderTemplate(tpl.kind, text, JSON.parse(renderExpirationJson(report)), opts['allowMissingTemplateKeys'] !== false);
   }
   switch (format) {
     case 'json':
