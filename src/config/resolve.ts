@@ -4,6 +4,7 @@ import { parseDuration } from '../duration.js';
 import { ConfigError } from '../errors.js';
 import { canonicalIp, cidrAddress } from '../pki/ip.js';
 import { isDnsSubdomain, splitHostPort } from '../pki/sans.js';
+import { strictDecodingWarning, withoutUnknownFields } from './strict.js';
 import { DEFAULTS, ENCRYPTION_ALGORITHMS, type EncryptionAlgorithm, type RunConfig } from './types.js';
 
 /** Flags that override the config file. Undefined means "not given". */
@@ -38,6 +39,8 @@ export interface ConfigDocuments {
   init?: Obj;
   cluster?: Obj;
   apiVersion?: string;
+  /** kubeadm's non-fatal findings about the file (strict decoding, validity periods), in file order */
+  warnings?: string[];
 }
 
 /** Parses a multi-document kubeadm config. `path` is only for messages. */
@@ -49,10 +52,11 @@ export function parseConfigDocuments(text: string, path: string): ConfigDocument
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
     throw new ConfigError('CONFIG_YAML', `failed to parse config file "${path}": ${reason}`);
   }
-  const out: ConfigDocuments = {};
-  for (const doc of docs) {
-    if (doc === null || doc === undefined) continue;
-    if (!isObj(doc)) throw new ConfigError('CONFIG_SHAPE', `invalid config file "${path}": a document is not a mapping`);
+  const out: ConfigDocuments = { warnings: [] };
+  for (const raw of docs) {
+    if (raw === null || raw === undefined) continue;
+    if (!isObj(raw)) throw new ConfigError('CONFIG_SHAPE', `invalid config file "${path}": a document is not a mapping`);
+    let doc: Obj = raw;
     const apiVersion = doc['apiVersion'];
     const kind = doc['kind'];
     if (typeof apiVersion !== 'string' || typeof kind !== 'string') {
@@ -69,6 +73,12 @@ export function parseConfigDocuments(text: string, path: string): ConfigDocument
       throw new ConfigError('CONFIG_KIND', `invalid config file "${path}": unknown kind "${kind}" for ${apiVersion}`);
     }
     out.apiVersion = apiVersion;
+    // kubeadm decodes strictly, warns about every unknown field and then ignores it
+    const strict = strictDecodingWarning(apiVersion, kind, doc);
+    if (strict) {
+      out.warnings?.push(strict);
+      doc = withoutUnknownFields(apiVersion, kind, doc);
+    }
     if (kind === 'InitConfiguration') out.init = doc;
     if (kind === 'ClusterConfiguration') out.cluster = doc;
   }

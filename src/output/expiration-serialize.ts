@@ -18,7 +18,8 @@ function toOutput(r: ExpirationRow): OutputCertificate {
     expirationDate: r.missing || !r.notAfter ? null : formatRfc3339(r.notAfter),
     residualTime: r.missing ? 0 : r.residualTime,
     externallyManaged: r.missing ? false : r.externallyManaged,
-    ...(r.caName ? { caName: r.caName } : {}),
+    // kubeadm's fetchCertificateExpirationInfo sets only Name and Missing for an absent file; caName is omitempty
+    ...(r.caName && !r.missing ? { caName: r.caName } : {}),
     missing: r.missing,
   };
 }

@@ -13,6 +13,7 @@ import { externalCaDetector, signedBy, type Warner } from './authority.js';
 import { clientCertificate } from './client-certificate.js';
 import { loadCa, loadCertAt, loadKeyAt, type LoadedCa } from './ca-store.js';
 import { describeKey, encodePrivateKey, generateKey, parsePrivateKey, samePublicKey } from './keys.js';
+import { normalizeAltNames } from './sans.js';
 import { findCa, type CaName, type KubeconfigSpec, type LeafSpec } from './specs.js';
 import { certPath, keyPath, validity } from './store.js';
 import { backdatedWindow, randomSerialHex } from './validity.js';
@@ -69,8 +70,30 @@ function readExisting(spec: RenewSpec, o: RenewOptions): Existing {
   }
   const kc = parseKubeconfig(ws.read(path), path);
   const cur = currentEntries(kc, path);
+  refuseUnembedded(cur, path);
   const { loaded } = clientCertificate(cur, path);
   return { details: readCertificateDetails(loaded.pem), certPem: loaded.pem, cert: loaded.cert, keyText: dataField(cur.user, 'client-key-data'), kubeconfig: kc, path };
+}
+
+/**
+ * kubeadm's kubeConfigReadWriter.Read refuses a kubeconfig whose cluster CA is not embedded; kubecerts also refuses
+ * file references next to what renewal embeds (certificate-authority, client-certificate, client-key), because a
+ * kubeconfig with both `x` and `x-data` is rejected by kubectl.
+ */
+function refuseUnembedded(cur: ReturnType<typeof currentEntries>, path: string): void {
+  if (dataField(cur.cluster, 'certificate-authority-data') === undefined) {
+    throw new PkiError('KUBECONFIG_CA_FILE', `kubeConfig file ${path} does not have an embedded server certificate`, {
+      hint: 'embed the CA (kubectl config set-cluster NAME --embed-certs --certificate-authority=FILE --kubeconfig FILE) and renew again',
+    });
+  }
+  const refs: [Record<string, unknown>, string][] = [[cur.cluster, 'certificate-authority'], [cur.user, 'client-certificate'], [cur.user, 'client-key']];
+  for (const [entry, key] of refs) {
+    if (typeof entry[key] === 'string' && entry[key] !== '') {
+      throw new PkiError('KUBECONFIG_FILE_REF', `kubeConfig file ${path} refers to a ${key} file; renewal embeds ${key}-data and kubectl rejects a file with both, so it is not renewed`, {
+        hint: `remove the ${key} file reference from ${path} and renew again`,
+      });
+    }
+  }
 }
 
 export class Renewer {
@@ -121,14 +144,19 @@ export class Renewer {
     const path = pathOf(spec, cfg);
     if (!ws.exists(path) || (spec.etcd && !cfg.etcdLocal)) return { kind: 'missing', spec, message: `MISSING! ${spec.longName}` };
     const caSpec = findCa(spec.ca);
-    if (this.isExternal(spec.ca)) {
+    // kubeadm's renewCert handles --csr-only before the external-CA check: CSRs are what an external CA needs
+    if (!this.o.csrOnly && this.isExternal(spec.ca)) {
       return { kind: 'external', spec, message: `Detected external ${caSpec.baseName}, ${spec.longName} can't be renewed` };
     }
     let existing: Existing;
     try {
       existing = readExisting(spec, this.o);
     } catch (err) {
-      throw new PkiError('RENEW_READ', `failed to renew certificate ${spec.name}: ${(err as Error).message}`, { cause: err });
+      // kubeadm's readwriters: pkiCertificateReadWriter wraps with "failed to load existing certificate <base>",
+      // kubeConfigReadWriter's errors (and ours, in its wording) stand alone
+      if (err instanceof PkiError && err.code.startsWith('KUBECONFIG_')) throw err;
+      const message = spec.kind === 'leaf' ? `failed to load existing certificate ${spec.baseName}: ${(err as Error).message}` : (err as Error).message;
+      throw new PkiError('RENEW_READ', message, { cause: err, ...(err instanceof PkiError && err.hint ? { hint: err.hint } : {}) });
     }
     const old = existing.details;
     if (this.o.expiringWithinMs !== undefined && old.notAfter.getTime() - start.getTime() > this.o.expiringWithinMs) {
@@ -138,10 +166,16 @@ export class Renewer {
         message: `${spec.name}: skipped, expires ${formatExpiryDate(old.notAfter)}, outside the --expiring-within window`,
       };
     }
-    const ca = this.ca(spec.ca);
-    if (!this.o.csrOnly && !signedBy(existing.cert, ca.cert.cert)) {
+    const ca = this.o.csrOnly ? undefined : this.ca(spec.ca);
+    if (ca && !signedBy(existing.cert, ca.cert.cert)) {
       throw new PkiError('NOT_SIGNED', `failed to renew certificate ${spec.name}: ${path} is not signed by ${caSpec.baseName}.crt (x509: certificate signed by unknown authority)`, {
         hint: 'the certificate belongs to another CA; renewing it would silently change its issuer',
+      });
+    }
+    // kubeadm's NewSignedCert: "must specify at least one ExtKeyUsage"; a certificate without EKUs is not renewed
+    if (!this.o.csrOnly && old.extKeyUsages.length + old.otherExtKeyUsages.length === 0) {
+      throw new PkiError('NO_EKU', `failed to renew certificate ${spec.name}: must specify at least one ExtKeyUsage`, {
+        hint: `${path} has no extended key usage; kubeadm's certificates all have serverAuth and/or clientAuth: re-create it with init phase`,
       });
     }
     const keyKept = this.o.reuseKey;
@@ -157,11 +191,13 @@ export class Renewer {
       key = await generateKey(this.algorithmFor(existing));
     }
     const keyPem = encodePrivateKey(key);
-    if (this.o.csrOnly) return this.writeCsr(spec, old, key, keyPem, keyKept);
+    if (!ca) return this.writeCsr(spec, old, key, keyPem, keyKept);
 
     const window = backdatedWindow(start, cfg.certificateValidityMs);
+    // kubeadm's NewSignedCert runs RemoveDuplicateAltNames: DNS names sorted and de-duplicated, IPs de-duplicated
+    const alt = normalizeAltNames({ dns: old.dns, ips: old.ips });
     const certPem = await signCertificate({
-      subject: old.subject, dns: old.dns, ips: old.ips, usages: old.extKeyUsages, isCA: false, key,
+      subject: old.subject, dns: alt.dns, ips: alt.ips, usages: old.extKeyUsages, otherUsageOids: old.otherExtKeyUsages, isCA: false, key,
       signer: { certPem: ca.cert.pem, key: ca.key }, ...window, serialHex: randomSerialHex(),
     });
     const caNotAfter = validity(ca.cert.cert).notAfter;

@@ -22,6 +22,8 @@ export interface SignRequest {
   readonly dns: readonly string[];
   readonly ips: readonly string[];
   readonly usages: readonly Usage[];
+  /** further extended key usage OIDs, written after `usages` (renewal keeps a certificate's other EKUs) */
+  readonly otherUsageOids?: readonly string[];
   readonly isCA: boolean;
   /** the certificate's own key (its public half is embedded) */
   readonly key: KeyObject;
@@ -131,7 +133,8 @@ export async function signCertificate(req: SignRequest): Promise<string> {
   const extensions: x509.Extension[] = [];
   const ku = x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment;
   extensions.push(new x509.KeyUsagesExtension(req.isCA ? ku | x509.KeyUsageFlags.keyCertSign : ku, true));
-  if (req.usages.length > 0) extensions.push(new x509.ExtendedKeyUsageExtension(req.usages.map((u) => EKU_OID[u]), false));
+  const ekus = [...req.usages.map((u) => EKU_OID[u]), ...(req.otherUsageOids ?? [])];
+  if (ekus.length > 0) extensions.push(new x509.ExtendedKeyUsageExtension(ekus, false));
   extensions.push(new x509.BasicConstraintsExtension(req.isCA, undefined, true));
   let issuer: x509.Name | x509.JsonName = toName(req.subject);
   // Go matches issuer to CA subject byte for byte, so the CA's own encoded name is reused.

@@ -85,9 +85,9 @@ describe('exit codes, one test per code', () => {
   });
 
   it.each([
-    [['certs', 'bogus'], /^error: unknown command 'bogus'/],
+    [['certs', 'bogus'], /^error: unknown command "bogus" for "kubecerts certs"/],
     [['certs', 'check-expiration', '--nope'], /^error: unknown option '--nope'/],
-    [['certs', 'check-expiration', '-o', 'xml'], /argument 'xml' is invalid/],
+    [['certs', 'check-expiration', '-o', 'xml'], /unable to match a printer suitable for the output format "xml"/],
     [['certs', 'check-expiration', '--fail-within', 'soon'], /^error: invalid --fail-within "soon": use a duration such as 720h or 30d$/],
     [['init', '--apiserver-bind-port', '99999'], /^error: invalid port "99999": must be a number from 1 to 65535$/],
     [['certs', 'renew'], /^error: missing required argument 'name'/],
@@ -118,7 +118,7 @@ describe('exit codes, one test per code', () => {
       memoryIo({ stdout: { write: () => { throw new Error('stdout closed'); } }, env });
     const io = broken({});
     expect(await run(['certs', 'certificate-key'], io)).toBe(1);
-    expect(io.err()).toBe('error: unexpected failure: stdout closed\nhint: re-run with KUBECERTS_DEBUG=1 for details\n');
+    expect(io.err()).toBe('error: unexpected failure: stdout closed\nhint: re-run with --v=5 (or KUBECERTS_DEBUG=1) for details\n');
     const dbg = broken({ KUBECERTS_DEBUG: '1' });
     expect(await run(['certs', 'certificate-key'], dbg)).toBe(1);
     expect(dbg.err()).toMatch(/^error: unexpected failure: stdout closed\nError: stdout closed\n\s+at /);

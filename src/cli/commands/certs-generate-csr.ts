@@ -21,12 +21,14 @@ export default async function generateCsr(_args: unknown[], opts: Record<string,
 
   for (const leaf of LEAF_SPECS) {
     const base = join(cfg.certificatesDir, leaf.baseName);
-    if (ws.exists(`${base}.csr`) || ws.exists(`${base}.key`)) throw new PkiError('EXISTS', `file already exists: key or CSR ${base}`);
+    // kubeadm's createKeyAndCSR: "%s: key or CSR %s/%s" with errExist, the folder as given
+    if (ws.exists(`${base}.csr`) || ws.exists(`${base}.key`)) throw new PkiError('EXISTS', `file already exists: key or CSR ${cfg.certificatesDir}/${leaf.baseName}`);
   }
   for (const kc of KUBECONFIG_SPECS) {
     const p = join(cfg.kubeconfigDir, kc.fileName);
-    if (ws.exists(p)) throw new PkiError('EXISTS', `file already exists: kube config: ${p}`);
-    for (const q of [`${p}.csr`, `${p}.key`]) if (ws.exists(q)) throw new PkiError('EXISTS', `file already exists: csr: ${q}`);
+    // kubeadm's createKubeConfigAndCSR: errors.Wrapf(errExist, "kube config: %s" / "csr: %s", kubeConfigPath)
+    if (ws.exists(p)) throw new PkiError('EXISTS', `kube config: ${p}: file already exists`);
+    for (const q of [`${p}.csr`, `${p}.key`]) if (ws.exists(q)) throw new PkiError('EXISTS', `csr: ${p}: file already exists`);
   }
 
   const leafJobs = LEAF_SPECS.map(async (leaf) => {

@@ -28,7 +28,8 @@ function selectSpecs(name: string) {
       hint: 'if it has expired, see https://kubernetes.io/docs/tasks/administer-cluster/kubeadm/kubeadm-certs/#kubelet-client-cert',
     });
   }
-  throw new UsageError(`unknown certificate "${name}"; valid names: ${RENEW_NAMES.join(', ')}`);
+  // kubeadm has one subcommand per certificate, so cobra reports an unknown name as an unknown command
+  throw new UsageError(`unknown command "${name}" for "kubecerts certs renew"`, { hint: `valid names: ${RENEW_NAMES.join(', ')}` });
 }
 
 function describeDryRun(o: RenewOutcome, backupDir: string | undefined): string {
@@ -43,10 +44,12 @@ const stamp = (d: Date): string => d.toISOString().replace(/[:.]/g, '-');
 
 export default async function renew(args: unknown[], opts: Record<string, unknown>, io: Io): Promise<void> {
   const name = String(args[0]);
-  const specs = selectSpecs(name);
+  const selected = selectSpecs(name);
   const expiringWithinMs = durationFlag(opts, 'expiringWithin', '--expiring-within', 0);
   if (opts['csrDir'] !== undefined && !opts['csrOnly']) throw new UsageError('--csr-dir needs --csr-only');
   const cfg = runConfigFrom(opts);
+  // kubeadm's renewal manager has no etcd certificates when etcd is external: `all` does not list them
+  const specs = name === 'all' && !cfg.etcdLocal ? selected.filter((s) => !s.etcd) : selected;
   const out = line(io.stdout);
   const dryRun = opts['dryRun'] === true;
   const csrOnly = opts['csrOnly'] === true;
@@ -62,7 +65,8 @@ export default async function renew(args: unknown[], opts: Record<string, unknow
     const ws = new Workspace();
     const renewer = new Renewer({
       cfg, start, ws, warner: new Warner(line(io.stderr)), reuseKey: opts['reuseKey'] === true, expiringWithinMs, csrOnly,
-      csrDir: typeof opts['csrDir'] === 'string' ? opts['csrDir'] : undefined,
+      // the default is a fresh folder, so a CSR run can never collide with (or replace) a live key
+      csrDir: typeof opts['csrDir'] === 'string' ? opts['csrDir'] : join(cfg.kubeconfigDir, 'tmp', `kubecerts-csr-${stamp(start)}`),
     });
     // sign everything in memory first; nothing is written unless all of it succeeded
     const outcomes = await Promise.all(specs.map((s) => renewer.renew(s)));

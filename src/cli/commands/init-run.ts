@@ -1,5 +1,8 @@
 /** Shared body of `init`, `init phase certs` and `init phase kubeconfig`. */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Warner } from '../../pki/authority.js';
+import { backupFiles } from '../../pki/renewal.js';
 import { CertPhases, KubeconfigPhases } from '../../pki/init.js';
 import { KUBECONFIG_SPECS, PKI_SPECS } from '../../pki/specs.js';
 import { Workspace } from '../../pki/workspace.js';
@@ -14,28 +17,39 @@ export interface InitSelection {
 export async function runInit(selection: InitSelection, opts: Record<string, unknown>, io: Io): Promise<void> {
   const cfg = runConfigFrom(opts);
   const out = line(io.stdout);
-  const ctx = { cfg, start: io.now(), ws: new Workspace(), out, warner: new Warner(line(io.stderr)) };
+  const ctx = { cfg, start: io.now(), ws: new Workspace(), out, warner: new Warner(line(io.stderr)), reissue: opts['reissue'] === true };
   const certs = new CertPhases(ctx);
   const kubeconfigs = new KubeconfigPhases(ctx);
   const certSpecs = selection.certs ? PKI_SPECS.filter((s) => selection.certs === 'all' || s.name === selection.certs) : [];
   const kcSpecs = selection.kubeconfig
     ? KUBECONFIG_SPECS.filter((s) => selection.kubeconfig === 'all' || s.phase === selection.kubeconfig)
     : [];
+  // full init, as kubeadm's newInitData: in external-CA mode every kubeconfig is checked before anything is printed
+  if (selection.certs === 'all' && selection.kubeconfig === 'all') kubeconfigs.validateForExternalCa(kcSpecs);
   // every missing key is started now, so both cores generate them while certificates are signed in order
   certs.prefetchKeys(certSpecs);
   kubeconfigs.prefetchKeys(kcSpecs);
   if (certSpecs.length > 0) {
-    out(`[certs] Using certificateDir folder "${cfg.certificatesDir}"`);
+    // printed by kubeadm's parent phase, which runs for `all` (and init) but not for a single phase
+    if (selection.certs === 'all') out(`[certs] Using certificateDir folder "${cfg.certificatesDir}"`);
     for (const spec of certSpecs) await certs.run(spec);
   }
   if (kcSpecs.length > 0) {
-    out(`[kubeconfig] Using kubeconfig folder "${cfg.kubeconfigDir}"`);
+    if (selection.kubeconfig === 'all') out(`[kubeconfig] Using kubeconfig folder "${cfg.kubeconfigDir}"`);
     for (const spec of kcSpecs) await kubeconfigs.run(spec);
   }
   if (opts['dryRun']) {
     for (const w of ctx.ws.planned()) out(`[dryrun] Would write file "${w.path}" with mode ${w.mode.toString(8).padStart(4, '0')}`);
     out('[dryrun] Nothing was written');
     return;
+  }
+  // only --reissue replaces existing files: keep copies of them first
+  const replaced = ctx.ws.planned().map((w) => w.path).filter((p) => existsSync(p));
+  if (replaced.length > 0) {
+    // <cert-dir>/../tmp: /etc/kubernetes/tmp by default, where kubeadm keeps its own backups
+    const backupDir = join(dirname(cfg.certificatesDir), 'tmp', `kubecerts-backup-${ctx.start.toISOString().replace(/[:.]/g, '-')}`);
+    backupFiles(replaced, backupDir, [{ dir: cfg.certificatesDir, as: 'pki' }, { dir: cfg.kubeconfigDir, as: '.' }]);
+    io.stderr.write(`backup of the replaced files: ${backupDir}\n`);
   }
   ctx.ws.commit();
 }
