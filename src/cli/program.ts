@@ -64,7 +64,7 @@ export function createProgram(io: Io): Command {
     .version(versionText().trimEnd(), '--version', 'print the version, the commit and the Node.js version')
     .helpOption('-h, --help', 'show help')
     // parsed by main before commander sees the command line, so they work anywhere on it, as in kubeadm
-    .addOption(new Option('--rootfs <path>', "the host's root filesystem: every file path is resolved inside it, as kubeadm chroots into it (default: none)"))
+    .addOption(new Option('--rootfs <dir>', "the host's root filesystem: every file path is resolved inside it, as kubeadm chroots into it (default: none)"))
     .addOption(new Option('-v, --v <level>', 'log verbosity, as kubeadm; 5 or more prints stack traces with errors (default: 0)'))
     .showSuggestionAfterError(true)
     .enablePositionalOptions()
@@ -132,7 +132,7 @@ export function createProgram(io: Io): Command {
       .addOption(configOption())
       .addOption(kubeconfigDirOption())
       .addOption(clusterKubeconfigOption())
-      .addOption(new Option('-o, --output <format>', 'output format: text, json, yaml, wide, prometheus, jsonpath=TEMPLATE, jsonpath-file=FILE, jsonpath-as-json=TEMPLATE, go-template=TEMPLATE, go-template-file=FILE (default: "text")'))
+      .addOption(completeWith(new Option('-o, --output <format>', 'output format: text, json, yaml, wide, prometheus, jsonpath=TEMPLATE, jsonpath-file=FILE, jsonpath-as-json=TEMPLATE, go-template=TEMPLATE, go-template-file=FILE (default: "text")'), ['text', 'json', 'yaml', 'wide', 'prometheus']))
       .addOption(new Option('--template <template>', 'template string or file for -o jsonpath|go-template(-file) given without =TEMPLATE (default: none)'))
       .addOption(new Option('--allow-missing-template-keys [bool]', 'ignore missing fields and map keys in templates (default: true)').argParser((v: string) => v !== 'false'))
       .addOption(new Option('--show-managed-fields [bool]', 'accepted for kubectl compatibility; the report has no managed fields (default: false)'))

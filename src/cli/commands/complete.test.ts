@@ -29,14 +29,18 @@ describe('completion candidates from the command tree', () => {
 
   it('sees flags, aliases and commands added to the tree later, without a change to completion', () => {
     const p = createProgram(io);
-    p.addOption(new Option('--rootfs <dir>', 'root of the host'));
-    p.addOption(new Option('-v, --v <level>', 'log level').choices(['0', '1', '2']));
-    p.commands.find((c) => c.name() === 'certs')!.alias('certificates');
+    p.addOption(new Option('--host-root <dir>', 'root of the host'));
+    p.addOption(new Option('--log-level <level>', 'log level').choices(['0', '1', '2']));
+    p.commands.find((c) => c.name() === 'kubeconfig')!.alias('kc');
     p.addCommand(new Command('agent').addOption(new Option('--interval <duration>', 'how often')));
+    expect(candidates(p, ['--host-r'])).toEqual(['--host-root']);
+    expect(candidates(p, ['--host-root', ''])).toEqual([DIRS]);
+    expect(candidates(p, ['--host-root', '/host', '--log-level', ''])).toEqual(['0', '1', '2']);
+    expect(candidates(p, ['--host-root', '/host', 'certificates', 'ch'])).toEqual(['check-expiration']);
+    expect(candidates(p, ['kc', 'us'])).toEqual(['user']);
+    // the global flags of the program itself
     expect(candidates(p, ['--ro'])).toEqual(['--rootfs']);
     expect(candidates(p, ['--rootfs', ''])).toEqual([DIRS]);
-    expect(candidates(p, ['--rootfs', '/host', '-v', ''])).toEqual(['0', '1', '2']);
-    expect(candidates(p, ['--rootfs', '/host', 'certificates', 'ch'])).toEqual(['check-expiration']);
     expect(candidates(p, ['ag'])).toEqual(['agent']);
     expect(candidates(p, ['agent', '--'])).toEqual(['--interval', '--help']);
   });
