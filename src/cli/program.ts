@@ -8,6 +8,7 @@ import { PKI_SPECS, KUBECONFIG_SPECS, RENEWABLE_SPECS } from '../pki/specs.js';
 import { VERSION } from '../version.js';
 import { helpFooter } from './help.js';
 import type { Io } from './io.js';
+import { registerNodeCommands } from './node-commands.js';
 import {
   algorithmOption,
   certDirOption,
@@ -185,6 +186,8 @@ export function createProgram(io: Io): Command {
       .addHelpText('after', helpFooter(['kubecerts kubeconfig user --client-name alice --org developers > alice.conf', 'kubecerts kubeconfig user --client-name ci --validity-period 24h --out ci.conf', 'kubecerts kubeconfig user --from-file users.yaml --out-dir ./kubeconfigs']))
       .action(run(() => import('./commands/kubeconfig-user.js'))),
   );
+
+  registerNodeCommands(program, run);
 
   program.addCommand(
     new Command('completion')
