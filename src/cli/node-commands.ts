@@ -54,7 +54,7 @@ export function registerNodeCommands(program: Command, run: RunCommand): void {
     new Command('refresh')
       .description('put the renewed credentials of --from into FILE where FILE\'s user holds the same identity; everything else stays byte-identical')
       .addArgument(new Argument('<file>', 'kubeconfig to update, e.g. $HOME/.kube/config'))
-      .addOption(new Option('--from <kubeconfig>', 'kubeconfig with the current credentials, e.g. /etc/kubernetes/admin.conf (required)').makeOptionMandatory())
+      .addOption(new Option('--from <kubeconfig>', 'kubeconfig with the current credentials, e.g. /etc/kubernetes/admin.conf (default: none; required)').makeOptionMandatory())
       .addOption(new Option('--no-backup', 'do not keep a copy of FILE first (default: keep FILE.kubecerts-<time>.bak, mode 0600)'))
       .addOption(new Option('--dry-run', 'say what would change; write nothing (default: false)'))
       .addHelpText('after', helpFooter(['kubecerts kubeconfig refresh $HOME/.kube/config --from /etc/kubernetes/admin.conf']))
@@ -78,7 +78,7 @@ export function registerNodeCommands(program: Command, run: RunCommand): void {
   kubelet.addCommand(
     new Command('client-kubeconfig')
       .description('on a control-plane node: a kubeconfig for a node whose kubelet client certificate expired (system:node:NAME, group system:nodes)')
-      .addOption(new Option('--node-name <name>', 'the node the kubeconfig is for (required)').makeOptionMandatory())
+      .addOption(new Option('--node-name <name>', 'the node the kubeconfig is for (default: none; required)').makeOptionMandatory())
       .addOption(certDirOption())
       .addOption(kubeconfigDirOption())
       .addOption(new Option('--server <url>', 'API server URL (default: the server of <kubeconfig-dir>/admin.conf)'))
@@ -103,8 +103,8 @@ export function registerNodeCommands(program: Command, run: RunCommand): void {
   csr.addCommand(
     new Command('review')
       .description('judge pending kubernetes.io/kubelet-serving CSRs as kubelet-csr-approver does and print approve commands for the valid ones')
-      .addOption(new Option('--csrs <file>', '`kubectl get csr -o json` output, or - for stdin (required)').makeOptionMandatory())
-      .addOption(new Option('--nodes <file>', '`kubectl get nodes -o json` output, or - for stdin (required)').makeOptionMandatory())
+      .addOption(new Option('--csrs <file>', '`kubectl get csr -o json` output, or - for stdin (default: none; required)').makeOptionMandatory())
+      .addOption(new Option('--nodes <file>', '`kubectl get nodes -o json` output, or - for stdin (default: none; required)').makeOptionMandatory())
       .addOption(outputOption())
       .addHelpText('after', helpFooter(['kubectl get csr -o json > csrs.json; kubectl get nodes -o json > nodes.json; kubecerts kubelet serving-csr review --csrs csrs.json --nodes nodes.json']))
       .action(run(() => import('./commands/kubelet-serving-csr-review.js'))),
