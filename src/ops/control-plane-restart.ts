@@ -250,7 +250,7 @@ async function restartOne(
   const pod = pods.get(p.component) as StaticPod;
   const apiserver = pods.get('kube-apiserver');
   const client = p.component === 'etcd' ? etcdClientFiles(o.host, pod, apiserver) : {};
-  const look = (): Promise<Observation> => observe(pod, o.host.processes(), client, o.probeTimeoutMs);
+  const look = (): Promise<Observation> => observe(pod, o.host.processes(new Set<string>(COMPONENTS)), client, o.probeTimeoutMs);
   if (p.component === 'etcd') {
     step(p.component, 'checking that the other etcd members keep quorum');
     const refused = await etcdQuorumCheck(pod, apiserver, o.host, o.probeTimeoutMs);

@@ -265,7 +265,7 @@ function kubeletFacts(host: NodeHost, kubeletDir: string, now: Date): FileFacts[
  */
 export async function controlPlaneStatus(o: StatusOptions): Promise<ControlPlaneStatus> {
   const pods = loadPods(o.host, o.manifestsDir);
-  const processes: ProcessInfo[] = o.host.processes();
+  const processes: ProcessInfo[] = o.host.processes(new Set<string>(COMPONENTS));
   const apiserver = pods.find((p) => p.component === 'kube-apiserver' && p.state === 'ok');
   const apiPod = apiserver?.state === 'ok' ? apiserver.pod : undefined;
   const components = await Promise.all(pods.map((p) => componentStatus(o, p, processes, apiPod)));

@@ -32,7 +32,8 @@ export interface NodeHost {
   times(path: string): FileTimes | undefined;
   isFile(path: string): boolean;
   exists(path: string): boolean;
-  processes(): ProcessInfo[];
+  /** processes whose command name (argv[0]'s base name) is in `names`, or all when `names` is absent */
+  processes(names?: ReadonlySet<string>): ProcessInfo[];
   /** true when `pid` runs and started at `startTicks` (so a reused pid is not taken for it) */
   alive(pid: number, startTicks: number): boolean;
   /** this process's pid and start ticks */
@@ -109,7 +110,7 @@ export function realNodeHost(): NodeHost {
         throw err;
       }
     },
-    processes() {
+    processes(names) {
       let uptime: number;
       try {
         uptime = Number(readFileSync('/proc/uptime', 'latin1').split(' ')[0]);
@@ -128,6 +129,8 @@ export function realNodeHost(): NodeHost {
           continue;
         }
         if (raw === '') continue;
+        const argv0 = raw.slice(0, raw.indexOf('\0') >>> 0);
+        if (names && !names.has(argv0.slice(argv0.lastIndexOf('/') + 1))) continue;
         const ticks = startTicksOf(pid);
         if (ticks === undefined) continue;
         const argv = raw.replace(/\0$/, '').split('\0');
