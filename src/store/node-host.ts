@@ -3,9 +3,8 @@
  * place those commands touch the filesystem or the process table; ops take a `NodeHost` so they can be driven over
  * another implementation (a chroot, a recorded node).
  */
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { writeFileAtomic } from '../fs-atomic.js';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { commitFile, writeFileAtomic } from '../fs-atomic.js';
 
 export interface ProcessInfo {
   readonly pid: number;
@@ -38,7 +37,7 @@ export interface NodeHost {
   alive(pid: number, startTicks: number): boolean;
   /** this process's pid and start ticks */
   self(): { pid: number; startTicks: number };
-  /** rename(2) and fsync of both folders: atomic, and durable once it returns */
+  /** rename(2) and fsync of the target folder: atomic, and durable once it returns */
   move(from: string, to: string): void;
   /** temp file, fsync, rename; an existing file keeps its mode, narrowed to 0600 when `secret` */
   writeAtomic(path: string, data: string | Uint8Array, mode: number, secret?: boolean): void;
@@ -48,18 +47,6 @@ export interface NodeHost {
 
 /** USER_HZ: /proc counts process start times in these ticks per second; fixed at 100 for user space on Linux. */
 const USER_HZ = 100;
-
-function fsyncDir(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // some filesystems refuse fsync on a folder; the rename is still atomic
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
 
 /** Start ticks of a process from /proc/<pid>/stat (field 22, after the parenthesised command name). */
 function startTicksOf(pid: number | 'self'): number | undefined {
@@ -143,9 +130,7 @@ export function realNodeHost(): NodeHost {
     },
     self: () => ({ pid: process.pid, startTicks: startTicksOf('self') ?? 0 }),
     move(from, to) {
-      renameSync(from, to);
-      fsyncDir(dirname(to));
-      if (dirname(from) !== dirname(to)) fsyncDir(dirname(from));
+      commitFile(from, to);
     },
     writeAtomic(path, data, mode, secret) {
       writeFileAtomic(path, data, { mode, secret: secret === true });

@@ -5,7 +5,7 @@ import { describeRestart, restartComponents } from '../../ops/control-plane-rest
 import { renderJson, renderRestartPlan, renderRestartText, renderYaml } from '../../output/control-plane-text.js';
 import { realNodeHost } from '../../store/node-host.js';
 import type { Io } from '../io.js';
-import { holdingDirOf, manifestsDirOf, msFlag, recoverNode, type Opts } from './control-plane-common.js';
+import { holdingDirOf, manifestsDirOf, msFlag, recoverNode, type Opts } from './node-common.js';
 
 export default async function restart(args: unknown[], opts: Opts, io: Io): Promise<void> {
   const names = ((args[0] as string[] | undefined) ?? []).length > 0 ? (args[0] as string[]) : ['all'];

@@ -4,7 +4,7 @@ import { controlPlaneStatus } from '../../ops/control-plane-status.js';
 import { renderJson, renderStatusText, renderYaml, statusDocument } from '../../output/control-plane-text.js';
 import { realNodeHost } from '../../store/node-host.js';
 import type { Io } from '../io.js';
-import { manifestsDirOf, msFlag, recoverNode, type Opts } from './control-plane-common.js';
+import { manifestsDirOf, msFlag, recoverNode, type Opts } from './node-common.js';
 
 export default async function status(_args: unknown[], opts: Opts, io: Io): Promise<void> {
   const host = realNodeHost();

@@ -1,17 +1,11 @@
 /** `kubeconfig refresh FILE --from admin.conf`: the renewed admin credentials into a copy of the old ones. */
 import { readFileSync, statSync } from 'node:fs';
-import { KubeconfigError, describe } from '../../errors.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import { planKubeconfigRefresh } from '../../ops/kubeconfig-refresh.js';
 import { line, type Io } from '../io.js';
+import { readTextFile } from './node-common.js';
 
-const read = (path: string): string => {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new KubeconfigError('KUBECONFIG_READ', `cannot read "${path}": ${describe(err)}`);
-  }
-};
+const read = readTextFile;
 
 export default async function refresh(args: unknown[], opts: Record<string, unknown>, io: Io): Promise<void> {
   const file = String(args[0]);

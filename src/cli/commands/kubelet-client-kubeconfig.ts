@@ -1,20 +1,15 @@
 /** `kubelet client-kubeconfig --node-name NAME`: a kubeconfig for a node whose kubelet client certificate expired. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDuration } from '../../duration.js';
-import { KubecertsError, UsageError, describe } from '../../errors.js';
+import { KubecertsError, UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import { currentEntries, parseKubeconfig } from '../../kubeconfig/codec.js';
 import { buildNodeKubeconfig } from '../../ops/kubelet-kubeconfig.js';
 import type { Io } from '../io.js';
+import { readTextFile } from './node-common.js';
 
-const read = (path: string): string => {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new KubecertsError('FILE_READ', `cannot read "${path}": ${describe(err)}`);
-  }
-};
+const read = readTextFile;
 
 export default async function clientKubeconfig(_args: unknown[], opts: Record<string, unknown>, io: Io): Promise<void> {
   const node = String(opts['nodeName']);

@@ -1,18 +1,11 @@
 /** `kubelet fix-kubeconfig`: kubelet.conf references the rotating kubelet-client-current.pem (kubeadm < 1.17). */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KubecertsError, describe } from '../../errors.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import { planFixKubeconfig } from '../../ops/kubelet-kubeconfig.js';
 import { line, type Io } from '../io.js';
+import { readTextFile } from './node-common.js';
 
-const read = (path: string): string => {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new KubecertsError('FILE_READ', `cannot read "${path}": ${describe(err)}`);
-  }
-};
+const read = readTextFile;
 
 export default async function fix(_args: unknown[], opts: Record<string, unknown>, io: Io): Promise<void> {
   const dir = typeof opts['kubeconfigDir'] === 'string' ? opts['kubeconfigDir'] : '/etc/kubernetes';

@@ -1,5 +1,6 @@
-/** Flags and the start-up recovery shared by the `control-plane` commands. */
-import { UsageError } from '../../errors.js';
+/** Flags, input reading and the start-up recovery shared by the commands that act on a node (control-plane, kubelet, kubeconfig refresh). */
+import { readFileSync } from 'node:fs';
+import { KubecertsError, UsageError, describe } from '../../errors.js';
 import { parseDuration } from '../../duration.js';
 import { defaultHoldingDir } from '../../ops/control-plane-restart.js';
 import type { NodeHost } from '../../store/node-host.js';
@@ -29,4 +30,13 @@ export function recoverNode(host: NodeHost, opts: Opts, io: Io): void {
   const r = recoverHeldManifests(host, holdingDirOf(opts), io.now());
   for (const m of r.restored) io.stderr.write(`[restart] put back ${m}, left out by an interrupted control-plane restart\n`);
   for (const w of r.warnings) io.stderr.write(`WARNING: ${w}\n`);
+}
+
+/** The text of an input file; an unreadable file is an error naming it (never taken for a missing one). */
+export function readTextFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new KubecertsError('FILE_READ', `cannot read "${path}": ${describe(err)}`);
+  }
 }
