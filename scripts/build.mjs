@@ -1,7 +1,7 @@
 // Two CommonJS bundles (no ES-module loader at start-up, measurably faster here):
 // - dist/bin.cjs: a tiny entry that answers --version without loading anything else;
 // - dist/main.cjs: the CLI with commander and js-yaml. Each command's code is initialised only when the command
-//   runs, and the large libraries only some commands use (@peculiar/x509, cli-table3) stay external, loaded from
+//   runs, and the large libraries only some commands use (@peculiar/x509, cli-table3, yaml) stay external, loaded from
 //   node_modules by the commands that sign or draw tables.
 // Then a V8 code cache for main.cjs (dist/main.cjs.cache), taken after a warm-up check-expiration on a scratch
 // PKI so it holds the functions that command compiles. bin.cjs uses it when V8 accepts it.
@@ -26,7 +26,7 @@ const common = {
 };
 
 rmSync('dist', { recursive: true, force: true });
-await build({ ...common, entryPoints: ['src/main.ts'], outfile: 'dist/main.cjs', external: ['@peculiar/x509', 'reflect-metadata', 'cli-table3'] });
+await build({ ...common, entryPoints: ['src/main.ts'], outfile: 'dist/main.cjs', external: ['@peculiar/x509', 'reflect-metadata', 'cli-table3', 'yaml'] });
 await build({ ...common, entryPoints: ['src/bin.ts'], outfile: 'dist/bin.cjs', external: ['./main.cjs'] });
 chmodSync('dist/bin.cjs', 0o755);
 

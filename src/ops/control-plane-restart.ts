@@ -32,6 +32,8 @@ export interface RestartOptions {
   readonly sleep: (ms: number) => Promise<void>;
   /** called as each step happens (for progress lines); optional */
   readonly onStep?: (component: ComponentName, step: string) => void;
+  /** aborting (e.g. on SIGINT/SIGTERM) ends the current wait: the manifest is put back and nothing further starts */
+  readonly signal?: AbortSignal;
 }
 
 export interface PlannedRestart {
@@ -208,6 +210,7 @@ async function waitUntil(o: RestartOptions, check: () => Promise<string | undefi
   const start = Date.now();
   let why = 'not checked';
   for (;;) {
+    if (o.signal?.aborted) return { ok: false, why: 'interrupted' };
     const r = await check();
     if (r === undefined) return { ok: true, ms: Date.now() - start };
     why = r;
@@ -228,7 +231,7 @@ export async function restartComponents(names: readonly string[], o: RestartOpti
   const step = (c: ComponentName, s: string): void => o.onStep?.(c, s);
   try {
     for (const p of plan) {
-      if (outcomes.some((x) => x.result === 'failed')) {
+      if (outcomes.some((x) => x.result === 'failed') || o.signal?.aborted) {
         outcomes.push({ component: p.component, result: 'not attempted' });
         continue;
       }
@@ -276,6 +279,9 @@ async function restartOne(
   const stopped = await waitUntil(o, async () => (isStopped(await look(), before, o.host) ? undefined : 'still running'));
   step(p.component, `moving ${p.held} back to ${p.manifest}`);
   putBack();
+  if (!stopped.ok && o.signal?.aborted) {
+    return { component: p.component, result: 'failed', step: 'stop', error: `interrupted while waiting for ${p.component} to stop; the manifest is back in place` };
+  }
   if (!stopped.ok) {
     return { component: p.component, result: 'failed', step: 'stop', error: `${p.component} did not stop within ${timeFmt(o.timeoutMs)} after its manifest was moved out (is the kubelet running and watching ${o.manifestsDir}?); the manifest is back in place` };
   }
@@ -285,6 +291,9 @@ async function restartOne(
     if (why || p.component !== 'etcd') return why;
     return etcdQuorumAfter(pod, apiserver, o);
   });
+  if (!back.ok && o.signal?.aborted) {
+    return { component: p.component, result: 'failed', step: 'start', error: `interrupted while waiting for ${p.component} to come back; the manifest is back in place` };
+  }
   if (!back.ok) {
     return { component: p.component, result: 'failed', step: 'start', error: `${p.component} did not come back within ${timeFmt(o.timeoutMs)}: ${back.why}; the manifest is back in place` };
   }

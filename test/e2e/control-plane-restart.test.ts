@@ -155,7 +155,7 @@ describe('control-plane restart killed with SIGKILL at random moments', () => {
     await stopNodes(nodes);
   });
 
-  it('never leaves a manifest out after the next kubecerts run (40 kills)', async () => {
+  it('never leaves a manifest out after the next kubecerts run (40 SIGKILLs); puts it back itself on SIGTERM/SIGINT', async () => {
     const n = nodes[0] as SimNode;
     const holding = join(n.dir, 'tmp', 'kubecerts-held-manifests');
     let caughtOut = 0;
@@ -177,6 +177,20 @@ describe('control-plane restart killed with SIGKILL at random moments', () => {
     }
     // the kills hit while a manifest was out often enough for the test to mean something
     expect(caughtOut).toBeGreaterThanOrEqual(8);
+    // SIGTERM and SIGINT: the restart puts the manifest back itself before it exits
+    for (const [i, sig] of (['SIGTERM', 'SIGINT', 'SIGTERM', 'SIGINT', 'SIGTERM'] as const).entries()) {
+      const child = spawn(process.execPath, [BIN, 'control-plane', 'restart', 'all', '--manifests-dir', n.manifestsDir, '--timeout', '20s'], { cwd: REPO, stdio: ['ignore', 'pipe', 'ignore'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      await until('a manifest is out', () => MANIFESTS.some((m) => !readdirSync(n.manifestsDir).includes(m)), 20_000);
+      child.kill(sig);
+      expect(await exited, `${sig} ${i}: ${out}`).toBe(1);
+      expect(out).toMatch(/FAILED at (stop|start): interrupted while waiting for .*; the manifest is back in place/);
+      expect(readdirSync(n.manifestsDir).sort(), `${sig} ${i}`).toEqual(MANIFESTS);
+      expect(ls(holding).includes('restart.json')).toBe(false);
+      await waitNodeHealthy(n);
+    }
     const final = await restart(n, ['all', '--timeout', '20s']);
     expect(final.code, final.stdout + final.stderr).toBe(0);
   });

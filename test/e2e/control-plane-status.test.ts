@@ -125,6 +125,17 @@ describe('control-plane status on a healthy node, after renewal, and after resta
     }
   });
 
+  it('reports the expiry of the API server\'s in-memory loopback certificate, a problem once it has expired', async () => {
+    const n = nodes[0] as SimNode;
+    const later = new Date(Date.now() + 400 * 86400_000).toISOString().replace('T', ' ').slice(0, 19);
+    const r = await runCli(['control-plane', 'status', '--manifests-dir', n.manifestsDir, '-o', 'json'], { faketime: later });
+    const s = JSON.parse(r.stdout) as Status;
+    const api = comp(s, 'kube-apiserver');
+    expect(api.problems.join('\n')).toMatch(/the API server's in-memory apiserver-loopback-client certificate expired on \S+; only a restart renews it/);
+    expect(api.problems.join('\n')).toMatch(/apiserver\.crt expired on /);
+    expect(r.code).toBe(5);
+  });
+
   it('reports kubelet.crt, the kubelet\'s self-signed serving certificate, and flags it when expired', async () => {
     const n = nodes[0] as SimNode;
     const make = (faketime?: string): void => {

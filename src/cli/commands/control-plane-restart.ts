@@ -21,10 +21,20 @@ export default async function restart(args: unknown[], opts: Opts, io: Io): Prom
     io.stdout.write(format === 'text' ? renderRestartPlan(d.plan, d.etcdQuorum, o.timeoutMs) : (format === 'json' ? renderJson : renderYaml)({ kind: 'ControlPlaneRestartPlan', ...d }));
     return;
   }
-  const report = await restartComponents(names, {
-    ...o, now: () => io.now(), sleep: (ms) => sleep(ms),
-    onStep: format === 'text' ? (c, s) => io.stderr.write(`[restart] ${c}: ${s}\n`) : undefined,
-  });
+  // a signal ends the current wait; the manifest goes back before the process exits
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort();
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const s of signals) process.on(s, onSignal);
+  let report;
+  try {
+    report = await restartComponents(names, {
+      ...o, now: () => io.now(), sleep: (ms) => sleep(ms), signal: abort.signal,
+      onStep: format === 'text' ? (c, s) => io.stderr.write(`[restart] ${c}: ${s}\n`) : undefined,
+    });
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+  }
   io.stdout.write(format === 'text' ? renderRestartText(report) : (format === 'json' ? renderJson : renderYaml)({ kind: 'ControlPlaneRestart', ...report }));
   if (!report.ok) throw new ExitRequest(ExitCode.failed);
 }
