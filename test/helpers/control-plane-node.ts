@@ -35,11 +35,12 @@ export const probe = (url: string, o: { cert?: Buffer; key?: Buffer } = {}): Pro
     req.end();
   });
 
-export async function until(what: string, check: () => Promise<boolean> | boolean, ms = 30_000): Promise<void> {
+/** Polls `check` every `everyMs` until it holds; throws naming `what` after `ms`. */
+export async function until(what: string, check: () => Promise<boolean> | boolean, ms = 30_000, everyMs = 100): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
