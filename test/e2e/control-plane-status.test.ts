@@ -166,7 +166,7 @@ describe('control-plane status on bad input: each a clear verdict, nothing moved
     await stopNodes(nodes);
   });
 
-  const withManifest = async (file: string, text: string, check: (s: Status) => void): Promise<void> => {
+  const withManifest = async (file: string, text: string, check: (s: Status) => void | Promise<void>): Promise<void> => {
     const n = nodes[0] as SimNode;
     const path = join(n.manifestsDir, file);
     const keep = readFileSync(path);
@@ -176,7 +176,7 @@ describe('control-plane status on bad input: each a clear verdict, nothing moved
       const before = snapshotTree(n.manifestsDir);
       const { code, s } = await status(n);
       expect(code).toBe(5);
-      check(s);
+      await check(s);
       expect(snapshotTree(n.manifestsDir)).toEqual(before);
     } finally {
       writeFileSync(path, keep);
@@ -184,10 +184,14 @@ describe('control-plane status on bad input: each a clear verdict, nothing moved
   };
 
   it('a manifest that does not parse is "unknown" with the parser\'s reason', async () => {
-    await withManifest('kube-scheduler.yaml', 'apiVersion: v1\nkind: Pod\nspec: [unclosed\n', (s) => {
+    await withManifest('kube-scheduler.yaml', 'apiVersion: v1\nkind: Pod\nspec: [unclosed\n', async (s) => {
       expect(comp(s, 'kube-scheduler').verdict).toBe('unknown');
       expect(comp(s, 'kube-scheduler').reasons[0]).toMatch(/^cannot parse manifest ".*kube-scheduler\.yaml": /);
       expect(comp(s, 'kube-apiserver').verdict).toBe('ok');
+      // restart refuses it before moving anything (the caller checks the folder is unchanged)
+      const r = await runCli(['control-plane', 'restart', 'all', '--manifests-dir', (nodes[0] as SimNode).manifestsDir]);
+      expect(r.stderr).toMatch(/^error: cannot restart kube-scheduler: cannot parse manifest ".*kube-scheduler\.yaml": /);
+      expect(r.code).toBe(1);
     });
   });
 
