@@ -11,7 +11,7 @@
 import { basename, join, relative, resolve, isAbsolute } from 'node:path';
 import { KubecertsError, describe as describeError } from '../errors.js';
 import { httpsGet, type TlsClientFiles } from '../net/tls-probe.js';
-import { COMPONENTS, type ComponentName, type StaticPod } from '../node/manifests.js';
+import { COMPONENTS, certificateConsumers, componentsUsing, type ComponentName, type StaticPod } from '../node/manifests.js';
 import type { NodeHost, ProcessInfo } from '../store/node-host.js';
 import { RestartJournal, type Recovery } from '../store/restart-journal.js';
 import { etcdClientFiles, fingerprint, loadPods, observe, readCert, readKubeconfigClient, type Observation } from './control-plane-observe.js';
@@ -66,6 +66,16 @@ export function restartOrder(names: readonly string[]): ComponentName[] {
     }
   }
   return COMPONENTS.filter((c) => want.has('all') || want.has(c));
+}
+
+/**
+ * The components on this node that use any of `changedPaths` (certificate, key, CA or kubeconfig files a renewal
+ * replaced), in restart order, from the manifests in `manifestsDir`: what `certs renew --restart` restarts.
+ * Manifests that are missing or do not parse contribute nothing (status reports them).
+ */
+export function componentsToRestart(host: NodeHost, manifestsDir: string, changedPaths: readonly string[]): ComponentName[] {
+  const pods = loadPods(host, manifestsDir).flatMap((l) => (l.state === 'ok' ? [l.pod] : []));
+  return componentsUsing(certificateConsumers(pods), changedPaths.map((p) => resolve(p)));
 }
 
 /** The holding folder kubecerts uses next to the manifests folder: `<parent>/tmp/kubecerts-held-manifests`. */

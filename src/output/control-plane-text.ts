@@ -40,6 +40,9 @@ export function renderStatusText(s: ControlPlaneStatus): string {
   if (s.kubelet.length > 0) {
     out += '\nkubelet:\n';
     for (const k of s.kubelet) out += `  ${k.path}: ${k.error ? `error: ${k.error}` : `expires ${k.notAfter}${k.expired ? ' (expired)' : ''}`}\n`;
+    if (s.kubelet.some((k) => k.flag === 'kubelet-serving' && k.expired === true)) {
+      out += '  hint: the self-signed kubelet.crt is not renewed by the kubelet and breaks metrics-server when it expires; `kubecerts kubelet serving enable` switches to rotating CA-signed serving certificates\n';
+    }
   }
   for (const e of s.extraManifests) {
     out += `\nWARNING: ${s.manifestsDir}/${e.file} is not a kubeadm manifest name, and the kubelet runs every file in that folder${e.runs ? `: it runs a second ${e.runs}` : ''}; move it out\n`;

@@ -153,6 +153,9 @@ describe('control-plane status on a healthy node, after renewal, and after resta
     make('2020-01-01 00:00:00');
     ({ s } = await status(n));
     expect(s.kubelet[0]).toMatchObject({ expired: true, notAfter: '2020-12-31T00:00:00Z' });
+    const text = await runCli(['control-plane', 'status', '--manifests-dir', n.manifestsDir, '--kubelet-dir', n.kubeletDir]);
+    expect(text.stdout).toContain(`${join(n.kubeletDir, 'kubelet.crt')}: expires 2020-12-31T00:00:00Z (expired)`);
+    expect(text.stdout).toContain('`kubecerts kubelet serving enable` switches to rotating CA-signed serving certificates');
     expect(s.needsAction).toBe(true);
   });
 });
