@@ -3,7 +3,7 @@
  * the way operators merge them; read back with the real kubectl and used against a TLS test server that requires
  * client certificates signed by the cluster CA (test/helpers/apiserver.ts).
  */
-import { chmodSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -109,6 +109,20 @@ users:
     expect(again.stdout).toContain('user "prod-admin" in');
     expect(again.stdout).toContain('already holds the credentials');
     expect(readFileSync(file, 'utf8')).toBe(expected);
+  });
+
+  it('replaces a symlinked kubeconfig at its target, so the link survives', async () => {
+    const d = tempDir();
+    const target = join(d, 'real-config');
+    writeFileSync(target, mergedConfig(), { mode: 0o600 });
+    symlinkSync(target, join(d, 'config'));
+    expect((await runCli(['certs', 'renew', 'admin.conf', '--cert-dir', join(dir, 'pki'), '--kubeconfig-dir', dir])).code).toBe(0);
+    const r = await runCli(['kubeconfig', 'refresh', join(d, 'config'), '--from', join(dir, 'admin.conf'), '--no-backup']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(lstatSync(join(d, 'config')).isSymbolicLink()).toBe(true);
+    const now = (yaml.load(readFileSync(join(dir, 'admin.conf'), 'utf8')) as Kc).users[0]?.user['client-certificate-data'];
+    expect(readFileSync(target, 'utf8')).toContain(`client-certificate-data: ${now}\n`);
+    expect(readdirSync(d).sort()).toEqual(['config', 'real-config']);
   });
 
   it('refuses a node credential, naming the identity found, and changes nothing', async () => {

@@ -1,9 +1,9 @@
 /** `kubeconfig refresh FILE --from admin.conf`: the renewed admin credentials into a copy of the old ones. */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import { planKubeconfigRefresh } from '../../ops/kubeconfig-refresh.js';
 import { line, type Io } from '../io.js';
-import { readTextFile } from './node-common.js';
+import { readTextFile, replaceFile } from './node-common.js';
 
 const read = readTextFile;
 
@@ -25,7 +25,6 @@ export default async function refresh(args: unknown[], opts: Record<string, unkn
     writeFileAtomic(backup, readFileSync(file), { mode: 0o600, secret: true });
     out(`[kubeconfig] kept a copy of ${file} as ${backup}`);
   }
-  const mode = statSync(file).mode & 0o777;
-  writeFileAtomic(file, r.text, { mode: mode & 0o600, secret: true });
+  replaceFile(file, r.text, true);
   for (const u of r.refreshed) out(`[kubeconfig] replaced the credentials of user "${u.name}" in ${file} (expiring ${u.oldNotAfter}) with those of ${from} (expiring ${u.newNotAfter})`);
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import { planFixKubeconfig } from '../../ops/kubelet-kubeconfig.js';
 import { line, type Io } from '../io.js';
-import { readTextFile } from './node-common.js';
+import { readTextFile, replaceFile } from './node-common.js';
 
 const read = readTextFile;
 
@@ -26,7 +26,7 @@ export default async function fix(_args: unknown[], opts: Record<string, unknown
   const stamp = io.now().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
   const backup = join(typeof opts['backupDir'] === 'string' ? opts['backupDir'] : join(dir, 'tmp'), `kubelet.conf.kubecerts-${stamp}.bak`);
   writeFileAtomic(backup, text, { mode: 0o600, dirMode: 0o700, secret: true });
-  writeFileAtomic(conf, r.text, { mode: 0o600, secret: true });
+  replaceFile(conf, r.text, true);
   out(`[kubelet] ${conf} now uses ${pem} (valid until ${r.notAfter ?? '?'}); the old file is ${backup}`);
   out('[kubelet] restart the kubelet: systemctl restart kubelet');
 }

@@ -5,6 +5,7 @@ import { KubecertsError, describe } from '../../errors.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import { planServingEnable } from '../../ops/kubelet-serving-enable.js';
 import { line, type Io } from '../io.js';
+import { replaceFile } from './node-common.js';
 
 export default async function enable(_args: unknown[], opts: Record<string, unknown>, io: Io): Promise<void> {
   const path = typeof opts['kubeletConfig'] === 'string' ? opts['kubeletConfig'] : '/var/lib/kubelet/config.yaml';
@@ -24,7 +25,7 @@ export default async function enable(_args: unknown[], opts: Record<string, unkn
     const stamp = io.now().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
     const backup = join(typeof opts['backupDir'] === 'string' ? opts['backupDir'] : dirname(path), `${basename(path)}.kubecerts-${stamp}.bak`);
     writeFileAtomic(backup, text, { mode: 0o600 });
-    writeFileAtomic(path, r.text, { mode: 0o644 });
+    replaceFile(path, r.text, false);
     out(`[kubelet] set serverTLSBootstrap: true in ${path} (was ${r.before ?? 'unset'}); the old file is ${backup}`);
   }
   out('[kubelet] next steps:');

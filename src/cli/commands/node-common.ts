@@ -1,5 +1,6 @@
 /** Flags, input reading and the start-up recovery shared by the commands that act on a node (control-plane, kubelet, kubeconfig refresh). */
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import { writeFileAtomic } from '../../fs-atomic.js';
 import { KubecertsError, UsageError, describe } from '../../errors.js';
 import { parseDuration } from '../../duration.js';
 import { defaultHoldingDir } from '../../ops/control-plane-restart.js';
@@ -39,4 +40,12 @@ export function readTextFile(path: string): string {
   } catch (err) {
     throw new KubecertsError('FILE_READ', `cannot read "${path}": ${describe(err)}`);
   }
+}
+
+/**
+ * Replaces an existing file atomically at its real path, so a symlink (e.g. ~/.kube/config pointing elsewhere)
+ * survives; the file keeps its mode and owner, narrowed to at most 0600 when `secret`.
+ */
+export function replaceFile(path: string, text: string, secret: boolean): void {
+  writeFileAtomic(realpathSync(path), text, { mode: secret ? 0o600 : 0o644, secret });
 }
