@@ -50,6 +50,12 @@ describe('control-plane restart on a 3-node cluster with stacked etcd', () => {
     expect(r.stdout).toContain('4. kube-scheduler\n');
     expect(snapshotTree(n.manifestsDir)).toEqual(before);
     expect(ls(join(n.dir, 'tmp', 'kubecerts-held-manifests'))).toEqual([]);
+    const json = await restart(n, ['etcd', 'kube-scheduler', '--dry-run', '-o', 'json']);
+    const plan = JSON.parse(json.stdout) as { kind: string; plan: { component: string; manifest: string; held: string }[]; etcdQuorum: string };
+    expect(plan.kind).toBe('ControlPlaneRestartPlan');
+    expect(plan.plan.map((p) => p.component)).toEqual(['etcd', 'kube-scheduler']);
+    expect(plan.etcdQuorum).toBe('ok: the other members keep quorum');
+    expect(snapshotTree(n.manifestsDir)).toEqual(before);
   });
 
   it('renew all then restart all: restart needed → ok for every component, etcd keeps quorum throughout, kubectl works before and after', async () => {
