@@ -235,11 +235,13 @@ async function waitUntil(o: RestartOptions, check: () => Promise<string | undefi
  * place. Throws RestartError before moving anything when the plan is refused, LockedError when another restart runs.
  */
 export async function restartComponents(names: readonly string[], o: RestartOptions): Promise<RestartReport> {
-  const { plan, pods } = planRestart(names, o);
+  assertOutside(o.holdingDir, o.manifestsDir);
+  // recover (and lock) first: a manifest a killed run left out must be back before the plan reads the folder
   const { journal, recovery } = RestartJournal.open(o.host, o.holdingDir, o.now());
   const outcomes: RestartOutcome[] = [];
   const step = (c: ComponentName, s: string): void => o.onStep?.(c, s);
   try {
+    const { plan, pods } = planRestart(names, o);
     for (const p of plan) {
       if (outcomes.some((x) => x.result === 'failed') || o.signal?.aborted) {
         outcomes.push({ component: p.component, result: 'not attempted' });
