@@ -47,5 +47,6 @@ describe('restart planning', () => {
     const host = realNodeHost();
     expect(planRestart(['all'], { host, manifestsDir: d, holdingDir: join(dir, 'held2') }).plan.map((p) => p.component)).toEqual(['kube-scheduler']);
     expect(() => planRestart(['etcd'], { host, manifestsDir: d, holdingDir: join(dir, 'held2') })).toThrow(/cannot restart etcd: manifest ".*etcd\.yaml" does not exist/);
+    expect(() => planRestart(['all'], { host, manifestsDir: join(dir, 'none'), holdingDir: join(dir, 'held2') })).toThrow(/no control-plane manifests in ".*none"/);
   });
 });

@@ -121,6 +121,7 @@ export function planRestart(names: readonly string[], o: Pick<RestartOptions, 'h
     }
     plan.push({ component: c, manifest: l.path, held: join(o.holdingDir, basename(l.path)), waitFor: WAIT_FOR[c] });
   }
+  if (plan.length === 0) throw new RestartError('RESTART_MANIFEST', `no control-plane manifests in "${o.manifestsDir}"`);
   return { plan, pods };
 }
 
@@ -236,6 +237,7 @@ async function waitUntil(o: RestartOptions, check: () => Promise<string | undefi
  */
 export async function restartComponents(names: readonly string[], o: RestartOptions): Promise<RestartReport> {
   assertOutside(o.holdingDir, o.manifestsDir);
+  if (!o.host.exists(o.manifestsDir)) throw new RestartError('RESTART_MANIFEST', `manifests folder "${o.manifestsDir}" does not exist`);
   // recover (and lock) first: a manifest a killed run left out must be back before the plan reads the folder
   const { journal, recovery } = RestartJournal.open(o.host, o.holdingDir, o.now());
   const outcomes: RestartOutcome[] = [];
