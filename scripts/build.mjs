@@ -2,8 +2,9 @@
 // - dist/bin.cjs: a tiny entry that answers --version without loading anything else;
 // - dist/main.cjs: the CLI with commander, js-yaml and chalk (CommonJS: no ES-module loader at start-up, measurably
 //   faster here). Each command's code is initialised only when the command runs;
-// - dist/x509.cjs (@peculiar/x509 with reflect-metadata) and dist/table.cjs (cli-table3): the large libraries only
-//   the commands that sign or draw tables load, kept out of main.cjs so check-expiration does not compile them.
+// - dist/x509.cjs (@peculiar/x509 with reflect-metadata), dist/table.cjs (cli-table3) and dist/yaml.cjs (yaml's
+//   document API): the large libraries only the commands that sign, draw tables or edit the kubelet's config load,
+//   kept out of main.cjs so check-expiration does not compile them.
 //   main.cjs requires them from beside itself, so the installed package needs no node_modules at all;
 // - dist/main.cjs.<source hash>.<node version>-<arch>.cache: a V8 code cache of main.cjs taken after a warm-up
 //   check-expiration on a scratch PKI. bin.cjs reads only the cache whose name matches main.cjs's content and the
@@ -52,6 +53,7 @@ const besideMain = {
   setup(b) {
     b.onResolve({ filter: /^(@peculiar\/x509|reflect-metadata)$/ }, () => ({ path: './x509.cjs', external: true }));
     b.onResolve({ filter: /^cli-table3$/ }, () => ({ path: './table.cjs', external: true }));
+    b.onResolve({ filter: /^yaml$/ }, () => ({ path: './yaml.cjs', external: true }));
   },
 };
 
@@ -86,6 +88,7 @@ await Promise.all([
   build({ ...common, entryPoints: ['src/main.ts'], outfile: 'dist/main.cjs', plugins: [besideMain, lazyBuiltins] }),
   build({ ...common, stdin: { contents: "import 'reflect-metadata'; export * from '@peculiar/x509';", resolveDir: '.', loader: 'js' }, outfile: 'dist/x509.cjs' }),
   build({ ...common, stdin: { contents: "module.exports = require('cli-table3');", resolveDir: '.', loader: 'js' }, outfile: 'dist/table.cjs' }),
+  build({ ...common, stdin: { contents: "module.exports = require('yaml');", resolveDir: '.', loader: 'js' }, outfile: 'dist/yaml.cjs' }),
   build({ ...common, entryPoints: ['src/bin.ts'], outfile: 'dist/bin.cjs', external: ['./main.cjs'] }),
   build({ ...common, entryPoints: ['src/standalone.ts'], outfile: 'dist/kubecerts.cjs', banner: { js: '#!/usr/bin/env node' }, plugins: [lazyBuiltins] }),
   build({ ...common, entryPoints: ['src/sea.ts'], outfile: 'dist/sea.cjs' }),
