@@ -3,8 +3,7 @@
  * journaled commit (spec §5). `--csr-only` writes keys and CSRs built from the existing certificates instead.
  */
 import type { KeyObject, X509Certificate } from 'node:crypto';
-import { copyFileSync, mkdirSync, statSync, chmodSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { ENCRYPTION_ALGORITHMS, type EncryptionAlgorithm, type RunConfig } from '../config/types.js';
 import { PkiError } from '../errors.js';
 import { currentEntries, dataField, parseKubeconfig, serializeKubeconfig, setDataField, type Kubeconfig } from '../kubeconfig/codec.js';
@@ -119,7 +118,14 @@ export class Renewer {
   async renew(spec: RenewSpec): Promise<RenewOutcome> {
     const { cfg, ws, start } = this.o;
     const path = pathOf(spec, cfg);
-    if (!ws.exists(path) || (spec.etcd && !cfg.etcdLocal)) return { kind: 'missing', spec, message: `MISSING! ${spec.longName}` };
+    let present: boolean;
+    try {
+      present = ws.exists(path);
+    } catch (err) {
+      // unreadable is not missing: renewing over a file we cannot see could destroy it
+      throw new PkiError('RENEW_READ', `failed to renew certificate ${spec.name}: ${(err as Error).message}`, { cause: err });
+    }
+    if (!present || (spec.etcd && !cfg.etcdLocal)) return { kind: 'missing', spec, message: `MISSING! ${spec.longName}` };
     const caSpec = findCa(spec.ca);
     if (this.isExternal(spec.ca)) {
       return { kind: 'external', spec, message: `Detected external ${caSpec.baseName}, ${spec.longName} can't be renewed` };
@@ -200,27 +206,4 @@ export class Renewer {
     this.o.ws.write(csrPath, csr, 0o600, 0o700);
     return { kind: 'csr', spec, message: `${spec.name}: wrote ${kp} and ${csrPath}`, files: [kp, csrPath], oldNotAfter: old.notAfter, newNotAfter: old.notAfter, keyKept };
   }
-}
-
-/** Copies every file that is about to be overwritten into `backupDir`, keeping the layout below `roots`. */
-export function backupFiles(paths: readonly string[], backupDir: string, roots: readonly { readonly dir: string; readonly as: string }[]): string[] {
-  mkdirSync(backupDir, { recursive: true, mode: 0o700 });
-  chmodSync(backupDir, 0o700);
-  const copied: string[] = [];
-  for (const p of paths) {
-    let st;
-    try {
-      st = statSync(p);
-    } catch {
-      continue;
-    }
-    const root = roots.find((r) => p.startsWith(`${r.dir}/`));
-    const rel = root ? join(root.as, p.slice(root.dir.length + 1)) : p.replace(/^\/+/, '');
-    const target = join(backupDir, rel);
-    mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
-    copyFileSync(p, target);
-    chmodSync(target, st.mode & 0o777);
-    copied.push(target);
-  }
-  return copied;
 }

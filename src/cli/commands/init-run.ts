@@ -2,7 +2,10 @@
 import { Warner } from '../../pki/authority.js';
 import { CertPhases, KubeconfigPhases } from '../../pki/init.js';
 import { KUBECONFIG_SPECS, PKI_SPECS } from '../../pki/specs.js';
+import type { RunConfig } from '../../config/types.js';
+import { pkiJournal, type JournalPlace } from '../../pki/journal.js';
 import { Workspace } from '../../pki/workspace.js';
+import { beginWrite } from '../../pki/write-session.js';
 import { runConfigFrom } from '../config-flags.js';
 import { line, type Io } from '../io.js';
 
@@ -13,6 +16,19 @@ export interface InitSelection {
 
 export async function runInit(selection: InitSelection, opts: Record<string, unknown>, io: Io): Promise<void> {
   const cfg = runConfigFrom(opts);
+  // an init killed in its renames is completed before anything is read, so the re-run sees the finished PKI
+  const journal = pkiJournal(cfg.certificatesDir, cfg.kubeconfigDir);
+  const release = opts['dryRun']
+    ? () => undefined
+    : beginWrite({ lockDir: cfg.certificatesDir, journal, tempDirs: journal.roots, what: 'init', notice: line(io.stderr) });
+  try {
+    await initPhases(cfg, selection, opts, io, journal);
+  } finally {
+    release();
+  }
+}
+
+async function initPhases(cfg: RunConfig, selection: InitSelection, opts: Record<string, unknown>, io: Io, journal: JournalPlace): Promise<void> {
   const out = line(io.stdout);
   const ctx = { cfg, start: io.now(), ws: new Workspace(), out, warner: new Warner(line(io.stderr)) };
   const certs = new CertPhases(ctx);
@@ -37,5 +53,5 @@ export async function runInit(selection: InitSelection, opts: Record<string, unk
     out('[dryrun] Nothing was written');
     return;
   }
-  ctx.ws.commit();
+  ctx.ws.commit(journal);
 }
