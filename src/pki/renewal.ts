@@ -52,6 +52,8 @@ interface Existing {
   readonly cert: X509Certificate;
   readonly keyText: string | undefined;
   readonly kubeconfig?: Kubeconfig;
+  /** the kubeconfig's text as read */
+  readonly text?: string;
   readonly path: string;
 }
 
@@ -66,10 +68,11 @@ function readExisting(spec: RenewSpec, o: RenewOptions): Existing {
     const kp = keyPath(cfg.certificatesDir, spec.baseName);
     return { details: readCertificateDetails(loaded.pem), certPem: loaded.pem, cert: loaded.cert, keyText: ws.exists(kp) ? ws.read(kp) : undefined, path };
   }
-  const kc = parseKubeconfig(ws.read(path), path);
+  const text = ws.read(path);
+  const kc = parseKubeconfig(text, path);
   const cur = currentEntries(kc, path);
   const { loaded } = clientCertificate(cur, path);
-  return { details: readCertificateDetails(loaded.pem), certPem: loaded.pem, cert: loaded.cert, keyText: dataField(cur.user, 'client-key-data'), kubeconfig: kc, path };
+  return { details: readCertificateDetails(loaded.pem), certPem: loaded.pem, cert: loaded.cert, keyText: dataField(cur.user, 'client-key-data'), kubeconfig: kc, text, path };
 }
 
 export class Renewer {
@@ -185,10 +188,13 @@ export class Renewer {
     } else {
       const kc = existing.kubeconfig as Kubeconfig;
       const cur = currentEntries(kc, path);
+      const before = [cur.user['client-certificate-data'], cur.user['client-key-data'], cur.cluster['certificate-authority-data']];
       setDataField(cur.user, 'client-certificate-data', certPem);
       setDataField(cur.user, 'client-key-data', keyPem);
       setDataField(cur.cluster, 'certificate-authority-data', ca.cert.pem);
-      ws.write(path, serializeKubeconfig(kc), 0o600);
+      const after = [cur.user['client-certificate-data'], cur.user['client-key-data'], cur.cluster['certificate-authority-data']];
+      const edited = replaceValues(existing.text ?? '', before, after);
+      ws.write(path, edited ?? serializeKubeconfig(kc), 0o600);
       files.push(path);
     }
     return { kind: 'renewed', spec, message: `${spec.longName} renewed`, files, oldNotAfter: old.notAfter, newNotAfter: window.notAfter, keyKept };
@@ -206,4 +212,26 @@ export class Renewer {
     this.o.ws.write(csrPath, csr, 0o600, 0o700);
     return { kind: 'csr', spec, message: `${spec.name}: wrote ${kp} and ${csrPath}`, files: [kp, csrPath], oldNotAfter: old.notAfter, newNotAfter: old.notAfter, keyKept };
   }
+}
+
+/**
+ * The kubeconfig text with each changed base64 value replaced in place, so every byte kubecerts does not change
+ * (other users, comments, key order, quoting) stays as it was. Undefined when a value cannot be replaced
+ * unambiguously (absent, or present more than once); the caller then writes the re-serialized document.
+ */
+export function replaceValues(text: string, before: readonly unknown[], after: readonly unknown[]): string | undefined {
+  let out = text;
+  for (let i = 0; i < before.length; i++) {
+    const b = before[i];
+    const a = after[i];
+    if (b === a) continue;
+    if (typeof b !== 'string' || typeof a !== 'string' || !/^[A-Za-z0-9+/=]{16,}$/.test(b)) return undefined;
+    const at = out.indexOf(b);
+    if (at < 0 || out.indexOf(b, at + 1) >= 0) return undefined;
+    // the whole scalar must be the value: bounded by the line's start of value and its end
+    const end = at + b.length;
+    if (/[A-Za-z0-9+/=]/.test(out[at - 1] ?? '') || /[A-Za-z0-9+/=]/.test(out[end] ?? '')) return undefined;
+    out = out.slice(0, at) + a + out.slice(end);
+  }
+  return out;
 }
