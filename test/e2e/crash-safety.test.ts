@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { BIN, initPki, runCli } from '../helpers/cli.js';
 import { kubeconfigCredentials } from '../helpers/kubeconfig.js';
 import { KUBECONFIG_FILES, LEAF_FILES } from '../helpers/pki-facts.js';
-import { tempDir } from '../helpers/tmp.js';
+import { kubecertsTemps, tempDir } from '../helpers/tmp.js';
 
 const RUNS = 60;
 
@@ -70,19 +70,6 @@ function runAndKill(k8s: string, afterMs: number, killAtRename?: number): Promis
   return spawnAndKill(['certs', 'renew', 'all', '--cert-dir', join(k8s, 'pki'), '--kubeconfig-dir', k8s], afterMs, killAtRename);
 }
 
-/** Every kubecerts temp file below `dir`. */
-function temps(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const n of readdirSync(d)) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (/kubecerts-[0-9a-f]+\.tmp$/.test(n)) out.push(p);
-    }
-  };
-  if (existsSync(dir)) walk(dir);
-  return out;
-}
 
 describe('crash safety of renew all', () => {
   it(`survives SIGKILL at ${RUNS} random moments`, async () => {
@@ -145,7 +132,7 @@ function assertCompleteInit(k8s: string): void {
   for (const f of ['ca', 'front-proxy-ca', 'etcd/ca']) expect(existsSync(join(k8s, 'pki', `${f}.key`)), f).toBe(true);
   expect(existsSync(join(k8s, 'pki', 'sa.pub'))).toBe(true);
   assertKeysMatch(k8s);
-  expect(temps(k8s)).toEqual([]);
+  expect(kubecertsTemps(k8s)).toEqual([]);
   expect(existsSync(join(k8s, 'pki', '.kubecerts-journal.json'))).toBe(false);
 }
 
@@ -190,7 +177,7 @@ describe('crash safety of kubeconfig user batches', () => {
       expect(spki(c.key, false), u).toBe(spki(c.cert, true));
       expect(statSync(join(out, `${u}.conf`)).mode & 0o777).toBe(0o600);
     }
-    expect(temps(out)).toEqual([]);
+    expect(kubecertsTemps(out)).toEqual([]);
     expect(existsSync(join(out, '.kubecerts-journal.json'))).toBe(false);
   };
 

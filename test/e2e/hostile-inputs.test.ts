@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { BIN, initPki, runCli } from '../helpers/cli.js';
 import { kubeconfigCredentials } from '../helpers/kubeconfig.js';
 import { openssl } from '../helpers/openssl.js';
-import { chownTreeToNobody, copyFixture, digest, REPO, snapshotTree, tempDir } from '../helpers/tmp.js';
+import { chownTreeToNobody, copyFixture, kubecertsTemps, digest, REPO, snapshotTree, tempDir } from '../helpers/tmp.js';
 
 const ROOT = process.getuid?.() === 0;
 const NOBODY = 65534;
@@ -47,18 +47,6 @@ function fill(dir: string, leaveKb: number): void {
   spawnSync('dd', ['if=/dev/zero', `of=${join(dir, 'fill')}`, 'bs=1k', `count=${count}`], { stdio: 'ignore' });
 }
 
-function temps(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const n of readdirSync(d)) {
-      const p = join(d, n);
-      if (lstatSync(p).isDirectory()) walk(p);
-      else if (/kubecerts-[0-9a-f]+\.tmp$/.test(n)) out.push(p);
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 /** One error line (plus an optional hint), no stack, no "unexpected failure". */
 function expectOneLineError(stderr: string, mentions: string): void {
@@ -88,7 +76,7 @@ describe('output paths: only regular files are replaced, key-bearing files end o
     }
     for (const n of ['null1', 'null2', 'out/a.conf']) expect(lstatSync(join(w, n)).isCharacterDevice()).toBe(true);
     expect(existsSync(join(w, 'out', 'b.conf'))).toBe(false);
-    expect(temps(w)).toEqual([]);
+    expect(kubecertsTemps(w)).toEqual([]);
   });
 
   it('a symbolic link or FIFO at --out / --output-file is refused; the link target is untouched', async () => {
@@ -238,6 +226,7 @@ describe('stdout write failures exit 1 with one line', () => {
     ['check-expiration -o json', ['certs', 'check-expiration', '-o', 'json', ...dirs(k8s)]],
     ['certificate-key', ['certs', 'certificate-key']],
     ['completion', ['completion', 'bash']],
+    ['--version', ['--version']],
     ['renew --dry-run', ['certs', 'renew', 'all', '--dry-run', ...dirs(k8s)]],
   ];
   it.each(commands)('%s > /dev/full', (_n, args) => {
@@ -450,7 +439,7 @@ describe('messages for foreseeable I/O errors', () => {
           expectOneLineError(r.stderr, 'no space left on device');
           expect(r.stderr).toMatch(/"\/[^"]+"/);
           if (r.stderr.includes('.kubecerts-journal.json')) sawJournal = true;
-          expect(temps(full)).toEqual([]);
+          expect(kubecertsTemps(full)).toEqual([]);
           const now = snapshotTree(full);
           for (const [p, h] of before) expect(now.get(p), p).toBe(h);
           fill(full, leave);
