@@ -9,9 +9,9 @@ import { acquireLock } from './lock.js';
 import { recoverJournal, removeOrphanTemps, type JournalPlace } from './journal.js';
 
 export interface WriteSession {
-  /** the folder that holds `.kubecerts.lock` (created 0755 when absent) */
+  /** the folder that holds `.kubecerts.lock` */
   readonly lockDir: string;
-  /** mode of `lockDir` when it has to be created (default 0755) */
+  /** create `lockDir` with this mode when absent (commands that create a PKI); otherwise a missing folder is an error */
   readonly lockDirMode?: number;
   readonly journal: JournalPlace;
   /** folders whose orphaned kubecerts temp files are removed */
@@ -27,7 +27,7 @@ export interface WriteSession {
  */
 export function beginWrite(s: WriteSession): () => void {
   try {
-    ensureDir(s.lockDir, s.lockDirMode ?? 0o755);
+    if (s.lockDirMode !== undefined) ensureDir(s.lockDir, s.lockDirMode);
   } catch (err) {
     throw new PkiError('LOCK', `cannot create the folder "${s.lockDir}": ${describe(err).replace(/^\S+ \S+: /, '')}`);
   }

@@ -21,7 +21,7 @@ export default async function generateCsr(_args: unknown[], opts: Record<string,
   const warn = line(io.stderr);
   const out = line(io.stdout);
   const journal = pkiJournal(cfg.certificatesDir, cfg.kubeconfigDir);
-  const release = beginWrite({ lockDir: cfg.certificatesDir, journal, tempDirs: journal.roots, what: 'write', notice: warn });
+  const release = beginWrite({ lockDir: cfg.certificatesDir, journal, tempDirs: journal.roots, what: 'write', notice: warn, lockDirMode: 0o755 });
   try {
     await generate(cfg, io, journal);
   } finally {

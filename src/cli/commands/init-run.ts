@@ -20,7 +20,7 @@ export async function runInit(selection: InitSelection, opts: Record<string, unk
   const journal = pkiJournal(cfg.certificatesDir, cfg.kubeconfigDir);
   const release = opts['dryRun']
     ? () => undefined
-    : beginWrite({ lockDir: cfg.certificatesDir, journal, tempDirs: journal.roots, what: 'init', notice: line(io.stderr) });
+    : beginWrite({ lockDir: cfg.certificatesDir, journal, tempDirs: journal.roots, what: 'init', notice: line(io.stderr), lockDirMode: 0o755 });
   try {
     await initPhases(cfg, selection, opts, io, journal);
   } finally {
