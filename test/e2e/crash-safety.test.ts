@@ -152,7 +152,7 @@ describe('crash safety of init', () => {
     }
     expect(killed).toBeGreaterThan(INIT_RUNS / 2);
     console.log(`crash-safety init: ${killed}/${INIT_RUNS} runs killed`);
-  });
+  }, 600_000);
 
   it.each([2, 5, 20])('a kill at rename %i is completed by the next init', async (n) => {
     const k8s = join(tempDir(), 'k');
@@ -203,7 +203,7 @@ describe('crash safety of kubeconfig user batches', () => {
     }
     expect(killed).toBeGreaterThan(BATCH_RUNS / 2);
     console.log(`crash-safety batch: ${killed}/${BATCH_RUNS} runs killed`);
-  });
+  }, 600_000);
 
   it('a kill in the middle of the renames is completed by the next run', async () => {
     const k8s = tempDir();

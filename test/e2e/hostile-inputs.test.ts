@@ -572,6 +572,5 @@ describe('an interrupted write or a mismatched key is noticed by every reading c
     const prom = (await runCli(['certs', 'check-expiration', '-o', 'prometheus', ...dirs(k8s)])).stdout;
     expect(prom).toMatch(/^kubecerts_pending_journal 0$/m);
     expect(prom).not.toMatch(/key_mismatch\{[^}]*\} 1/);
-    expect(digest(json)).toBe(digest((await runCli(['certs', 'check-expiration', '-o', 'json', ...dirs(k8s)])).stdout));
   });
 });
