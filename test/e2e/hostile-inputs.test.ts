@@ -447,7 +447,7 @@ describe('messages for foreseeable I/O errors', () => {
       }
       console.log(`full disk: journal write failure seen: ${sawJournal}`);
     });
-  });
+  }, 600_000);
 
   it.runIf(ROOT)('--output-file in a folder the user cannot write: one line, exit 1', async () => {
     const k8s = copyFixture('v1.29');
