@@ -227,7 +227,7 @@ export function generateCorpus(base) {
   ];
   for (const [name, text] of userCases) add('users', name, text);
 
-  // --- encodings: invalid UTF-8 anywhere in a file is an error naming the file (never U+FFFD, never Latin-1) ---
+  // --- encodings: invalid UTF-8 anywhere in a file (all five slots) is an error naming the file (never U+FFFD, never Latin-1) ---
   const badBytes = [
     ['invalid-utf8-ff', [0xff]],
     ['invalid-utf8-latin1-e9', [0x63, 0x61, 0x66, 0xe9]],
@@ -243,6 +243,7 @@ export function generateCorpus(base) {
     add('key', name, Buffer.concat([Buffer.from(base.keyPem), Buffer.from('# '), b, Buffer.from('\n')]));
     add('kubeconfig', name, Buffer.concat([Buffer.from(base.kubeconfig), Buffer.from('# '), b, Buffer.from('\n')]));
     add('users', name, Buffer.concat([Buffer.from('- name: ok\n- name: "'), b, Buffer.from('"\n')]));
+    add('config', name, Buffer.concat([Buffer.from(`${cluster}clusterName: "`), b, Buffer.from('"\n')]));
   }
   return cases;
 }
