@@ -96,7 +96,7 @@ describe('crash safety of renew all', () => {
     assertKeysMatch(k8s);
     expect(killed).toBeGreaterThan(RUNS / 2);
     console.log(`crash-safety: ${killed}/${RUNS} runs killed, ${midCommit} in the middle of the commit`);
-  });
+  }, 600_000);
 
   it.each([0, 1, 5, 14])('a kill after %i of the renames is completed by the next run', async (n) => {
     const k8s = tempDir();
