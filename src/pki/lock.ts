@@ -4,7 +4,8 @@
  * Taking over is atomic: it happens only while holding a short-lived guard file (`<lock>.takeover`, created with
  * O_EXCL), and under the guard the lock is read again before it is replaced. Two processes that both saw the same
  * stale lock can therefore never both end up holding it: the second one finds the guard, or finds the first one's
- * live pid. A guard left by a process killed during those few microseconds is removed once it is 10 s old.
+ * live pid. A guard left by a process killed during those few microseconds holds that process's dead pid and is
+ * removed by the next run, which then tries again (a guard killed before its pid was written: once it is 10 s old).
  * Node has no flock(2); an O_EXCL pid file is the portable equivalent that also works on NFS-mounted /etc.
  */
 import { closeSync, lstatSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
@@ -76,17 +77,22 @@ function lockedBy(path: string, pid: number): LockedError {
  * cannot be created at all (missing or read-only folder).
  */
 export function acquireLock(path: string): () => void {
+  // a guard left by a killed process is removed and the takeover tried again, at most twice
+  for (let attempt = 0; ; attempt++) {
+    const release = tryAcquire(path, attempt < 2);
+    if (release) return release;
+  }
+}
+
+/** One attempt; undefined when a dead process's guard was removed and the caller should try again. */
+function tryAcquire(path: string, mayRetry: boolean): (() => void) | undefined {
   const release = (): void => removeQuietly(path);
   if (createExclusive(path)) return release;
   const seen = holder(path);
   if (held(seen)) throw lockedBy(path, seen);
   const guard = `${path}.takeover`;
   if (!createExclusive(guard)) {
-    try {
-      if (Date.now() - lstatSync(guard).mtimeMs > STALE_GUARD_MS) unlinkSync(guard);
-    } catch {
-      // gone meanwhile
-    }
+    if (mayRetry && removeDeadGuard(guard)) return undefined;
     throw new LockedError(`cannot take the lock "${path}": another kubecerts process is taking it over right now`, {
       hint: 'run the command again',
     });
@@ -103,5 +109,22 @@ export function acquireLock(path: string): () => void {
     return release;
   } finally {
     removeQuietly(guard);
+  }
+}
+
+/**
+ * Removes a takeover guard whose process is gone (killed during its takeover), so the next run is not blocked; a
+ * guard without a pid (killed between creating and writing it) only once it is 10 s old. True when removed.
+ */
+function removeDeadGuard(guard: string): boolean {
+  try {
+    const pid = Number.parseInt(readFileSync(guard, 'utf8'), 10);
+    const dead = Number.isInteger(pid) && pid > 0 ? !alive(pid) : Date.now() - lstatSync(guard).mtimeMs > STALE_GUARD_MS;
+    if (!dead) return false;
+    unlinkSync(guard);
+    return true;
+  } catch {
+    // gone meanwhile: the caller may try again
+    return true;
   }
 }

@@ -1,6 +1,6 @@
 /** Shared body of `init`, `init phase certs` and `init phase kubeconfig`. */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Warner } from '../../pki/authority.js';
 import { backupFiles, backupFolderName, DEFAULT_KEEP_BACKUPS, pruneBackups } from '../../pki/backup.js';
 import { CertPhases, KubeconfigPhases } from '../../pki/init.js';
@@ -62,7 +62,8 @@ async function initPhases(cfg: RunConfig, selection: InitSelection, opts: Record
   // only --reissue replaces existing files: keep copies of them first, as renew does
   const replaced = ctx.ws.planned().map((w) => w.path).filter((p) => existsSync(p));
   if (replaced.length > 0) {
-    const root = join(cfg.kubeconfigDir, 'tmp');
+    // <cert-dir>/../tmp: /etc/kubernetes/tmp by default, where renew and kubeadm keep their backups too
+    const root = join(dirname(cfg.certificatesDir), 'tmp');
     const backupDir = backupFiles(replaced, root, backupFolderName(ctx.start), [{ dir: cfg.certificatesDir, as: 'pki' }, { dir: cfg.kubeconfigDir, as: '.' }]);
     pruneBackups(root, DEFAULT_KEEP_BACKUPS);
     io.stderr.write(`backup of the replaced files: ${backupDir}\n`);
