@@ -2,7 +2,7 @@
 import { loadRunConfig } from '../config/load.js';
 import type { ConfigFlags } from '../config/resolve.js';
 import type { RunConfig } from '../config/types.js';
-import { parseDuration } from '../duration.js';
+import { parseDuration } from '../lib/duration.js';
 import { UsageError } from '../errors.js';
 
 type Opts = Record<string, unknown>;

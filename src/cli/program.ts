@@ -4,8 +4,8 @@
  */
 import { Argument, Command, Option } from 'commander';
 import { ENCRYPTION_ALGORITHMS } from '../config/types.js';
-import { PKI_SPECS, KUBECONFIG_SPECS, RENEWABLE_SPECS } from '../pki/specs.js';
-import { VERSION } from '../version.js';
+import { CERT_PHASES, KUBECONFIG_PHASES, RENEW_NAMES } from '../pki/spec-tree.js';
+import { VERSION } from '../lib/version.js';
 import { helpFooter } from './help.js';
 import type { Io } from './io.js';
 import {
@@ -23,9 +23,6 @@ import {
 
 type Opts = Record<string, unknown>;
 
-const CERT_PHASES = ['all', ...PKI_SPECS.map((s) => s.name)];
-const KUBECONFIG_PHASES = ['all', ...KUBECONFIG_SPECS.map((s) => s.phase)];
-export const RENEW_NAMES = ['all', ...RENEWABLE_SPECS.map((s) => s.name)];
 
 /** Argument words for shell completion where the argument is validated by the command rather than by choices. */
 export const COMPLETION_ARGUMENTS: Readonly<Record<string, readonly string[]>> = { 'certs renew': RENEW_NAMES };

@@ -2,7 +2,7 @@
 import type { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { PkiError } from '../errors.js';
-import { formatGoTime } from '../output/time-format.js';
+import { formatGoTime } from '../lib/time-format.js';
 import { parsePrivateKey } from './keys.js';
 import { findCa, LEAF_SPECS, type CaName, type CaSpec } from './specs.js';
 import { certPath, keyPath, pathPresent, readCertificateFile, readSmallFile, validity, type LoadedCertificate } from './store.js';

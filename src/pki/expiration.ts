@@ -1,5 +1,4 @@
 /** The expiration report: rows for certificates and CAs, and what --fail-within decides. Pure. */
-import { residualSeconds } from '../output/time-format.js';
 
 export interface CertificateFacts {
   readonly name: string;
@@ -43,4 +42,9 @@ export function rowsExpiringWithin(report: ExpirationReport, windowMs: number): 
   return [...report.certificates, ...report.authorities].filter(
     (r) => !r.missing && !r.error && r.notAfter !== undefined && r.notAfter.getTime() - report.now.getTime() <= windowMs,
   );
+}
+
+/** Whole seconds from now until `notAfter`, truncated toward zero. */
+export function residualSeconds(notAfter: Date, now: Date): number {
+  return Math.trunc((notAfter.getTime() - now.getTime()) / 1000);
 }

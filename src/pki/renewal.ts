@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { ENCRYPTION_ALGORITHMS, type EncryptionAlgorithm, type RunConfig } from '../config/types.js';
 import { PkiError } from '../errors.js';
 import { currentEntries, dataField, parseKubeconfig, serializeKubeconfig, setDataField, type Kubeconfig } from '../kubeconfig/codec.js';
-import { formatExpiryDate } from '../output/time-format.js';
+import { formatExpiryDate } from '../lib/time-format.js';
 import { externalCaDetector, signedBy, type Warner } from './authority.js';
 import { clientCertificate } from './client-certificate.js';
 import { loadCa, loadCertAt, loadKeyAt, type LoadedCa } from './ca-store.js';

@@ -6,7 +6,7 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { createPublicKey, webcrypto, type KeyObject } from 'node:crypto';
 import { PkiError } from '../errors.js';
-import { formatIp, parseIp } from './ip.js';
+import { formatIp, parseIp } from '../lib/net.js';
 import type { Usage } from './specs.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);

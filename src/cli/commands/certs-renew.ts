@@ -6,10 +6,10 @@ import { acquireLock } from '../../pki/lock.js';
 import { backupFiles, Renewer, type RenewOutcome } from '../../pki/renewal.js';
 import { CA_SPECS, RENEWABLE_SPECS } from '../../pki/specs.js';
 import { recoverJournal, removeOrphanTemps, Workspace } from '../../pki/workspace.js';
-import { formatExpiryDate } from '../../output/time-format.js';
+import { formatExpiryDate } from '../../lib/time-format.js';
 import { durationFlag, runConfigFrom } from '../config-flags.js';
 import { line, type Io } from '../io.js';
-import { RENEW_NAMES } from '../program.js';
+import { RENEW_NAMES } from '../../pki/spec-tree.js';
 
 const RESTART =
   'Done renewing certificates. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates.';

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import type { RunConfig } from '../../config/types.js';
-import { formatDuration, parseDuration } from '../../duration.js';
+import { formatDuration, parseDuration } from '../../lib/duration.js';
 import { KubeconfigError, PkiError, UsageError, describe } from '../../errors.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import { buildKubeconfig, currentEntries, parseKubeconfig, serializeKubeconfig } from '../../kubeconfig/codec.js';
