@@ -1,5 +1,11 @@
-/** A minimal DER reader: just enough to list a certificate's critical extensions. Pure; throws on malformed input. */
+/**
+ * Minimal DER: a reader for the few certificate fields kubecerts needs without an X.509 library (critical
+ * extensions, the issuer name and key identifier of a CA) and a writer for the one certificate shape it signs.
+ * Pure; the reader throws on malformed input.
+ */
 interface Tlv {
+  /** offset of the tag byte */
+  readonly head: number;
   readonly tag: number;
   readonly start: number;
   readonly end: number;
@@ -19,7 +25,7 @@ function readTlv(buf: Uint8Array, off: number, limit: number): Tlv {
   }
   const end = start + len;
   if (end > limit) throw new Error('DER length past the end');
-  return { tag, start, end };
+  return { head: off, tag, start, end };
 }
 
 function children(buf: Uint8Array, parent: Tlv): Tlv[] {
@@ -81,3 +87,109 @@ export const HANDLED_EXTENSIONS: ReadonlySet<string> = new Set([
   '2.5.29.54', // inhibit anyPolicy
   '1.3.6.1.5.5.7.1.1', // authority information access
 ]);
+
+/** The raw subject Name (its whole TLV) and the subject key identifier of a certificate, for issuing under it. */
+export function issuerFacts(der: Uint8Array): { readonly subject: Buffer; readonly subjectKeyId: Buffer | undefined } {
+  const cert = readTlv(der, 0, der.length);
+  const tbs = children(der, cert)[0];
+  if (!tbs) throw new Error('no TBSCertificate');
+  const fields = children(der, tbs);
+  const base = fields[0]?.tag === 0xa0 ? 1 : 0;
+  // serial, signature, issuer, validity, subject
+  const subject = fields[base + 4];
+  if (!subject || subject.tag !== 0x30) throw new Error('no subject');
+  const subjectTlv = Buffer.from(der.subarray(subject.head, subject.end));
+  let subjectKeyId: Buffer | undefined;
+  const extsWrapper = fields.find((t) => t.tag === 0xa3);
+  const seq = extsWrapper ? children(der, extsWrapper)[0] : undefined;
+  for (const ext of seq ? children(der, seq) : []) {
+    const parts = children(der, ext);
+    const oid = parts[0];
+    const value = parts[parts.length - 1];
+    if (!oid || oid.tag !== 0x06 || decodeOid(der, oid) !== '2.5.29.14' || !value || value.tag !== 0x04) continue;
+    const inner = readTlv(der, value.start, value.end);
+    if (inner.tag === 0x04) subjectKeyId = Buffer.from(der.subarray(inner.start, inner.end));
+  }
+  return { subject: subjectTlv, subjectKeyId };
+}
+
+/** The key bits of a SubjectPublicKeyInfo (its BIT STRING without the unused-bits byte): what Go hashes into a key id. */
+export function spkiKeyBits(spki: Uint8Array): Buffer {
+  const seq = readTlv(spki, 0, spki.length);
+  const bits = children(spki, seq)[1];
+  if (!bits || bits.tag !== 0x03 || bits.end <= bits.start) throw new Error('no subjectPublicKey');
+  return Buffer.from(spki.subarray(bits.start + 1, bits.end));
+}
+
+// ---- writer ----
+
+function lengthBytes(n: number): number[] {
+  if (n < 0x80) return [n];
+  const out: number[] = [];
+  for (let v = n; v > 0; v = Math.floor(v / 256)) out.unshift(v & 0xff);
+  return [0x80 | out.length, ...out];
+}
+
+/** One DER element: tag, minimal length, the concatenated contents. */
+export function derTlv(tag: number, ...contents: readonly Uint8Array[]): Buffer {
+  let len = 0;
+  for (const c of contents) len += c.length;
+  return Buffer.concat([Buffer.from([tag, ...lengthBytes(len)]), ...contents]);
+}
+
+export const derSequence = (...contents: readonly Uint8Array[]): Buffer => derTlv(0x30, ...contents);
+export const derSet = (...contents: readonly Uint8Array[]): Buffer => derTlv(0x31, ...contents);
+export const DER_NULL: Buffer = Buffer.from([0x05, 0x00]);
+export const DER_TRUE: Buffer = Buffer.from([0x01, 0x01, 0xff]);
+
+const oids = new Map<string, Buffer>();
+
+/** An OBJECT IDENTIFIER from its dotted form (memoised: a signer encodes the same few over and over). */
+export function derOid(dotted: string): Buffer {
+  let out = oids.get(dotted);
+  if (!out) {
+    const arcs = dotted.split('.').map(Number);
+    const body: number[] = [(arcs[0] ?? 0) * 40 + (arcs[1] ?? 0)];
+    for (const arc of arcs.slice(2)) {
+      const chunk: number[] = [arc & 0x7f];
+      for (let v = Math.floor(arc / 128); v > 0; v = Math.floor(v / 128)) chunk.unshift(0x80 | (v & 0x7f));
+      body.push(...chunk);
+    }
+    out = derTlv(0x06, Buffer.from(body));
+    oids.set(dotted, out);
+  }
+  return out;
+}
+
+/** A non-negative INTEGER from big-endian magnitude bytes: minimal, with a 0x00 byte when the top bit is set. */
+export function derUnsignedInteger(magnitude: Uint8Array): Buffer {
+  let i = 0;
+  while (i < magnitude.length - 1 && magnitude[i] === 0) i++;
+  const m = magnitude.subarray(i);
+  if (m.length === 0) return Buffer.from([0x02, 0x01, 0x00]);
+  return (m[0] ?? 0) & 0x80 ? derTlv(0x02, Buffer.from([0]), m) : derTlv(0x02, m);
+}
+
+/** A BIT STRING whose last `unusedBits` bits are padding. */
+export const derBitString = (bytes: Uint8Array, unusedBits = 0): Buffer => derTlv(0x03, Buffer.from([unusedBits]), bytes);
+export const derOctetString = (bytes: Uint8Array): Buffer => derTlv(0x04, bytes);
+
+/** Go's encoding/asn1 PrintableString alphabet (no "*" or "&"). */
+const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
+
+/** A directory string as Go's encoding/asn1 marshals a Go string: PrintableString when it can, else UTF8String. */
+export function derDirectoryString(text: string): Buffer {
+  return derTlv(PRINTABLE.test(text) ? 0x13 : 0x0c, Buffer.from(text, 'utf8'));
+}
+
+export const derIa5String = (text: string): Buffer => derTlv(0x16, Buffer.from(text, 'ascii'));
+
+const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+
+/** RFC 5280 Time: UTCTime for 1950-2049, GeneralizedTime otherwise, in whole seconds UTC, as Go writes it. */
+export function derTime(d: Date): Buffer {
+  const y = d.getUTCFullYear();
+  const rest = `${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}Z`;
+  if (y >= 1950 && y < 2050) return derTlv(0x17, Buffer.from(`${pad(y % 100)}${rest}`, 'ascii'));
+  return derTlv(0x18, Buffer.from(`${pad(y, 4)}${rest}`, 'ascii'));
+}

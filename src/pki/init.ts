@@ -15,9 +15,10 @@ import { findCa, type CaSpec, type KeyPairSpec, type KubeconfigSpec, type LeafSp
 import { loadCa, loadCertAt, loadKeyAt, type LoadedCa } from './ca-store.js';
 import { firstCertificatePem } from './pem.js';
 import { certPath, keyPath, validity, type LoadedCertificate } from './store.js';
-import { backdatedWindow, caAnchoredWindow, randomSerialHex } from './validity.js';
+import { backdatedWindow, caAnchoredWindow } from './validity.js';
 import type { Workspace } from './workspace.js';
-import { signCertificate } from './x509.js';
+import { issue } from './issue.js';
+import { localCaSigner, SelfSigner } from './signer.js';
 
 export interface InitContext {
   readonly cfg: RunConfig;
@@ -85,11 +86,9 @@ export class CertPhases {
     out(`[certs] Generating "${ca.baseName}" certificate and key`);
     const key = await this.keys.get(ca.baseName);
     const window = backdatedWindow(start, cfg.caCertificateValidityMs);
-    const pem = await signCertificate({
-      subject: { cn: ca.cn, orgs: [] }, dns: [ca.cn], ips: [], usages: [], isCA: true, key, ...window, serialHex: randomSerialHex(),
-    });
-    ws.writeKey(keyPath(this.dir, ca.baseName), encodePrivateKey(key));
-    ws.write(crt, pem, 0o644);
+    const issued = await issue({ subject: { cn: ca.cn, orgs: [] }, dns: [ca.cn], usages: [], isCA: true, key, window }, new SelfSigner());
+    ws.writeKey(keyPath(this.dir, ca.baseName), issued.keyPem);
+    ws.write(crt, issued.certPem, 0o644);
   }
 
   private async runLeaf(leaf: LeafSpec): Promise<void> {
@@ -141,12 +140,12 @@ export class CertPhases {
     out(`[certs] Generating "${leaf.baseName}" certificate and key`);
     if (alt.dns.length + alt.ips.length > 0) out(SIGNED_FOR(leaf.baseName, alt.dns, alt.ips));
     const key = await this.keys.get(leaf.baseName);
-    const pem = await signCertificate({
-      subject: { cn: leaf.cn(cfg), orgs: leaf.orgs }, dns: alt.dns, ips: alt.ips, usages: leaf.usages, isCA: false, key,
-      signer: { certPem: loaded.cert.pem, key: loaded.key }, ...backdatedWindow(start, cfg.certificateValidityMs), serialHex: randomSerialHex(),
-    });
-    ws.writeKey(keyP, encodePrivateKey(key));
-    ws.write(crt, pem, 0o644);
+    const issued = await issue(
+      { subject: { cn: leaf.cn(cfg), orgs: leaf.orgs }, dns: alt.dns, ips: alt.ips, usages: leaf.usages, key, window: backdatedWindow(start, cfg.certificateValidityMs) },
+      localCaSigner(loaded.cert.pem, loaded.key),
+    );
+    ws.writeKey(keyP, issued.keyPem);
+    ws.write(crt, issued.certPem, 0o644);
   }
 
   private async runServiceAccount(sa: KeyPairSpec): Promise<void> {
@@ -243,12 +242,11 @@ export class KubeconfigPhases {
     out(`[kubeconfig] Writing "${spec.fileName}" kubeconfig file`);
     const key = await this.keys.get(spec.name);
     const userName = spec.cn(cfg);
-    const certPem = await signCertificate({
-      subject: { cn: userName, orgs: spec.orgs }, dns: [], ips: [], usages: ['clientAuth'], isCA: false, key,
-      signer: { certPem: ca.cert.pem, key: ca.key }, ...caAnchoredWindow(start, validity(ca.cert.cert).notBefore, cfg.certificateValidityMs),
-      serialHex: randomSerialHex(),
-    });
-    const kc = buildKubeconfig({ clusterName: cfg.clusterName, server, caPem: ca.cert.pem, userName, clientCertPem: certPem, clientKeyPem: encodePrivateKey(key) });
+    const { certPem, keyPem } = await issue(
+      { subject: { cn: userName, orgs: spec.orgs }, usages: ['clientAuth'], key, window: caAnchoredWindow(start, validity(ca.cert.cert).notBefore, cfg.certificateValidityMs) },
+      localCaSigner(ca.cert.pem, ca.key),
+    );
+    const kc = buildKubeconfig({ clusterName: cfg.clusterName, server, caPem: ca.cert.pem, userName, clientCertPem: certPem, clientKeyPem: keyPem });
     ws.write(path, serializeKubeconfig(kc), 0o600);
   }
 }

@@ -15,9 +15,11 @@ import { loadCa, loadCertAt, loadKeyAt, type LoadedCa } from './ca-store.js';
 import { describeKey, encodePrivateKey, generateKey, parsePrivateKey, samePublicKey } from './keys.js';
 import { findCa, type CaName, type KubeconfigSpec, type LeafSpec } from './specs.js';
 import { certPath, keyPath, validity } from './store.js';
-import { backdatedWindow, randomSerialHex } from './validity.js';
+import { backdatedWindow } from './validity.js';
 import type { Workspace } from './workspace.js';
-import { createCsr, readCertificateDetails, signCertificate, type CertificateDetails } from './x509.js';
+import { issue } from './issue.js';
+import { localCaSigner } from './signer.js';
+import { createCsr, readCertificateDetails, type CertificateDetails } from './x509.js';
 
 export type RenewSpec = LeafSpec | KubeconfigSpec;
 
@@ -160,10 +162,7 @@ export class Renewer {
     if (this.o.csrOnly) return this.writeCsr(spec, old, key, keyPem, keyKept);
 
     const window = backdatedWindow(start, cfg.certificateValidityMs);
-    const certPem = await signCertificate({
-      subject: old.subject, dns: old.dns, ips: old.ips, usages: old.extKeyUsages, isCA: false, key,
-      signer: { certPem: ca.cert.pem, key: ca.key }, ...window, serialHex: randomSerialHex(),
-    });
+    const { certPem } = await issue({ subject: old.subject, dns: old.dns, ips: old.ips, usages: old.extKeyUsages, key, window }, localCaSigner(ca.cert.pem, ca.key));
     const caNotAfter = validity(ca.cert.cert).notAfter;
     if (caNotAfter < window.notAfter) {
       this.o.warner.warn(

@@ -1,5 +1,5 @@
 /**
- * The only importer of @peculiar/x509: signs certificates and CSRs and reads the fields renewal needs.
+ * The only importer of @peculiar/x509: makes CSRs and reads the fields renewal needs (signing is in signer.ts).
  * Keys come in as node:crypto KeyObjects; everything random or time-based is a parameter.
  */
 import 'reflect-metadata';
@@ -7,30 +7,13 @@ import * as x509 from '@peculiar/x509';
 import { createPublicKey, webcrypto, type KeyObject } from 'node:crypto';
 import { PkiError } from '../errors.js';
 import { formatIp, parseIp } from '../lib/net.js';
+import { derSetOrder, EKU_OID, type Subject } from './signer.js';
 import type { Usage } from './specs.js';
+
+export type { Subject } from './signer.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 const subtle = webcrypto.subtle;
-
-export interface Subject {
-  readonly cn: string;
-  readonly orgs: readonly string[];
-}
-
-export interface SignRequest {
-  readonly subject: Subject;
-  readonly dns: readonly string[];
-  readonly ips: readonly string[];
-  readonly usages: readonly Usage[];
-  readonly isCA: boolean;
-  /** the certificate's own key (its public half is embedded) */
-  readonly key: KeyObject;
-  /** the CA that signs; absent for a self-signed CA */
-  readonly signer?: { readonly certPem: string; readonly key: KeyObject };
-  readonly notBefore: Date;
-  readonly notAfter: Date;
-  readonly serialHex: string;
-}
 
 /** Everything renewal and reports need from a certificate, with no library types. */
 export interface CertificateDetails {
@@ -46,11 +29,6 @@ export interface CertificateDetails {
   readonly serialHex: string;
   readonly issuer: string;
 }
-
-const EKU_OID: Record<Usage, string> = {
-  serverAuth: '1.3.6.1.5.5.7.3.1',
-  clientAuth: '1.3.6.1.5.5.7.3.2',
-};
 
 function algorithmsFor(key: KeyObject): { importAlg: RsaHashedImportParams | EcKeyImportParams; signAlg: Algorithm | EcdsaParams } {
   if (key.asymmetricKeyType === 'rsa') {
@@ -92,24 +70,6 @@ async function importCryptoKeys(key: KeyObject): Promise<CryptoKeyPair> {
   return { privateKey, publicKey } as CryptoKeyPair;
 }
 
-const GO_PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
-
-/**
- * The order Go's DER encoder gives the values of a multi-valued RDN (a SET OF): by encoded element, which for one
- * attribute type means by value length, then string tag (UTF8String 0x0c before PrintableString 0x13), then bytes.
- */
-export function derSetOrder(values: readonly string[]): string[] {
-  const key = (v: string): [number, number, Buffer] => {
-    const b = Buffer.from(v, 'utf8');
-    return [b.length, GO_PRINTABLE.test(v) ? 0x13 : 0x0c, b];
-  };
-  return [...values].sort((x, y) => {
-    const [lx, tx, bx] = key(x);
-    const [ly, ty, by] = key(y);
-    return lx - ly || tx - ty || Buffer.compare(bx, by);
-  });
-}
-
 /** Go's pkix order: O (one multi-valued RDN, DER-sorted) before CN. */
 function toName(subject: Subject): x509.JsonName {
   const name: x509.JsonName = [];
@@ -120,44 +80,6 @@ function toName(subject: Subject): x509.JsonName {
 
 function altNames(dns: readonly string[], ips: readonly string[]): x509.JsonGeneralName[] {
   return [...dns.map((value) => ({ type: 'dns' as const, value })), ...ips.map((value) => ({ type: 'ip' as const, value }))];
-}
-
-/** Signs a certificate with kubeadm's (Go's) extensions: KU, EKU, BC, SKI (CAs) / AKI (leaves), SAN. */
-export async function signCertificate(req: SignRequest): Promise<string> {
-  const own = await toCryptoKeys(req.key);
-  const signerKey = req.signer ? req.signer.key : req.key;
-  const signing = req.signer ? await toCryptoKeys(req.signer.key) : own;
-  const { signAlg } = algorithmsFor(signerKey);
-  const extensions: x509.Extension[] = [];
-  const ku = x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment;
-  extensions.push(new x509.KeyUsagesExtension(req.isCA ? ku | x509.KeyUsageFlags.keyCertSign : ku, true));
-  if (req.usages.length > 0) extensions.push(new x509.ExtendedKeyUsageExtension(req.usages.map((u) => EKU_OID[u]), false));
-  extensions.push(new x509.BasicConstraintsExtension(req.isCA, undefined, true));
-  let issuer: x509.Name | x509.JsonName = toName(req.subject);
-  // Go matches issuer to CA subject byte for byte, so the CA's own encoded name is reused.
-  if (req.isCA) {
-    extensions.push(await x509.SubjectKeyIdentifierExtension.create(own.publicKey, false));
-  }
-  if (req.signer) {
-    const ca = parseSigner(req.signer.certPem);
-    issuer = ca.name;
-    if (ca.ski) extensions.push(new x509.AuthorityKeyIdentifierExtension(ca.ski, false));
-  }
-  if (req.dns.length + req.ips.length > 0) {
-    extensions.push(new x509.SubjectAlternativeNameExtension(altNames(req.dns, req.ips), false));
-  }
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: req.serialHex,
-    subject: toName(req.subject),
-    issuer,
-    notBefore: req.notBefore,
-    notAfter: req.notAfter,
-    publicKey: own.publicKey,
-    signingKey: signing.privateKey,
-    signingAlgorithm: signAlg,
-    extensions,
-  });
-  return cert.toString('pem').replace(/\r\n/g, '\n') + '\n';
 }
 
 export interface CsrRequest {
@@ -182,19 +104,6 @@ export async function createCsr(req: CsrRequest): Promise<string> {
     extensions,
   });
   return csr.toString('pem').replace(/\r\n/g, '\n') + '\n';
-}
-
-const signers = new Map<string, { name: x509.Name; ski: string | undefined }>();
-
-/** The CA's encoded subject and key identifier, parsed once per run. */
-function parseSigner(pem: string): { name: x509.Name; ski: string | undefined } {
-  let s = signers.get(pem);
-  if (!s) {
-    const ca = parse(pem);
-    s = { name: ca.subjectName, ski: ca.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId };
-    signers.set(pem, s);
-  }
-  return s;
 }
 
 function parse(pem: string): x509.X509Certificate {

@@ -11,12 +11,13 @@ import { controlPlaneEndpoint } from '../../kubeconfig/endpoint.js';
 import { parseUsersFile, type UserEntry } from '../../kubeconfig/users-file.js';
 import { Warner } from '../../pki/authority.js';
 import { loadCa } from '../../pki/ca-store.js';
-import { encodePrivateKey, generateKey } from '../../pki/keys.js';
+import { generateKey } from '../../pki/keys.js';
 import { findCa } from '../../pki/specs.js';
 import { readSmallFile, validity } from '../../pki/store.js';
-import { caAnchoredWindow, randomSerialHex } from '../../pki/validity.js';
+import { caAnchoredWindow } from '../../pki/validity.js';
 import { Workspace } from '../../pki/workspace.js';
-import { signCertificate } from '../../pki/x509.js';
+import { issue } from '../../pki/issue.js';
+import { localCaSigner } from '../../pki/signer.js';
 import { runConfigFrom } from '../config-flags.js';
 import { line, type Io } from '../io.js';
 
@@ -130,6 +131,7 @@ export default async function kubeconfigUser(_args: unknown[], opts: Opts, io: I
     }
   }
   const caNotBefore = validity(ca.cert.cert).notBefore;
+  const signer = localCaSigner(ca.cert.pem, caKey);
 
   const destination = (u: UserEntry): string | undefined => (outDir !== undefined ? join(outDir, `${u.name}.conf`) : outFile);
   if (opts['force'] !== true) {
@@ -147,11 +149,11 @@ export default async function kubeconfigUser(_args: unknown[], opts: Opts, io: I
       kc = buildKubeconfig({ clusterName: target.clusterName, server: target.server, caPem: ca.cert.pem, userName: u.name, token });
     } else {
       const key = await generateKey(cfg.encryptionAlgorithm);
-      const certPem = await signCertificate({
-        subject: { cn: u.name, orgs: u.orgs }, dns: [], ips: [], usages: ['clientAuth'], isCA: false, key,
-        signer: { certPem: ca.cert.pem, key: caKey }, ...caAnchoredWindow(start, caNotBefore, u.validityMs ?? validityMs), serialHex: randomSerialHex(),
-      });
-      kc = buildKubeconfig({ clusterName: target.clusterName, server: target.server, caPem: ca.cert.pem, userName: u.name, clientCertPem: certPem, clientKeyPem: encodePrivateKey(key) });
+      const { certPem, keyPem } = await issue(
+        { subject: { cn: u.name, orgs: u.orgs }, usages: ['clientAuth'], key, window: caAnchoredWindow(start, caNotBefore, u.validityMs ?? validityMs) },
+        signer,
+      );
+      kc = buildKubeconfig({ clusterName: target.clusterName, server: target.server, caPem: ca.cert.pem, userName: u.name, clientCertPem: certPem, clientKeyPem: keyPem });
     }
     progress?.tick();
     return serializeKubeconfig(kc);
