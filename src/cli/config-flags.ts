@@ -3,7 +3,7 @@ import { loadRunConfig } from '../config/load.js';
 import type { ConfigFlags } from '../config/resolve.js';
 import type { RunConfig } from '../config/types.js';
 import { parseDuration } from '../lib/duration.js';
-import { UsageError } from '../errors.js';
+import { invalidFlag } from './usage-errors.js';
 
 type Opts = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -34,6 +34,6 @@ export function durationFlag(opts: Opts, key: string, flag: string, min: number)
   const text = str(opts[key]);
   if (text === undefined) return undefined;
   const ms = parseDuration(text);
-  if (ms === undefined || ms < min) throw new UsageError(`invalid ${flag} "${text}": use a duration such as 720h or 30d`);
+  if (ms === undefined || ms < min) throw invalidFlag(flag, text, 'use a duration such as 720h or 30d');
   return ms;
 }

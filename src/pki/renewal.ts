@@ -6,7 +6,7 @@ import type { KeyObject, X509Certificate } from 'node:crypto';
 import { copyFileSync, mkdirSync, statSync, chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ENCRYPTION_ALGORITHMS, type EncryptionAlgorithm, type RunConfig } from '../config/types.js';
-import { PkiError } from '../errors.js';
+import { hasCode, PkiError } from '../errors.js';
 import { currentEntries, dataField, parseKubeconfig, serializeKubeconfig, setDataField, type Kubeconfig } from '../kubeconfig/codec.js';
 import { formatExpiryDate } from '../lib/time-format.js';
 import { externalCaDetector, signedBy, type Warner } from './authority.js';
@@ -89,8 +89,8 @@ export class Renewer {
       try {
         ca = loadCa(this.o.ws, this.o.cfg.certificatesDir, spec);
       } catch (err) {
-        if ((err as PkiError).code === 'CA_MISSING') throw err;
-        throw new PkiError('CA_LOAD', `failure loading ${spec.baseName} certificate authority: ${(err as Error).message}`, { cause: err });
+        if (hasCode(err, 'CA_MISSING')) throw err;
+        throw PkiError.wrap(err, 'CA_LOAD', `failure loading ${spec.baseName} certificate authority`);
       }
       const { notAfter } = validity(ca.cert.cert);
       if (notAfter < this.o.start) {
@@ -130,7 +130,7 @@ export class Renewer {
     try {
       existing = readExisting(spec, this.o);
     } catch (err) {
-      throw new PkiError('RENEW_READ', `failed to renew certificate ${spec.name}: ${(err as Error).message}`, { cause: err });
+      throw PkiError.wrap(err, 'RENEW_READ', `failed to renew certificate ${spec.name}`);
     }
     const old = existing.details;
     if (this.o.expiringWithinMs !== undefined && old.notAfter.getTime() - start.getTime() > this.o.expiringWithinMs) {

@@ -10,6 +10,7 @@ import { formatExpiryDate } from '../../lib/time-format.js';
 import { durationFlag, runConfigFrom } from '../config-flags.js';
 import { line, type Io } from '../io.js';
 import { RENEW_NAMES } from '../../pki/spec-tree.js';
+import { requiresFlag, unknownArgument } from '../usage-errors.js';
 
 const RESTART =
   'Done renewing certificates. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates.';
@@ -28,7 +29,7 @@ function selectSpecs(name: string) {
       hint: 'if it has expired, see https://kubernetes.io/docs/tasks/administer-cluster/kubeadm/kubeadm-certs/#kubelet-client-cert',
     });
   }
-  throw new UsageError(`unknown certificate "${name}"; valid names: ${RENEW_NAMES.join(', ')}`);
+  throw unknownArgument('certificate', name, RENEW_NAMES);
 }
 
 function describeDryRun(o: RenewOutcome, backupDir: string | undefined): string {
@@ -45,7 +46,7 @@ export default async function renew(args: unknown[], opts: Record<string, unknow
   const name = String(args[0]);
   const specs = selectSpecs(name);
   const expiringWithinMs = durationFlag(opts, 'expiringWithin', '--expiring-within', 0);
-  if (opts['csrDir'] !== undefined && !opts['csrOnly']) throw new UsageError('--csr-dir needs --csr-only');
+  if (opts['csrDir'] !== undefined && !opts['csrOnly']) throw requiresFlag('csr-dir', 'csr-only');
   const cfg = runConfigFrom(opts);
   const out = line(io.stdout);
   const dryRun = opts['dryRun'] === true;

@@ -20,6 +20,7 @@ import { issue } from '../../pki/issue.js';
 import { localCaSigner } from '../../pki/signer.js';
 import { runConfigFrom } from '../config-flags.js';
 import { line, type Io } from '../io.js';
+import { incompatibleFlags, invalidFlag, missingFlag } from '../usage-errors.js';
 
 const DEFAULT_VALIDITY_MS = 8760 * 3_600_000;
 type Opts = Record<string, unknown>;
@@ -47,7 +48,7 @@ function resolveTarget(opts: Opts, cfg: RunConfig, warn: (l: string) => void): T
   if (server === undefined) {
     throw new UsageError(`cannot tell the API server URL: pass --server https://HOST:6443, or --config, or --kubeconfig-dir where admin.conf is (looked for ${join(cfg.kubeconfigDir, 'admin.conf')})`);
   }
-  if (!/^https?:\/\/[^\s/]+/.test(server)) throw new UsageError(`invalid --server "${server}": expected a URL such as https://10.0.0.1:6443`);
+  if (!/^https?:\/\/[^\s/]+/.test(server)) throw invalidFlag('server', server, 'expected a URL such as https://10.0.0.1:6443');
   return { server, clusterName: clusterName ?? 'kubernetes' };
 }
 
@@ -55,7 +56,7 @@ function parseValidity(opts: Opts): number {
   const v = str(opts['validityPeriod']);
   if (v === undefined) return DEFAULT_VALIDITY_MS;
   const ms = parseDuration(v);
-  if (ms === undefined || ms <= 0) throw new UsageError(`invalid --validity-period "${v}": use a positive duration such as 24h, 8760h or 30d`);
+  if (ms === undefined || ms <= 0) throw invalidFlag('validity-period', v, 'use a positive duration such as 24h, 8760h or 30d');
   return ms;
 }
 
@@ -84,9 +85,9 @@ export default async function kubeconfigUser(_args: unknown[], opts: Opts, io: I
   const token = str(opts['token']);
   const allowMasters = opts['allowSystemMasters'] === true;
   const batch = fromFile !== undefined || names.length > 1 || outDir !== undefined;
-  if (names.length === 0 && fromFile === undefined) throw new UsageError('required flag(s) "client-name" not set');
+  if (names.length === 0 && fromFile === undefined) throw missingFlag('client-name');
   if (batch && outDir === undefined) throw new UsageError('several users need --out-dir (one kubeconfig file per user)');
-  if (outFile !== undefined && outDir !== undefined) throw new UsageError('--out and --out-dir cannot be used together');
+  if (outFile !== undefined && outDir !== undefined) throw incompatibleFlags('out', 'out-dir');
   if (batch && token !== undefined) throw new UsageError('--token is for a single user');
   const validityMs = parseValidity(opts);
   const warn = line(io.stderr);
