@@ -121,6 +121,108 @@ export function spkiKeyBits(spki: Uint8Array): Buffer {
   return Buffer.from(spki.subarray(bits.start + 1, bits.end));
 }
 
+/** The fields of a certificate renewal copies and reports show, read without an X.509 library. */
+export interface CertificateFields {
+  readonly serialHex: string;
+  /** subject attributes in certificate order, as [OID, value] */
+  readonly subject: readonly (readonly [string, string])[];
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  readonly dns: readonly string[];
+  /** IP SANs as raw bytes (4 or 16) */
+  readonly ips: readonly Uint8Array[];
+  readonly extKeyUsages: readonly string[];
+  readonly isCA: boolean;
+}
+
+function decodeString(buf: Uint8Array, t: Tlv): string {
+  const b = Buffer.from(buf.subarray(t.start, t.end));
+  switch (t.tag) {
+    case 0x1e: // BMPString
+      return b.swap16().toString('utf16le');
+    case 0x1c: {
+      // UniversalString
+      let out = '';
+      for (let i = 0; i + 3 < b.length; i += 4) out += String.fromCodePoint(b.readUInt32BE(i));
+      return out;
+    }
+    case 0x14: // TeletexString, read as Latin-1 as Go does
+      return b.toString('latin1');
+    default:
+      return b.toString('utf8');
+  }
+}
+
+function decodeTime(buf: Uint8Array, t: Tlv): Date {
+  const s = Buffer.from(buf.subarray(t.start, t.end)).toString('latin1');
+  const m = t.tag === 0x17 ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s) : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s);
+  if (!m) throw new Error(`bad time ${s}`);
+  let year = Number(m[1]);
+  if (t.tag === 0x17) year += year < 50 ? 2000 : 1900;
+  return new Date(Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
+}
+
+/** Reads a certificate's serial, subject, validity, SANs, EKUs and CA flag; throws on malformed DER. */
+export function certificateFields(der: Uint8Array): CertificateFields {
+  const cert = readTlv(der, 0, der.length);
+  const tbs = children(der, cert)[0];
+  if (!tbs) throw new Error('no TBSCertificate');
+  const fields = children(der, tbs);
+  const base = fields[0]?.tag === 0xa0 ? 1 : 0;
+  const [serial, , , validityTlv, subjectTlv] = fields.slice(base);
+  if (!serial || serial.tag !== 0x02 || !validityTlv || !subjectTlv) throw new Error('truncated TBSCertificate');
+  let serialBytes = der.subarray(serial.start, serial.end);
+  if (serialBytes.length > 1 && serialBytes[0] === 0 && (serialBytes[1] ?? 0) > 0x7f) serialBytes = serialBytes.subarray(1);
+  const [nb, na] = children(der, validityTlv);
+  if (!nb || !na) throw new Error('bad validity');
+  const subject: [string, string][] = [];
+  for (const rdn of children(der, subjectTlv)) {
+    for (const atv of children(der, rdn)) {
+      const [oid, value] = children(der, atv);
+      if (oid?.tag === 0x06 && value) subject.push([decodeOid(der, oid), decodeString(der, value)]);
+    }
+  }
+  const dns: string[] = [];
+  const ips: Uint8Array[] = [];
+  const extKeyUsages: string[] = [];
+  let isCA = false;
+  const extsWrapper = fields.find((t) => t.tag === 0xa3);
+  const seq = extsWrapper ? children(der, extsWrapper)[0] : undefined;
+  for (const ext of seq ? children(der, seq) : []) {
+    const parts = children(der, ext);
+    const oid = parts[0];
+    const value = parts[parts.length - 1];
+    if (!oid || oid.tag !== 0x06 || !value || value.tag !== 0x04) continue;
+    const inner = readTlv(der, value.start, value.end);
+    switch (decodeOid(der, oid)) {
+      case '2.5.29.17':
+        for (const n of children(der, inner)) {
+          if (n.tag === 0x82) dns.push(Buffer.from(der.subarray(n.start, n.end)).toString('latin1'));
+          if (n.tag === 0x87 && (n.end - n.start === 4 || n.end - n.start === 16)) ips.push(Buffer.from(der.subarray(n.start, n.end)));
+        }
+        break;
+      case '2.5.29.37':
+        for (const o of children(der, inner)) if (o.tag === 0x06) extKeyUsages.push(decodeOid(der, o));
+        break;
+      case '2.5.29.19': {
+        const first = children(der, inner)[0];
+        isCA = first?.tag === 0x01 && (der[first.start] ?? 0) !== 0;
+        break;
+      }
+    }
+  }
+  return {
+    serialHex: Buffer.from(serialBytes).toString('hex'),
+    subject,
+    notBefore: decodeTime(der, nb),
+    notAfter: decodeTime(der, na),
+    dns,
+    ips,
+    extKeyUsages,
+    isCA,
+  };
+}
+
 // ---- writer ----
 
 function lengthBytes(n: number): number[] {

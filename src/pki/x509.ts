@@ -1,34 +1,19 @@
 /**
- * The only importer of @peculiar/x509: makes CSRs and reads the fields renewal needs (signing is in signer.ts).
+ * The only importer of @peculiar/x509: makes CSRs (signing is in signer.ts, parsing in certificate.ts).
  * Keys come in as node:crypto KeyObjects; everything random or time-based is a parameter.
  */
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { createPublicKey, webcrypto, type KeyObject } from 'node:crypto';
 import { PkiError } from '../errors.js';
-import { formatIp, parseIp } from '../lib/net.js';
-import { derSetOrder, EKU_OID, type Subject } from './signer.js';
-import type { Usage } from './specs.js';
+import { derSetOrder, type Subject } from './signer.js';
 
 export type { Subject } from './signer.js';
+// the parsed view moved to certificate.ts (no library); kept here for callers that import it from x509
+export { readCertificateDetails, type CertificateDetails } from './certificate.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 const subtle = webcrypto.subtle;
-
-/** Everything renewal and reports need from a certificate, with no library types. */
-export interface CertificateDetails {
-  readonly subject: Subject;
-  readonly dns: string[];
-  readonly ips: string[];
-  readonly extKeyUsages: Usage[];
-  /** EKU OIDs other than serverAuth/clientAuth, kept so renewal does not drop them */
-  readonly otherExtKeyUsages: string[];
-  readonly isCA: boolean;
-  readonly notBefore: Date;
-  readonly notAfter: Date;
-  readonly serialHex: string;
-  readonly issuer: string;
-}
 
 function algorithmsFor(key: KeyObject): { importAlg: RsaHashedImportParams | EcKeyImportParams; signAlg: Algorithm | EcdsaParams } {
   if (key.asymmetricKeyType === 'rsa') {
@@ -104,53 +89,4 @@ export async function createCsr(req: CsrRequest): Promise<string> {
     extensions,
   });
   return csr.toString('pem').replace(/\r\n/g, '\n') + '\n';
-}
-
-function parse(pem: string): x509.X509Certificate {
-  try {
-    return new x509.X509Certificate(pem);
-  } catch (err) {
-    throw new PkiError('CERT_PARSE', `x509: malformed certificate: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
-
-/** Reads the fields renewal copies (CN, O, DNS and IP SANs, EKUs) and the report fields. */
-export function readCertificateDetails(pem: string): CertificateDetails {
-  const cert = parse(pem);
-  const cn: string[] = [];
-  const orgs: string[] = [];
-  for (const rdn of cert.subjectName.toJSON()) {
-    for (const [type, values] of Object.entries(rdn)) {
-      if (type === 'CN') cn.push(...values);
-      if (type === 'O') orgs.push(...values);
-    }
-  }
-  const dns: string[] = [];
-  const ips: string[] = [];
-  const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
-  for (const n of san?.names.items ?? []) {
-    if (n.type === 'dns') dns.push(n.value);
-    if (n.type === 'ip') ips.push(formatIp(parseIp(n.value) ?? new Uint8Array()) || n.value);
-  }
-  const eku = cert.getExtension(x509.ExtendedKeyUsageExtension);
-  const extKeyUsages: Usage[] = [];
-  const otherExtKeyUsages: string[] = [];
-  for (const oid of (eku?.usages ?? []) as string[]) {
-    const usage = (Object.keys(EKU_OID) as Usage[]).find((u) => EKU_OID[u] === oid);
-    if (usage) extKeyUsages.push(usage);
-    else otherExtKeyUsages.push(oid);
-  }
-  const bc = cert.getExtension(x509.BasicConstraintsExtension);
-  return {
-    subject: { cn: cn[0] ?? '', orgs },
-    dns,
-    ips,
-    extKeyUsages,
-    otherExtKeyUsages,
-    isCA: bc?.ca ?? false,
-    notBefore: cert.notBefore,
-    notAfter: cert.notAfter,
-    serialHex: cert.serialNumber,
-    issuer: cert.issuer,
-  };
 }
