@@ -18,7 +18,7 @@ import { certPath, keyPath, validity } from './store.js';
 import { backdatedWindow } from './validity.js';
 import type { Workspace } from './workspace.js';
 import { issue } from './issue.js';
-import { localCaSigner } from './signer.js';
+import { createCsr, localCaSigner } from './signer.js';
 import { readCertificateDetails, type CertificateDetails } from './certificate.js';
 
 export type RenewSpec = LeafSpec | KubeconfigSpec;
@@ -194,8 +194,6 @@ export class Renewer {
     for (const p of [csrPath, kp]) {
       if (this.o.ws.exists(p)) throw new PkiError('EXISTS', `file already exists: key or CSR ${p}`, { hint: 'move the old key and CSR away first' });
     }
-    // loaded on demand: the X.509 library is needed only for CSRs
-    const { createCsr } = await import('./x509.js');
     const csr = await createCsr({ subject: old.subject, dns: old.dns, ips: old.ips, key });
     this.o.ws.writeKey(kp, keyPem, 0o700);
     this.o.ws.write(csrPath, csr, 0o600, 0o700);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { issuerFacts } from './der.js';
 import { issue } from './issue.js';
-import { derSetOrder, LocalCaSigner, SelfSigner, type CertificateTemplate } from './signer.js';
+import { createCsr, derSetOrder, LocalCaSigner, SelfSigner, type CertificateTemplate } from './signer.js';
 import type { Usage } from './specs.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
@@ -126,5 +126,42 @@ describe('certificate encoding (LocalCaSigner, SelfSigner)', () => {
   it('refuses a key type Go would not sign with', async () => {
     const ed = generateKeyPairSync('ed25519').privateKey;
     await expect(new SelfSigner().sign({ ...caTemplate, key: ed })).rejects.toMatchObject({ code: 'KEY_TYPE' });
+  });
+});
+
+/** Reference CSR through @peculiar/x509's generator (how kubecerts made CSRs before its own encoder). */
+async function referenceCsr(req: { subject: { cn: string; orgs: string[] }; dns: string[]; ips: string[]; key: KeyObject }): Promise<string> {
+  const alg = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+  const keys = {
+    privateKey: await webcrypto.subtle.importKey('pkcs8', req.key.export({ type: 'pkcs8', format: 'der' }), alg, false, ['sign']),
+    publicKey: await webcrypto.subtle.importKey('spki', createPublicKey(req.key).export({ type: 'spki', format: 'der' }), alg, true, ['verify']),
+  } as CryptoKeyPair;
+  const name: x509.JsonName = [];
+  if (req.subject.orgs.length > 0) name.push({ O: derSetOrder(req.subject.orgs) });
+  name.push({ CN: [req.subject.cn] });
+  const names = [...req.dns.map((value) => ({ type: 'dns' as const, value })), ...req.ips.map((value) => ({ type: 'ip' as const, value }))];
+  const extensions = names.length > 0 ? [new x509.SubjectAlternativeNameExtension(names, false)] : [];
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name, keys, signingAlgorithm: alg, extensions });
+  return csr.toString('pem').replace(/\r\n/g, '\n') + '\n';
+}
+
+describe('certificate requests (createCsr)', () => {
+  it('writes CSRs byte for byte as the library reference, with and without SANs', async () => {
+    const key = rsa();
+    for (const req of [
+      { subject: { cn: 'kube-apiserver', orgs: [] }, dns: ['kubernetes', 'node-1'], ips: ['10.96.0.1', '::1'], key },
+      { subject: { cn: 'kubernetes-admin', orgs: ['kubeadm:cluster-admins', 'b'] }, dns: [], ips: [], key },
+    ]) {
+      expect(await createCsr(req)).toBe(await referenceCsr(req));
+    }
+  });
+
+  it('makes ECDSA CSRs openssl verifies and reads', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'kubecerts-csr-'));
+    writeFileSync(join(d, 'r.csr'), await createCsr({ subject: { cn: 'etcd', orgs: ['o'] }, dns: ['localhost'], ips: ['127.0.0.1'], key: ec('secp384r1') }));
+    const text = execFileSync('openssl', ['req', '-in', join(d, 'r.csr'), '-noout', '-verify', '-text'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(text).toContain('Subject: O = o, CN = etcd');
+    expect(text).toContain('DNS:localhost, IP Address:127.0.0.1');
+    expect(text).toContain('Signature Algorithm: ecdsa-with-SHA384');
   });
 });

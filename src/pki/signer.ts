@@ -1,12 +1,12 @@
 /**
- * The Signer port and its local-CA implementation: certificates in kubeadm's (Go crypto/x509's) exact DER, signed
- * through node:crypto.
+ * The Signer port and its local-CA implementation, and certificate requests: kubeadm's (Go crypto/x509's) exact DER,
+ * signed through node:crypto.
  *
- * Own encoder rather than @peculiar/x509's generator: kubecerts signs one certificate shape whose bytes must equal
- * what Go writes, and the library path cost about 9 ms a certificate (a WebCrypto import of both keys, an ASN.1
- * object tree, schema validation) where this costs a few tenths of one. It also rewrote some names (a value starting
- * with "#" became hex, quotes and backslashes were unescaped); Go writes every name verbatim, and so does this.
- * Parsing and CSRs stay with the library (x509.ts).
+ * Own encoder rather than @peculiar/x509's generators: kubecerts writes one certificate shape and one CSR shape whose
+ * bytes must equal what Go writes, and the library path cost about 9 ms a certificate (a WebCrypto import of both
+ * keys, an ASN.1 object tree, schema validation, and loading the library and its reflect polyfill) where this costs a
+ * few tenths of one. The library also rewrote some names (a value starting with "#" became hex, quotes and
+ * backslashes were unescaped); Go writes every name verbatim, and so does this. Parsing is in certificate.ts.
  */
 import { createHash, createPublicKey, sign as signAsync, type KeyObject } from 'node:crypto';
 import { PkiError } from '../errors.js';
@@ -198,6 +198,31 @@ export class SelfSigner implements Signer {
     const algorithm = algorithmFor(template.key);
     return signTbs(encodeTbsCertificate(template, { name: encodeName(template.subject), keyId: undefined }, algorithm.id), algorithm, template.key);
   }
+}
+
+export interface CsrRequest {
+  readonly subject: Subject;
+  readonly dns: readonly string[];
+  readonly ips: readonly string[];
+  /** the requester's private key: its public half goes in, and it signs the request */
+  readonly key: KeyObject;
+}
+
+/**
+ * A PKCS#10 request as Go's x509.CreateCertificateRequest writes kubeadm's: subject O/CN, the public key, and an
+ * extensionRequest attribute with the SAN extension only when there are SANs (no usages, as kubeadm). PEM out.
+ */
+export async function createCsr(req: CsrRequest): Promise<string> {
+  if (req.key.type !== 'private') throw new PkiError('KEY_TYPE', 'a certificate request needs its private key');
+  const algorithm = algorithmFor(req.key);
+  const spki = createPublicKey(req.key).export({ type: 'spki', format: 'der' });
+  const attributes =
+    req.dns.length + req.ips.length > 0
+      ? [derSequence(derOid('1.2.840.113549.1.9.14'), derSet(derSequence(extension('2.5.29.17', false, subjectAltNames(req.dns, req.ips)))))]
+      : [];
+  const info = derSequence(derUnsignedInteger(Buffer.from([0])), encodeName(req.subject), spki, derTlv(0xa0, ...attributes));
+  const signature = await signBytes(algorithm.hash, info, req.key);
+  return encodePem('CERTIFICATE REQUEST', derSequence(info, algorithm.id, derBitString(signature)));
 }
 
 const localSigners = new WeakMap<KeyObject, Map<string, LocalCaSigner>>();

@@ -7,7 +7,7 @@ import { encodePrivateKey, generateKey } from '../../pki/keys.js';
 import { computeAltNames, formatSanWarning } from '../../pki/sans.js';
 import { KUBECONFIG_SPECS, LEAF_SPECS } from '../../pki/specs.js';
 import { Workspace } from '../../pki/workspace.js';
-import { createCsr } from '../../pki/x509.js';
+import { createCsr } from '../../pki/signer.js';
 import { runConfigFrom } from '../config-flags.js';
 import { line, type Io } from '../io.js';
 
