@@ -88,29 +88,38 @@ export const HANDLED_EXTENSIONS: ReadonlySet<string> = new Set([
   '1.3.6.1.5.5.7.1.1', // authority information access
 ]);
 
-/** The raw subject Name (its whole TLV) and the subject key identifier of a certificate, for issuing under it. */
-export function issuerFacts(der: Uint8Array): { readonly subject: Buffer; readonly subjectKeyId: Buffer | undefined } {
+/** The fields of a certificate's TBSCertificate, with the optional version skipped: serial comes first. */
+function tbsFields(der: Uint8Array): Tlv[] {
   const cert = readTlv(der, 0, der.length);
   const tbs = children(der, cert)[0];
   if (!tbs) throw new Error('no TBSCertificate');
   const fields = children(der, tbs);
-  const base = fields[0]?.tag === 0xa0 ? 1 : 0;
-  // serial, signature, issuer, validity, subject
-  const subject = fields[base + 4];
-  if (!subject || subject.tag !== 0x30) throw new Error('no subject');
-  const subjectTlv = Buffer.from(der.subarray(subject.head, subject.end));
-  let subjectKeyId: Buffer | undefined;
+  return fields[0]?.tag === 0xa0 ? fields.slice(1) : fields;
+}
+
+/** Each extension's OID and the TLV inside its OCTET STRING value (extensions whose shape is not that are skipped). */
+function extensionValues(der: Uint8Array, fields: readonly Tlv[]): { oid: string; value: Tlv }[] {
   const extsWrapper = fields.find((t) => t.tag === 0xa3);
   const seq = extsWrapper ? children(der, extsWrapper)[0] : undefined;
+  const out: { oid: string; value: Tlv }[] = [];
   for (const ext of seq ? children(der, seq) : []) {
     const parts = children(der, ext);
     const oid = parts[0];
     const value = parts[parts.length - 1];
-    if (!oid || oid.tag !== 0x06 || decodeOid(der, oid) !== '2.5.29.14' || !value || value.tag !== 0x04) continue;
-    const inner = readTlv(der, value.start, value.end);
-    if (inner.tag === 0x04) subjectKeyId = Buffer.from(der.subarray(inner.start, inner.end));
+    if (!oid || oid.tag !== 0x06 || !value || value.tag !== 0x04) continue;
+    out.push({ oid: decodeOid(der, oid), value: readTlv(der, value.start, value.end) });
   }
-  return { subject: subjectTlv, subjectKeyId };
+  return out;
+}
+
+/** The raw subject Name (its whole TLV) and the subject key identifier of a certificate, for issuing under it. */
+export function issuerFacts(der: Uint8Array): { readonly subject: Buffer; readonly subjectKeyId: Buffer | undefined } {
+  const fields = tbsFields(der);
+  // serial, signature, issuer, validity, subject
+  const subject = fields[4];
+  if (!subject || subject.tag !== 0x30) throw new Error('no subject');
+  const ski = extensionValues(der, fields).find((e) => e.oid === '2.5.29.14' && e.value.tag === 0x04)?.value;
+  return { subject: Buffer.from(der.subarray(subject.head, subject.end)), subjectKeyId: ski ? Buffer.from(der.subarray(ski.start, ski.end)) : undefined };
 }
 
 /** The key bits of a SubjectPublicKeyInfo (its BIT STRING without the unused-bits byte): what Go hashes into a key id. */
@@ -164,12 +173,8 @@ function decodeTime(buf: Uint8Array, t: Tlv): Date {
 
 /** Reads a certificate's serial, subject, validity, SANs, EKUs and CA flag; throws on malformed DER. */
 export function certificateFields(der: Uint8Array): CertificateFields {
-  const cert = readTlv(der, 0, der.length);
-  const tbs = children(der, cert)[0];
-  if (!tbs) throw new Error('no TBSCertificate');
-  const fields = children(der, tbs);
-  const base = fields[0]?.tag === 0xa0 ? 1 : 0;
-  const [serial, , , validityTlv, subjectTlv] = fields.slice(base);
+  const fields = tbsFields(der);
+  const [serial, , , validityTlv, subjectTlv] = fields;
   if (!serial || serial.tag !== 0x02 || !validityTlv || !subjectTlv) throw new Error('truncated TBSCertificate');
   let serialBytes = der.subarray(serial.start, serial.end);
   if (serialBytes.length > 1 && serialBytes[0] === 0 && (serialBytes[1] ?? 0) > 0x7f) serialBytes = serialBytes.subarray(1);
@@ -186,15 +191,8 @@ export function certificateFields(der: Uint8Array): CertificateFields {
   const ips: Uint8Array[] = [];
   const extKeyUsages: string[] = [];
   let isCA = false;
-  const extsWrapper = fields.find((t) => t.tag === 0xa3);
-  const seq = extsWrapper ? children(der, extsWrapper)[0] : undefined;
-  for (const ext of seq ? children(der, seq) : []) {
-    const parts = children(der, ext);
-    const oid = parts[0];
-    const value = parts[parts.length - 1];
-    if (!oid || oid.tag !== 0x06 || !value || value.tag !== 0x04) continue;
-    const inner = readTlv(der, value.start, value.end);
-    switch (decodeOid(der, oid)) {
+  for (const { oid, value: inner } of extensionValues(der, fields)) {
+    switch (oid) {
       case '2.5.29.17':
         for (const n of children(der, inner)) {
           if (n.tag === 0x82) dns.push(Buffer.from(der.subarray(n.start, n.end)).toString('latin1'));

@@ -40,40 +40,44 @@ describe('import rules (scripts/check-imports.mjs)', () => {
     expect(r.code).toBe(0);
   });
 
-  it('fails on an upward import, also a type-only or dynamic one', () => {
-    const dir = tree({
-      'lib/net.ts': "import type { X } from '../pki/specs.js';\n",
-      'pki/specs.ts': "export type X = 1;\nconst o = () => import('../output/text.js');\n",
-      'output/text.ts': 'export {};\n',
-    });
-    const r = check(['--src', dir, '--strict']);
-    expect(r.code).toBe(1);
-    expect(r.out).toContain('lib/net.ts -> pki/specs.ts: lib may not import pki (a higher layer)');
-    expect(r.out).toContain('pki/specs.ts -> output/text.ts: pki may not import output (a higher layer)');
-  });
+  const failing: [string, Record<string, string>, string[], string[]][] = [
+    [
+      'an upward import, also a type-only or dynamic one',
+      {
+        'lib/net.ts': "import type { X } from '../pki/specs.js';\n",
+        'pki/specs.ts': "export type X = 1;\nconst o = () => import('../output/text.js');\n",
+        'output/text.ts': 'export {};\n',
+      },
+      ['lib/net.ts -> pki/specs.ts: lib may not import pki (a higher layer)', 'pki/specs.ts -> output/text.ts: pki may not import output (a higher layer)'],
+      [],
+    ],
+    [
+      'a cycle inside one layer',
+      {
+        'pki/a.ts': "import { b } from './b.js';\nexport const a = b;\n",
+        'pki/b.ts': "// import { a } from './c.js' is a comment and does not count\nimport { c } from './c.js';\nexport const b = c;\n",
+        'pki/c.ts': "export { a as c } from './a.js';\n",
+      },
+      ['import cycle: pki/a.ts, pki/b.ts, pki/c.ts'],
+      [],
+    ],
+    [
+      'code outside the I/O rooms that touches the filesystem or the process',
+      {
+        'pki/read.ts': "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n",
+        'ops/env.ts': 'export const e = () => process.env.HOME;\n',
+        'store/files.ts': "import { readFileSync } from 'node:fs';\nexport const f = readFileSync;\n",
+      },
+      ['pki/read.ts: uses node:fs', 'ops/env.ts: uses node:fs'],
+      ['store/files.ts'],
+    ],
+  ];
 
-  it('fails on a cycle inside one layer', () => {
-    const dir = tree({
-      'pki/a.ts': "import { b } from './b.js';\nexport const a = b;\n",
-      'pki/b.ts': "// import { a } from './c.js' is a comment and does not count\nimport { c } from './c.js';\nexport const b = c;\n",
-      'pki/c.ts': "export { a as c } from './a.js';\n",
-    });
-    const r = check(['--src', dir, '--strict']);
+  it.each(failing)('fails on %s', (_name, files, present, absent) => {
+    const r = check(['--src', tree(files), '--strict']);
     expect(r.code).toBe(1);
-    expect(r.out).toContain('import cycle: pki/a.ts, pki/b.ts, pki/c.ts');
-  });
-
-  it('fails when code outside the I/O rooms touches the filesystem or the process', () => {
-    const dir = tree({
-      'pki/read.ts': "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n",
-      'ops/env.ts': 'export const e = () => process.env.HOME;\n',
-      'store/files.ts': "import { readFileSync } from 'node:fs';\nexport const f = readFileSync;\n",
-    });
-    const r = check(['--src', dir, '--strict']);
-    expect(r.code).toBe(1);
-    expect(r.out).toContain('pki/read.ts: uses node:fs');
-    expect(r.out).toContain('ops/env.ts: uses node:fs');
-    expect(r.out).not.toContain('store/files.ts');
+    for (const line of present) expect(r.out).toContain(line);
+    for (const line of absent) expect(r.out).not.toContain(line);
   });
 
   it('fails on an import of a file that does not exist and on a file outside every layer', () => {
