@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { FIXTURES } from '../../test/helpers/tmp.js';
 import { formatIp, parseIp } from '../lib/net.js';
 import { readCertificateDetails } from './certificate.js';
+import { SelfSigner } from './signer.js';
 
 /** Reference: the fields as @peculiar/x509 reads them (how renewal read them before certificate.ts). */
 function reference(pem: string): unknown {
@@ -76,6 +78,18 @@ describe('readCertificateDetails (library-free)', () => {
       isCA: false,
     });
     expect(readCertificateDetails(cases[1] as string).isCA).toBe(true);
+  });
+
+  it('reads a certificate with 10,000 SANs (and lists them in order)', async () => {
+    const key = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
+    const dns = Array.from({ length: 10_000 }, (_, i) => `host-${i}.example`);
+    const pem = await new SelfSigner().sign({
+      subject: { cn: 'many', orgs: [] }, dns, ips: ['10.0.0.1'], usages: ['serverAuth'], isCA: false, key,
+      notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2027-01-01T00:00:00Z'), serialHex: '01',
+    });
+    const details = readCertificateDetails(pem);
+    expect(details.dns).toEqual(dns);
+    expect(details.ips).toEqual(['10.0.0.1']);
   });
 
   it('raises CERT_PARSE for what is not a certificate', () => {

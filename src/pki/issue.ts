@@ -9,6 +9,8 @@ export interface IssueRequest {
   readonly dns?: readonly string[];
   readonly ips?: readonly string[];
   readonly usages: CertificateTemplate['usages'];
+  /** further EKU OIDs after `usages` */
+  readonly otherUsageOids?: readonly string[];
   readonly isCA?: boolean;
   /** the new certificate's private key */
   readonly key: KeyObject;
@@ -34,6 +36,7 @@ export async function issue(req: IssueRequest, signer: Signer): Promise<Issued> 
     dns: req.dns ?? [],
     ips: req.ips ?? [],
     usages: req.usages,
+    ...(req.otherUsageOids ? { otherUsageOids: req.otherUsageOids } : {}),
     isCA: req.isCA ?? false,
     key: req.key,
     notBefore: req.window.notBefore,

@@ -33,7 +33,8 @@ async function referencePem(t: CertificateTemplate, signer?: { certPem: string; 
   const exts: x509.Extension[] = [];
   const ku = x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment;
   exts.push(new x509.KeyUsagesExtension(t.isCA ? ku | x509.KeyUsageFlags.keyCertSign : ku, true));
-  if (t.usages.length > 0) exts.push(new x509.ExtendedKeyUsageExtension(t.usages.map((u) => eku[u]), false));
+  const ekus = [...t.usages.map((u) => eku[u]), ...(t.otherUsageOids ?? [])];
+  if (ekus.length > 0) exts.push(new x509.ExtendedKeyUsageExtension(ekus, false));
   exts.push(new x509.BasicConstraintsExtension(t.isCA, undefined, true));
   if (t.isCA) exts.push(await x509.SubjectKeyIdentifierExtension.create(own.publicKey, false));
   let issuer: x509.Name | x509.JsonName = name;
@@ -72,6 +73,7 @@ describe('certificate encoding (LocalCaSigner, SelfSigner)', () => {
       { subject: { cn: 'kubernetes-admin', orgs: ['kubeadm:cluster-admins'] }, dns: [], ips: [], usages: ['clientAuth'] },
       { subject: { cn: 'ünïcode user', orgs: ['zeta', 'a*b', 'alpha', 'b', 'team é'] }, dns: [], ips: [], usages: ['clientAuth'] },
       { subject: { cn: 'etcd', orgs: [] }, dns: ['localhost'], ips: ['127.0.0.1'], usages: ['serverAuth', 'clientAuth'], serialHex: 'ff00000000000001' },
+      { subject: { cn: 'signer', orgs: [] }, dns: [], ips: [], usages: ['clientAuth'], otherUsageOids: ['1.3.6.1.5.5.7.3.3', '1.2.3.4.5.6.7.8.9.1000000'] },
       { subject: { cn: 'far', orgs: [] }, dns: [], ips: [], usages: [], notBefore: new Date('2049-12-31T23:59:59Z'), notAfter: new Date('2051-06-01T12:00:00Z'), serialHex: '7fffffffffffffff' },
     ];
     for (const c of cases) {

@@ -41,6 +41,8 @@ export interface CertificateTemplate {
   readonly dns: readonly string[];
   readonly ips: readonly string[];
   readonly usages: readonly Usage[];
+  /** further extended key usage OIDs, written after `usages` (renewal keeps a certificate's other EKUs) */
+  readonly otherUsageOids?: readonly string[];
   readonly isCA: boolean;
   /** the certificate's key: a private key (its public half is embedded) or a public key */
   readonly key: KeyObject;
@@ -140,7 +142,8 @@ export function encodeTbsCertificate(
 ): Buffer {
   const spki = (t.key.type === 'public' ? t.key : createPublicKey(t.key)).export({ type: 'spki', format: 'der' });
   const exts: Buffer[] = [extension('2.5.29.15', true, keyUsage(t.isCA))];
-  if (t.usages.length > 0) exts.push(extension('2.5.29.37', false, derSequence(...t.usages.map((u) => derOid(EKU_OID[u])))));
+  const ekus = [...t.usages.map((u) => EKU_OID[u]), ...(t.otherUsageOids ?? [])];
+  if (ekus.length > 0) exts.push(extension('2.5.29.37', false, derSequence(...ekus.map(derOid))));
   exts.push(extension('2.5.29.19', true, t.isCA ? derSequence(DER_TRUE) : derSequence()));
   if (t.isCA) exts.push(extension('2.5.29.14', false, derOctetString(keyId(spki))));
   if (issuer.keyId) exts.push(extension('2.5.29.35', false, derSequence(derTlv(0x80, issuer.keyId))));
