@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 // Whole-process wall-time benchmarks of the built CLI against node -e 0 and openssl doing the same work.
-// Usage: node bench/run.mjs [init|check|renew|users|users-ecdsa|startup ...]   (default: all). Medians of several runs.
+// Usage: node bench/run.mjs [init|check|renew|users|users-ecdsa|startup|sea ...]   (default: all). Medians of several runs.
+// `sea` needs the single executable: `npm run build:sea` first (`npm run bench` does).
 import { execFileSync, spawnSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, cpSync, readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, cpSync, readFileSync, writeFileSync, mkdirSync, existsSync, statSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'dist', 'bin.cjs');
+const SEA = join(ROOT, 'dist', 'kubecerts');
+const BUNDLE = join(ROOT, 'dist', 'kubecerts.cjs');
 const NODE = process.execPath;
 const which = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
@@ -147,6 +150,29 @@ const benches = {
       [NODE, [BIN, 'kubeconfig', 'user', '--client-name', 'a', '--cert-dir', join(d, 'pki'), '--kubeconfig-dir', d, '--encryption-algorithm', 'ECDSA-P256']],
     ]);
     line(`start-up: node -e 0 ${ms(bare)}; --version ${ms(version)} (${(version / bare).toFixed(2)}x, goal <= 1.15); check-expiration ${ms(check)} (${(check / bare).toFixed(2)}x, goal <= 1.5); kubeconfig user (ECDSA) ${ms(user)} (${(user / bare).toFixed(2)}x)`);
+  },
+
+  /** The single executable and the single-file bundle, each copied alone into an empty folder, against node -e 0. */
+  sea() {
+    if (!existsSync(SEA)) throw new Error('dist/kubecerts is missing: run npm run build:sea first');
+    const N = 21;
+    const d = tmp();
+    initPki(d, 'ECDSA-P256');
+    const bin = tmp();
+    copyFileSync(SEA, join(bin, 'kubecerts'));
+    copyFileSync(BUNDLE, join(bin, 'kubecerts.cjs'));
+    spawnSync('chmod', ['755', join(bin, 'kubecerts')]);
+    const check = ['certs', 'check-expiration', '--cert-dir', join(d, 'pki'), '--kubeconfig-dir', d];
+    const [bare, version, seaCheck, bundleCheck, npmCheck] = compare(N, [
+      [NODE, ['-e', '0']],
+      [join(bin, 'kubecerts'), ['--version']],
+      [join(bin, 'kubecerts'), check],
+      [NODE, [join(bin, 'kubecerts.cjs'), ...check]],
+      [NODE, [BIN, ...check]],
+    ]);
+    const mib = (f) => `${(statSync(f).size / 1048576).toFixed(1)} MiB`;
+    line(`single executable (${mib(SEA)}; node itself ${mib(NODE)}): node -e 0 ${ms(bare)}; --version ${ms(version)} (${(version / bare).toFixed(2)}x); check-expiration ${ms(seaCheck)} (${(seaCheck / bare).toFixed(2)}x, goal <= 1.5)`);
+    line(`single-file bundle (${(statSync(BUNDLE).size / 1024).toFixed(0)} KiB) check-expiration ${ms(bundleCheck)} (${(bundleCheck / bare).toFixed(2)}x); npm install (bin.cjs) check-expiration ${ms(npmCheck)} (${(npmCheck / bare).toFixed(2)}x, goal <= 1.3)`);
   },
 };
 

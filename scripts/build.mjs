@@ -1,19 +1,41 @@
-// Two CommonJS bundles (no ES-module loader at start-up, measurably faster here):
+// `npm run build` writes everything the npm package and the tests use into dist/:
 // - dist/bin.cjs: a tiny entry that answers --version without loading anything else;
-// - dist/main.cjs: the CLI with commander and js-yaml. Each command's code is initialised only when the command
-//   runs, and the large libraries only some commands use (@peculiar/x509, cli-table3) stay external, loaded from
-//   node_modules by the commands that sign or draw tables.
-// Then a V8 code cache for main.cjs (dist/main.cjs.cache), taken after a warm-up check-expiration on a scratch
-// PKI so it holds the functions that command compiles. bin.cjs uses it when V8 accepts it.
+// - dist/main.cjs: the CLI with commander, js-yaml and chalk (CommonJS: no ES-module loader at start-up, measurably
+//   faster here). Each command's code is initialised only when the command runs;
+// - dist/x509.cjs (@peculiar/x509 with reflect-metadata), dist/table.cjs (cli-table3) and dist/yaml.cjs (yaml's
+//   document API): the large libraries only the commands that sign, draw tables or edit the kubelet's config load,
+//   kept out of main.cjs so check-expiration does not compile them.
+//   main.cjs requires them from beside itself, so the installed package needs no node_modules at all;
+// - dist/main.cjs.<source hash>.<node version>-<arch>.cache: a V8 code cache of main.cjs taken after a warm-up
+//   check-expiration on a scratch PKI. bin.cjs reads only the cache whose name matches main.cjs's content and the
+//   running Node.js (V8's own check covers only its version, its flags and the source's length);
+// - dist/kubecerts.cjs: the whole CLI in one file for any Node.js >= 20, without node_modules;
+// - dist/sea.cjs: the main script of the single executable, which carries main.cjs, its code cache, x509.cjs and
+//   table.cjs as assets (scripts/build-sea.mjs);
+// - dist/kubecerts.1: the man page, generated from the commands' --help text (src/cli/man.ts).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Script } from 'node:vm';
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+
+/** The commit the build is made from: KUBECERTS_COMMIT, else git's short hash (+"-dirty" for local changes), else "unknown". */
+function commit() {
+  if (process.env.KUBECERTS_COMMIT) return process.env.KUBECERTS_COMMIT;
+  try {
+    const git = (...args) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const head = git('rev-parse', '--short=12', 'HEAD');
+    return git('status', '--porcelain', '--untracked-files=no') === '' ? head : `${head}-dirty`;
+  } catch {
+    return 'unknown';
+  }
+}
+
 const common = {
   bundle: true,
   format: 'cjs',
@@ -22,24 +44,77 @@ const common = {
   minify: process.env.KUBECERTS_BUILD_MINIFY !== '0',
   legalComments: 'none',
   logLevel: 'warning',
-  define: { __KUBECERTS_VERSION__: JSON.stringify(version) },
+  define: { __KUBECERTS_VERSION__: JSON.stringify(version), __KUBECERTS_COMMIT__: JSON.stringify(commit()) },
 };
 
-rmSync('dist', { recursive: true, force: true });
-await build({ ...common, entryPoints: ['src/main.ts'], outfile: 'dist/main.cjs', external: ['@peculiar/x509', 'reflect-metadata', 'cli-table3'] });
-await build({ ...common, entryPoints: ['src/bin.ts'], outfile: 'dist/bin.cjs', external: ['./main.cjs'] });
+/** esbuild plugin: the large libraries become requires of their own bundles beside main.cjs. */
+const besideMain = {
+  name: 'beside-main',
+  setup(b) {
+    b.onResolve({ filter: /^(@peculiar\/x509|reflect-metadata)$/ }, () => ({ path: './x509.cjs', external: true }));
+    b.onResolve({ filter: /^cli-table3$/ }, () => ({ path: './table.cjs', external: true }));
+    b.onResolve({ filter: /^yaml$/ }, () => ({ path: './yaml.cjs', external: true }));
+  },
+};
+
+/**
+ * esbuild plugin: builtins that only rarely used code needs are required on first use instead of at start-up.
+ * commander requires node:child_process (for external subcommands, which kubecerts has none of) and src/pki/ip.ts
+ * node:net (for isIP); together they pull in about twenty more internal modules (net, stream, dgram, ...) that
+ * check-expiration never uses. Each becomes a module of getters that require the real one when read.
+ */
+const LAZY_BUILTINS = ['node:child_process', 'node:net'];
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    const filter = new RegExp(`^(${LAZY_BUILTINS.join('|')})$`);
+    b.onResolve({ filter }, (args) => (args.namespace === 'lazy-builtin' ? { path: args.path, external: true } : { path: args.path, namespace: 'lazy-builtin' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
+      const names = Object.keys(await import(args.path)).filter((k) => k !== 'default');
+      const getters = names.map((k) => `Object.defineProperty(exports, ${JSON.stringify(k)}, { enumerable: true, get: () => load()[${JSON.stringify(k)}] });`);
+      return {
+        contents: `let real; const load = () => (real ??= require(${JSON.stringify(args.path)}));\n${getters.join('\n')}`,
+        loader: 'js',
+      };
+    });
+  },
+};
+
+// a fresh dist/, except the single executable (scripts/build-sea.mjs), which records the bundle it was made from
+// (dist/kubecerts.source) so that the tests rebuild it only when the bundle changed
+const SEA_FILES = new Set(['kubecerts', 'kubecerts.sha256', 'kubecerts.source']);
+for (const f of existsSync('dist') ? readdirSync('dist') : []) if (!SEA_FILES.has(f)) rmSync(join('dist', f), { recursive: true, force: true });
+await Promise.all([
+  build({ ...common, entryPoints: ['src/main.ts'], outfile: 'dist/main.cjs', plugins: [besideMain, lazyBuiltins] }),
+  build({ ...common, stdin: { contents: "import 'reflect-metadata'; export * from '@peculiar/x509';", resolveDir: '.', loader: 'js' }, outfile: 'dist/x509.cjs' }),
+  build({ ...common, stdin: { contents: "module.exports = require('cli-table3');", resolveDir: '.', loader: 'js' }, outfile: 'dist/table.cjs' }),
+  build({ ...common, stdin: { contents: "module.exports = require('yaml');", resolveDir: '.', loader: 'js' }, outfile: 'dist/yaml.cjs' }),
+  build({ ...common, entryPoints: ['src/bin.ts'], outfile: 'dist/bin.cjs', external: ['./main.cjs'] }),
+  build({ ...common, entryPoints: ['src/standalone.ts'], outfile: 'dist/kubecerts.cjs', banner: { js: '#!/usr/bin/env node' }, plugins: [lazyBuiltins] }),
+  build({ ...common, entryPoints: ['src/sea.ts'], outfile: 'dist/sea.cjs' }),
+]);
 chmodSync('dist/bin.cjs', 0o755);
+chmodSync('dist/kubecerts.cjs', 0o755);
+
+// the man page, from the help text of the program the bundle builds
+const man = await build({ ...common, entryPoints: ['src/cli/man-entry.ts'], write: false, minify: false });
+const manModule = { exports: {} };
+new Function('module', 'exports', 'require', man.outputFiles[0].text)(manModule, manModule.exports, createRequire(resolve('package.json')));
+writeFileSync('dist/kubecerts.1', manModule.exports.default(new Date(Number(process.env.SOURCE_DATE_EPOCH ?? Date.now() / 1000) * 1000)));
 
 const scratch = mkdtempSync(join(tmpdir(), 'kubecerts-build-'));
 try {
   execFileSync(process.execPath, ['dist/bin.cjs', 'init', '--cert-dir', join(scratch, 'pki'), '--kubeconfig-dir', scratch, '--apiserver-advertise-address', '127.0.0.1', '--node-name', 'build', '--encryption-algorithm', 'ECDSA-P256'], { stdio: 'ignore' });
   const file = resolve('dist/main.cjs');
-  const script = new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file });
+  // a name without the build machine's path: V8 keeps it for cached functions in stack traces (src/bin.ts)
+  const script = new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: 'kubecerts/dist/main.cjs' });
   const mod = { exports: {} };
   script.runInThisContext().call(mod.exports, mod.exports, createRequire(file), mod, file, dirname(file));
   const quiet = { write: () => true };
   await mod.exports.run(['certs', 'check-expiration', '--cert-dir', join(scratch, 'pki'), '--kubeconfig-dir', scratch], { stdout: quiet, stderr: quiet, env: {}, now: () => new Date() });
-  writeFileSync(`${file}.cache`, script.createCachedData());
+  // the name src/bin.ts looks for: source hash, Node.js version and architecture
+  const source = createHash('sha256').update(readFileSync(file, 'utf8')).digest('hex').slice(0, 16);
+  writeFileSync(`${file}.${source}.${process.version}-${process.arch}.cache`, script.createCachedData());
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, ExitCode, hasCode, KubecertsError, LockedError, PkiError, UsageError } from './errors.js';
-import { incompatibleFlags, invalidFlag, missingFlag, requiresFlag, unknownArgument } from './cli/usage-errors.js';
+import { incompatibleFlags, invalidFlag, missingFlag, requiresFlag, unknownCommand } from './cli/usage-errors.js';
 
 describe('typed errors', () => {
   it('wrap keeps the cause, prefixes the context and raises the class it is called on', () => {
@@ -49,8 +49,10 @@ describe('usage errors (cli/usage-errors.ts)', () => {
       [incompatibleFlags('out', 'out-dir'), '--out and --out-dir cannot be used together'],
       [requiresFlag('csr-dir', '--csr-only'), '--csr-dir needs --csr-only'],
       [invalidFlag('--fail-within', 'soon', 'use a duration such as 720h or 30d'), 'invalid --fail-within "soon": use a duration such as 720h or 30d'],
-      [unknownArgument('certificate', 'x', ['all', 'admin.conf']), 'unknown certificate "x"; valid names: all, admin.conf'],
+      [unknownCommand('x', 'kubecerts certs renew', ['all', 'admin.conf']), 'unknown command "x" for "kubecerts certs renew"'],
     ];
+    expect(unknownCommand('x', 'kubecerts certs renew', ['all', 'admin.conf']).hint).toBe('valid names: all, admin.conf');
+    expect(unknownCommand('x', 'kubecerts certs').hint).toBeUndefined();
     for (const [err, text] of cases) {
       expect(err.message).toBe(text);
       expect(err.code).toBe('USAGE');

@@ -7,6 +7,7 @@ export const ExitCode = {
   usage: 2,
   expiring: 3,
   locked: 4,
+  attention: 5,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -15,19 +16,32 @@ export type PkiCode =
   | 'BAD_IP' | 'CA_EXPIRED' | 'CA_KEY_MISMATCH' | 'CA_KEY_MISSING' | 'CA_LOAD' | 'CA_MISSING' | 'CERT_CRITICAL_EXT'
   | 'CERT_LOAD' | 'CERT_PARSE' | 'CERT_READ' | 'EXISTS' | 'EXTERNAL_CA' | 'EXTERNAL_CA_CHECK' | 'EXTERNAL_KUBECONFIG'
   | 'KEY_LOAD' | 'KEY_MISMATCH' | 'KEY_MISSING' | 'KEY_PARSE' | 'KEY_READ' | 'KEY_TYPE' | 'LEAF_LOAD' | 'LOCK'
-  | 'NOT_CA' | 'NOT_FOUND' | 'NOT_SIGNED' | 'READ' | 'RENEW_READ' | 'SA_LOAD' | 'WRITE' | 'WRONG_CA';
+  | 'NOT_CA' | 'NOT_FOUND' | 'NOT_SIGNED' | 'READ' | 'RENEW_READ' | 'SA_LOAD' | 'WRITE' | 'WRONG_CA'
+  | 'BACKUP' | 'CERT_INVALID' | 'CSR_PARSE' | 'ENCODING' | 'JOURNAL' | 'KUBECONFIG_CA_FILE' | 'KUBECONFIG_FILE_REF'
+  | 'KUBELET_PEM' | 'NO_EKU' | 'UNREADABLE';
 
 /** Codes of KubeconfigError: reading, parsing and writing kubeconfig files. */
 export type KubeconfigCode =
-  | 'BAD_CLIENT_CERT' | 'KUBECONFIG_INVALID' | 'KUBECONFIG_PARSE' | 'KUBECONFIG_READ' | 'NO_CA_DATA' | 'NO_CLIENT_CERT' | 'WRITE';
+  | 'BAD_CLIENT_CERT' | 'KUBECONFIG_IDENTITY' | 'KUBECONFIG_INVALID' | 'KUBECONFIG_LAYOUT' | 'KUBECONFIG_PARSE'
+  | 'KUBECONFIG_READ' | 'NO_CA_DATA' | 'NO_CLIENT_CERT' | 'WRITE';
 
 /** Codes of ConfigError: the kubeadm configuration file and the values that come from it or from flags. */
 export type ConfigCode =
   | 'BAD_ADDRESS' | 'BAD_ALGORITHM' | 'BAD_CIDR' | 'BAD_ENDPOINT' | 'BAD_NODE_NAME' | 'BAD_PORT' | 'CONFIG_KIND'
-  | 'CONFIG_READ' | 'CONFIG_SHAPE' | 'CONFIG_SIZE' | 'CONFIG_TYPE' | 'CONFIG_VALUE' | 'CONFIG_VERSION' | 'CONFIG_YAML';
+  | 'CONFIG_ENCODING' | 'CONFIG_READ' | 'CONFIG_SHAPE' | 'CONFIG_SIZE' | 'CONFIG_TYPE' | 'CONFIG_VALUE' | 'CONFIG_VERSION'
+  | 'CONFIG_YAML';
+
+/** Codes of the file-writing errors (FileWriteError, NotRegularFileError) and of a failed stdout (StdoutError). */
+export type OutputCode = 'WRITE' | 'NOT_REGULAR' | 'STDOUT';
+
+/** Codes of ManifestError: static pod manifests that name the files a component uses. */
+export type ManifestCode = 'MANIFEST_FLAGS' | 'MANIFEST_PARSE';
+
+/** Codes of RestartError: control-plane restarts. */
+export type RestartCode = 'RESTART_HOLDING_DIR' | 'RESTART_MANIFEST' | 'RESTART_NAME' | 'RESTART_STRAY';
 
 /** Every code a KubecertsError can carry. */
-export type ErrorCode = PkiCode | KubeconfigCode | ConfigCode | 'USAGE' | 'LOCKED';
+export type ErrorCode = PkiCode | KubeconfigCode | ConfigCode | OutputCode | ManifestCode | RestartCode | 'USAGE' | 'LOCKED';
 
 export interface ErrorOptions {
   readonly cause?: unknown;
@@ -126,4 +140,11 @@ const ERRNO_TEXT: Record<string, string> = {
   ENOSPC: 'no space left on device',
   ELOOP: 'too many levels of symbolic links',
   EEXIST: 'file exists',
+  ENAMETOOLONG: 'file name too long',
+  EDQUOT: 'disk quota exceeded',
+  EIO: 'input/output error',
+  EFBIG: 'file too large',
+  EPIPE: 'broken pipe',
+  EBADF: 'bad file descriptor',
+  ENXIO: 'no such device or address',
 };

@@ -1,6 +1,7 @@
 /** run(argv, io) → exit code. The only place that maps errors to exit codes. */
 import { CommanderError } from 'commander';
 import { createProgram } from './cli/program.js';
+import { extractGlobalFlags, setGlobalFlags } from './cli/global-flags.js';
 import { processIo, type Io } from './cli/io.js';
 import { ExitCode, ExitRequest, KubecertsError } from './errors.js';
 
@@ -8,8 +9,18 @@ const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ').trim();
 
 export async function run(argv: readonly string[], io: Io): Promise<number> {
   const program = createProgram(io);
+  let debug = Boolean(io.env['KUBECERTS_DEBUG']);
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    const { flags, rest } = extractGlobalFlags(argv);
+    setGlobalFlags(flags);
+    // kubeadm prints stack traces from --v=5 up
+    if (flags.verbosity >= 5) debug = true;
+    // kubeadm prints its help for a bare `kubeadm` and for `kubeadm help`, and exits 0
+    if (rest.length === 0 || (rest.length === 1 && rest[0] === 'help')) {
+      io.stdout.write(program.helpInformation());
+      return ExitCode.ok;
+    }
+    await program.parseAsync(rest, { from: 'user' });
     return ExitCode.ok;
   } catch (err) {
     if (err instanceof ExitRequest) return err.exitCode;
@@ -20,23 +31,19 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     if (err instanceof KubecertsError) {
       io.stderr.write(`error: ${oneLine(err.message)}\n`);
       if (err.hint) io.stderr.write(`hint: ${oneLine(err.hint)}\n`);
-      if (io.env['KUBECERTS_DEBUG']) io.stderr.write(`${err.stack ?? ''}\n`);
+      if (debug) io.stderr.write(`${err.stack ?? ''}\n`);
       return err.exitCode;
     }
     const message = err instanceof Error ? err.message : String(err);
     io.stderr.write(`error: unexpected failure: ${oneLine(message)}\n`);
-    if (io.env['KUBECERTS_DEBUG']) io.stderr.write(`${err instanceof Error ? err.stack : ''}\n`);
-    else io.stderr.write('hint: re-run with KUBECERTS_DEBUG=1 for details\n');
+    if (debug) io.stderr.write(`${err instanceof Error ? err.stack : ''}\n`);
+    else io.stderr.write('hint: re-run with --v=5 (or KUBECERTS_DEBUG=1) for details\n');
     return ExitCode.failed;
   }
 }
 
 /** Runs the CLI as the process: real streams and clock, exit code on process.exitCode. */
 export async function runProcess(argv: readonly string[]): Promise<void> {
-  // EPIPE (e.g. `| head`) is not an error worth a stack trace
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  });
   try {
     process.exitCode = await run(argv, processIo());
   } catch (err) {

@@ -4,6 +4,7 @@ import type { ConfigFlags } from '../config/resolve.js';
 import type { RunConfig } from '../config/types.js';
 import { parseDuration } from '../lib/duration.js';
 import { invalidFlag } from './usage-errors.js';
+import { hostPath } from './global-flags.js';
 
 type Opts = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -26,7 +27,13 @@ export function configFlags(opts: Opts): ConfigFlags {
 
 /** The RunConfig of a command: its --config file (if any) under its flags. */
 export function runConfigFrom(opts: Opts): RunConfig {
-  return loadRunConfig(str(opts['config']), configFlags(opts));
+  const cfg = loadRunConfig(str(opts['config']), configFlags(opts));
+  // flags were placed under --rootfs already; the defaults and the config file's folders are placed here
+  return {
+    ...cfg,
+    certificatesDir: opts['certDir'] === undefined ? hostPath(cfg.certificatesDir) : cfg.certificatesDir,
+    kubeconfigDir: opts['kubeconfigDir'] === undefined ? hostPath(cfg.kubeconfigDir) : cfg.kubeconfigDir,
+  };
 }
 
 /** A duration flag such as --fail-within: undefined when absent, a usage error when not a duration of at least `min` ms. */

@@ -64,7 +64,7 @@ describe('CLI wiring: argv → command module, arguments, options', () => {
   });
 
   it.each([
-    ['a bad choice', ['certs', 'check-expiration', '-o', 'xml']],
+    ['a flag without its value', ['certs', 'check-expiration', '--fail-within']],
     ['a bad port', ['init', '--apiserver-bind-port', '0']],
     ['an unknown init phase', ['init', 'phase', 'certs', 'nope']],
     ['an unknown flag', ['certs', 'renew', 'all', '--bogus']],

@@ -5,9 +5,13 @@
 import { Argument, Command, Option } from 'commander';
 import { ENCRYPTION_ALGORITHMS } from '../config/types.js';
 import { CERT_PHASES, KUBECONFIG_PHASES, RENEW_NAMES } from '../pki/spec-tree.js';
-import { VERSION } from '../lib/version.js';
+import { versionText } from '../lib/version.js';
+import { completeWith } from './complete-values.js';
+import { withRootfs } from './global-flags.js';
+import { unknownCommand } from './usage-errors.js';
 import { helpFooter } from './help.js';
 import type { Io } from './io.js';
+import { registerNodeCommands } from './node-commands.js';
 import {
   algorithmOption,
   certDirOption,
@@ -24,9 +28,6 @@ import {
 type Opts = Record<string, unknown>;
 
 
-/** Argument words for shell completion where the argument is validated by the command rather than by choices. */
-export const COMPLETION_ARGUMENTS: Readonly<Record<string, readonly string[]>> = { 'certs renew': RENEW_NAMES };
-
 function addCertFlags(cmd: Command): Command {
   return cmd
     .addOption(new Option('--apiserver-advertise-address <ip>', 'IP address the API server advertises (default: localAPIEndpoint.advertiseAddress, else the first non-loopback address of this host)'))
@@ -35,6 +36,9 @@ function addCertFlags(cmd: Command): Command {
     .addOption(new Option('--service-cidr <cidr>', 'service subnet; its first address becomes an API server SAN (default: "10.96.0.0/12")'))
     .addOption(new Option('--service-dns-domain <domain>', 'cluster DNS domain (default: "cluster.local")'));
 }
+
+const reissueOption = (): Option =>
+  new Option('--reissue', 'when an existing certificate does not cover the requested SANs or has expired, re-sign it with its existing key (old files backed up) instead of failing (default: false)');
 
 function addKubeconfigFlags(cmd: Command): Command {
   return cmd
@@ -55,35 +59,48 @@ function addCommonInitFlags(cmd: Command): Command {
 export function createProgram(io: Io): Command {
   const program = new Command('kubecerts')
     .description('kubeadm-compatible certificate management for Kubernetes control planes')
-    .version(VERSION, '--version', 'print the version')
+    .version(versionText(process.version).trimEnd(), '--version', 'print the version, the commit and the Node.js version')
     .helpOption('-h, --help', 'show help')
+    // parsed by main before commander sees the command line, so they work anywhere on it, as in kubeadm
+    .addOption(new Option('--rootfs <dir>', "the host's root filesystem: every file path is resolved inside it, as kubeadm chroots into it (default: none)"))
+    .addOption(new Option('-v, --v <level>', 'log verbosity, as kubeadm; 5 or more prints stack traces with errors (default: 0)'))
     .showSuggestionAfterError(true)
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .addHelpText('after', helpFooter(['kubecerts init --cert-dir ./pki --kubeconfig-dir .', 'kubecerts certs check-expiration --fail-within 30d', 'kubecerts certs renew all'], [0, 1, 2, 3, 4]));
 
-  const run = (load: () => Promise<{ default: (args: unknown[], opts: Opts, io: Io) => Promise<void> }>) =>
+  const run = (load: () => Promise<{ default: (args: unknown[], opts: Opts, io: Io, cmd: Command) => Promise<void> }>) =>
     async (...args: unknown[]): Promise<void> => {
       const cmd = args[args.length - 1] as Command;
       const mod = await load();
-      await mod.default(args.slice(0, -2), cmd.opts(), io);
+      await mod.default(args.slice(0, -2), withRootfs(cmd.opts()), io, cmd);
     };
 
   // init
   const init = addCommonInitFlags(addKubeconfigFlags(addCertFlags(new Command('init'))))
+    .addOption(reissueOption())
     .description('create the whole control-plane PKI and kubeconfig files, as kubeadm init phase certs all + kubeconfig all')
     .addHelpText('after', helpFooter(['kubecerts init --cert-dir /tmp/k/pki --kubeconfig-dir /tmp/k --apiserver-advertise-address 10.0.0.5', 'kubecerts init --config kubeadm.yaml', 'kubecerts init --encryption-algorithm ECDSA-P256 --dry-run']))
     .enablePositionalOptions()
     .action(run(() => import('./commands/init.js')));
   program.addCommand(init);
 
+  // a bare group command prints its help on stdout and succeeds, as kubeadm's (cobra) do; an unknown subcommand is a usage error
+  const groupAction = (cmd: Command) => (...args: unknown[]): void => {
+    const extra = (args[args.length - 1] as Command).args;
+    if (extra.length > 0) throw unknownCommand(String(extra[0]), `kubecerts ${cmd.name()}`);
+    io.stdout.write(cmd.helpInformation());
+  };
+
   const phase = new Command('phase')
     .description('run one phase of init')
     .addHelpText('after', helpFooter(['kubecerts init phase certs all --cert-dir ./pki', 'kubecerts init phase kubeconfig admin --kubeconfig-dir . --cert-dir ./pki']));
   init.addCommand(phase);
+  phase.action(groupAction(phase));
   phase.addCommand(
     addCommonInitFlags(addCertFlags(new Command('certs')))
+      .addOption(reissueOption())
       .description('create certificate authorities, certificates and the service-account key pair that are missing')
       .addArgument(new Argument('<name>', 'what to create').choices(CERT_PHASES))
       .addHelpText('after', helpFooter(['kubecerts init phase certs all --cert-dir ./pki', 'kubecerts init phase certs apiserver --apiserver-cert-extra-sans api.example.com,10.0.0.100']))
@@ -101,9 +118,11 @@ export function createProgram(io: Io): Command {
 
   // certs
   const certs = new Command('certs')
+    .alias('certificates')
     .description('certificate commands: check-expiration, renew, generate-csr, certificate-key')
     .addHelpText('after', helpFooter(['kubecerts certs check-expiration', 'kubecerts certs renew all'], [0, 1, 2, 3, 4]));
   program.addCommand(certs);
+  certs.action(groupAction(certs));
   certs.addCommand(
     new Command('check-expiration')
       .description('report when every kubeadm-managed certificate and CA expires')
@@ -111,7 +130,10 @@ export function createProgram(io: Io): Command {
       .addOption(configOption())
       .addOption(kubeconfigDirOption())
       .addOption(clusterKubeconfigOption())
-      .addOption(new Option('-o, --output <format>', 'output format (default: "text")').choices(['text', 'json', 'yaml', 'wide', 'prometheus']))
+      .addOption(completeWith(new Option('-o, --output <format>', 'output format: text, json, yaml, wide, prometheus, jsonpath=TEMPLATE, jsonpath-file=FILE, jsonpath-as-json=TEMPLATE, go-template=TEMPLATE, go-template-file=FILE (default: "text")'), ['text', 'json', 'yaml', 'wide', 'prometheus']))
+      .addOption(new Option('--template <template>', 'template string or file for -o jsonpath|go-template(-file) given without =TEMPLATE (default: none)'))
+      .addOption(new Option('--allow-missing-template-keys [bool]', 'ignore missing fields and map keys in templates (default: true)').argParser((v: string) => v !== 'false'))
+      .addOption(new Option('--show-managed-fields [bool]', 'accepted for kubectl compatibility; the report has no managed fields (default: false)'))
       .addOption(new Option('--fail-within <duration>', 'exit 3 when a certificate or CA expires within this window, e.g. 720h or 30d (default: off)'))
       .addOption(new Option('--include-kubelet', 'also report the kubelet client and serving certificates and kubelet.conf (default: false)'))
       .addOption(new Option('--kubelet-dir <dir>', 'folder of the kubelet certificates (default: "/var/lib/kubelet/pki")'))
@@ -123,18 +145,19 @@ export function createProgram(io: Io): Command {
   certs.addCommand(
     new Command('renew')
       .description('renew leaf certificates and kubeconfig client certificates, keeping their subject, SANs and usages')
-      .addArgument(new Argument('<name>', `certificate to renew: ${RENEW_NAMES.join(', ')}`))
+      .addArgument(completeWith(new Argument('<name>', `certificate to renew: ${RENEW_NAMES.join(', ')}`), RENEW_NAMES))
       .addOption(certDirOption())
       .addOption(configOption())
       .addOption(kubeconfigDirOption())
       .addOption(clusterKubeconfigOption())
       .addOption(new Option('--csr-only', 'write a new key and a CSR built from the existing certificate instead of renewing (default: false)'))
-      .addOption(new Option('--csr-dir <dir>', 'where --csr-only writes (default: the certificate folder)'))
+      .addOption(new Option('--csr-dir <dir>', 'where --csr-only writes the new keys and CSRs (default: a new folder "<kubeconfig-dir>/tmp/kubecerts-csr-<time>")'))
       .addOption(new Option('--reuse-key', 'keep the existing private key instead of generating a new one (default: false)'))
       .addOption(new Option('--encryption-algorithm <alg>', 'key algorithm of the new keys (default: encryptionAlgorithm from --config, else the algorithm of each existing certificate)').choices(ENCRYPTION_ALGORITHMS))
       .addOption(new Option('--expiring-within <duration>', 'renew only certificates that expire within this window, e.g. 720h or 30d (default: renew all named)'))
       .addOption(new Option('--no-backup', 'do not copy the old files to a backup folder first (default: back up)'))
       .addOption(new Option('--backup-dir <dir>', 'parent folder of the backups (default: "<kubeconfig-dir>/tmp")'))
+      .addOption(new Option('--keep-backups <n>', 'keep only the newest n kubecerts backup folders in the backup folder (default: 5)'))
       .addOption(dryRunOption())
       .addHelpText('after', helpFooter(['kubecerts certs renew all', 'kubecerts certs renew apiserver --reuse-key', 'kubecerts certs renew all --expiring-within 30d   # daily cron', 'kubecerts certs renew all --dry-run', 'kubecerts certs renew all --csr-only --csr-dir /tmp/csrs'], [0, 1, 2, 4]))
       .action(run(() => import('./commands/certs-renew.js'))),
@@ -161,6 +184,7 @@ export function createProgram(io: Io): Command {
     .description('kubeconfig commands: user')
     .addHelpText('after', helpFooter(['kubecerts kubeconfig user --client-name alice --org developers > alice.conf']));
   program.addCommand(kubeconfig);
+  kubeconfig.action(groupAction(kubeconfig));
   kubeconfig.addCommand(
     new Command('user')
       .description('create a kubeconfig for a user or CI system, signed by the cluster CA; printed to stdout')
@@ -183,13 +207,22 @@ export function createProgram(io: Io): Command {
       .action(run(() => import('./commands/kubeconfig-user.js'))),
   );
 
+  registerNodeCommands(program, run);
+
   program.addCommand(
     new Command('completion')
       .description('print a shell completion script')
-      .addArgument(new Argument('<shell>', 'shell').choices(['bash', 'zsh']))
-      .addHelpText('after', helpFooter(['source <(kubecerts completion bash)', 'kubecerts completion zsh > "${fpath[1]}/_kubecerts"'], [0, 2]))
+      .addArgument(new Argument('<shell>', 'shell').choices(['bash', 'zsh', 'fish']))
+      .addHelpText('after', helpFooter(['kubecerts completion bash > /usr/share/bash-completion/completions/kubecerts', 'kubecerts completion zsh > "${fpath[1]}/_kubecerts"', 'kubecerts completion fish > ~/.config/fish/completions/kubecerts.fish', 'source <(kubecerts completion bash)'], [0, 2]))
       .action(run(() => import('./commands/completion.js'))),
   );
+  // what the completion scripts call on every TAB: the candidates for the last word, from this command tree
+  const complete = new Command('__complete')
+    .description('print completion candidates for the given words')
+    .argument('[words...]')
+    .allowUnknownOption()
+    .action(run(() => import('./commands/complete.js')));
+  program.addCommand(complete, { hidden: true });
   // commands built with `new Command()` do not inherit the root's settings: without this, a bad flag value in a
   // subcommand would call process.exit(1) instead of reaching main's exit-code mapping
   const inherit = (cmd: Command): void => {
@@ -199,5 +232,8 @@ export function createProgram(io: Io): Command {
     }
   };
   inherit(program);
+  complete.helpOption(false); // the words may contain -h
+  // after inherit, which would reset it: group commands report an unknown subcommand themselves
+  for (const g of [phase, certs, kubeconfig]) g.allowExcessArguments(true);
   return program;
 }

@@ -26,7 +26,7 @@ export function invalidFlag(flag: string, value: string, expected: string): Usag
   return new UsageError(`invalid ${dashed(flag)} "${value}": ${expected}`);
 }
 
-/** `unknown <what> "<value>"; valid <what>s: a, b, c`. */
-export function unknownArgument(what: string, value: string, valid: readonly string[]): UsageError {
-  return new UsageError(`unknown ${what} "${value}"; valid names: ${valid.join(', ')}`);
+/** cobra's wording for an unknown subcommand, `unknown command "x" for "kubecerts certs renew"`; `valid` goes in the hint. */
+export function unknownCommand(name: string, parent: string, valid?: readonly string[]): UsageError {
+  return new UsageError(`unknown command "${name}" for "${parent}"`, valid ? { hint: `valid names: ${valid.join(', ')}` } : {});
 }

@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { ConfigError, describe } from '../errors.js';
 import { parseConfigDocuments, resolveConfig, type ConfigDocuments, type ConfigFlags, type HostFacts } from './resolve.js';
-import type { RunConfig } from './types.js';
+import { formatDuration } from '../lib/duration.js';
+import { DEFAULTS, type RunConfig } from './types.js';
+import { decodeUtf8 } from '../utf8.js';
 
 const MAX_CONFIG_BYTES = 1 << 20;
 
@@ -22,7 +24,7 @@ export function readConfigDocuments(path: string): ConfigDocuments {
   try {
     const buf = readFileSync(path);
     if (buf.length > MAX_CONFIG_BYTES) throw new ConfigError('CONFIG_SIZE', `config file "${path}" is larger than 1 MiB`);
-    text = buf.toString('utf8');
+    text = decodeUtf8(buf, (why) => new ConfigError('CONFIG_ENCODING', `unable to read config from "${path}": ${why}`));
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     throw new ConfigError('CONFIG_READ', `unable to read config from "${path}": ${describe(err)}`);
@@ -30,8 +32,32 @@ export function readConfigDocuments(path: string): ConfigDocuments {
   return parseConfigDocuments(text, path);
 }
 
-/** The RunConfig of this run: the config file (if any) under the flags. */
-export function loadRunConfig(configPath: string | undefined, flags: ConfigFlags): RunConfig {
+/**
+ * kubeadm's ValidateCertValidity (cmd/kubeadm/app/apis/kubeadm/validation): a warning for each validity period
+ * in the file that is longer than kubeadm's default. Pure.
+ */
+export function validityWarnings(cfg: RunConfig): string[] {
+  const out: string[] = [];
+  if (cfg.certificateValidityMs > DEFAULTS.certificateValidityMs) {
+    out.push(`WARNING: certificateValidityPeriod: the value ${formatDuration(cfg.certificateValidityMs)} is more than the recommended default for certificate expiration: ${formatDuration(DEFAULTS.certificateValidityMs)}`);
+  }
+  if (cfg.caCertificateValidityMs > DEFAULTS.caCertificateValidityMs) {
+    out.push(`WARNING: caCertificateValidityPeriod: the value ${formatDuration(cfg.caCertificateValidityMs)} is more than the recommended default for CA certificate expiration: ${formatDuration(DEFAULTS.caCertificateValidityMs)}`);
+  }
+  return out;
+}
+
+/**
+ * The RunConfig of this run: the config file (if any) under the flags. kubeadm's warnings about the file
+ * (unknown fields, long validity periods) go to `warn`, one line each.
+ */
+export function loadRunConfig(
+  configPath: string | undefined,
+  flags: ConfigFlags,
+  warn: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): RunConfig {
   const docs = configPath ? readConfigDocuments(configPath) : {};
-  return resolveConfig(docs, flags, readHostFacts(), configPath);
+  const cfg = resolveConfig(docs, flags, readHostFacts(), configPath);
+  for (const w of [...(docs.warnings ?? []), ...(configPath ? validityWarnings(cfg) : [])]) warn(w);
+  return cfg;
 }

@@ -3,6 +3,7 @@ import * as yaml from 'js-yaml';
 import { parseDuration } from '../lib/duration.js';
 import { ConfigError } from '../errors.js';
 import { canonicalIp, cidrAddress, isDnsSubdomain, splitHostPort } from '../lib/net.js';
+import { strictDecodingWarning, withoutUnknownFields } from './strict.js';
 import { DEFAULTS, ENCRYPTION_ALGORITHMS, type EncryptionAlgorithm, type RunConfig } from './types.js';
 
 /** Flags that override the config file. Undefined means "not given". */
@@ -37,6 +38,8 @@ export interface ConfigDocuments {
   init?: Obj;
   cluster?: Obj;
   apiVersion?: string;
+  /** kubeadm's non-fatal findings about the file (strict decoding, validity periods), in file order */
+  warnings?: string[];
 }
 
 /** Parses a multi-document kubeadm config. `path` is only for messages. */
@@ -48,10 +51,11 @@ export function parseConfigDocuments(text: string, path: string): ConfigDocument
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
     throw new ConfigError('CONFIG_YAML', `failed to parse config file "${path}": ${reason}`);
   }
-  const out: ConfigDocuments = {};
-  for (const doc of docs) {
-    if (doc === null || doc === undefined) continue;
-    if (!isObj(doc)) throw new ConfigError('CONFIG_SHAPE', `invalid config file "${path}": a document is not a mapping`);
+  const out: ConfigDocuments = { warnings: [] };
+  for (const raw of docs) {
+    if (raw === null || raw === undefined) continue;
+    if (!isObj(raw)) throw new ConfigError('CONFIG_SHAPE', `invalid config file "${path}": a document is not a mapping`);
+    let doc: Obj = raw;
     const apiVersion = doc['apiVersion'];
     const kind = doc['kind'];
     if (typeof apiVersion !== 'string' || typeof kind !== 'string') {
@@ -68,6 +72,12 @@ export function parseConfigDocuments(text: string, path: string): ConfigDocument
       throw new ConfigError('CONFIG_KIND', `invalid config file "${path}": unknown kind "${kind}" for ${apiVersion}`);
     }
     out.apiVersion = apiVersion;
+    // kubeadm decodes strictly, warns about every unknown field and then ignores it
+    const strict = strictDecodingWarning(apiVersion, kind, doc);
+    if (strict) {
+      out.warnings?.push(strict);
+      doc = withoutUnknownFields(apiVersion, kind, doc);
+    }
     if (kind === 'InitConfiguration') out.init = doc;
     if (kind === 'ClusterConfiguration') out.cluster = doc;
   }

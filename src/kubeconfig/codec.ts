@@ -72,8 +72,14 @@ function sortDeep(v: unknown): unknown {
   return v;
 }
 
+/**
+ * The kubeconfig as client-go's clientcmd.WriteToFile writes it: keys sorted, and the named lists (clusters,
+ * contexts, users) sorted by name, since client-go holds them in maps.
+ */
 export function serializeKubeconfig(kc: Kubeconfig): string {
-  return yaml.dump(sortDeep(kc), { noArrayIndent: true, lineWidth: -1, noRefs: true, quotingType: '"' });
+  const byName = (a: NamedEntry, b: NamedEntry): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const sorted = { ...kc, clusters: [...kc.clusters].sort(byName), contexts: [...kc.contexts].sort(byName), users: [...kc.users].sort(byName) };
+  return yaml.dump(sortDeep(sorted), { noArrayIndent: true, lineWidth: -1, noRefs: true, quotingType: '"' });
 }
 
 /** Parses a kubeconfig file's text; `path` names it in errors. Aliases are refused (no expansion bombs). */

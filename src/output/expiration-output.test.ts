@@ -95,7 +95,7 @@ describe('check-expiration -o json / yaml', () => {
     NOW,
   );
 
-  it('JSON: kubeadm key order, 4-space indent, null date and missing: true for missing files', () => {
+  it('JSON: kubeadm key order, 4-space indent; a missing file has only name and missing set (no caName)', () => {
     expect(renderExpirationJson(report)).toBe(`{
     "kind": "CertificateExpirationInfo",
     "apiVersion": "output.kubeadm.k8s.io/v1alpha3",
@@ -113,7 +113,6 @@ describe('check-expiration -o json / yaml', () => {
             "expirationDate": null,
             "residualTime": 0,
             "externallyManaged": false,
-            "caName": "ca",
             "missing": true
         }
     ],
@@ -145,8 +144,7 @@ certificates:
   missing: false
   name: apiserver
   residualTime: 31535995
-- caName: ca
-  expirationDate: null
+- expirationDate: null
   externallyManaged: false
   missing: true
   name: super-admin.conf

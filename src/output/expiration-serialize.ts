@@ -18,9 +18,21 @@ function toOutput(r: ExpirationRow): OutputCertificate {
     expirationDate: r.missing || !r.notAfter ? null : formatRfc3339(r.notAfter),
     residualTime: r.missing ? 0 : r.residualTime,
     externallyManaged: r.missing ? false : r.externallyManaged,
-    ...(r.caName ? { caName: r.caName } : {}),
+    // kubeadm's fetchCertificateExpirationInfo sets only Name and Missing for an absent file; caName is omitempty
+    ...(r.caName && !r.missing ? { caName: r.caName } : {}),
     missing: r.missing,
   };
+}
+
+/**
+ * kubecerts' own findings, outside kubeadm's fields: present only when there is something to report (a pending
+ * journal of an interrupted write, private keys that do not match their certificates), so the output is kubeadm's
+ * byte for byte otherwise.
+ */
+function extra(report: ExpirationReport): { pendingJournal: string | null; keyMismatch: string[] } | undefined {
+  const i = report.integrity;
+  if (!i || (i.pendingJournal === undefined && i.keyMismatch.length === 0)) return undefined;
+  return { pendingJournal: i.pendingJournal ?? null, keyMismatch: [...i.keyMismatch] };
 }
 
 export function renderExpirationJson(report: ExpirationReport): string {
@@ -29,6 +41,7 @@ export function renderExpirationJson(report: ExpirationReport): string {
     apiVersion: 'output.kubeadm.k8s.io/v1alpha3',
     certificates: report.certificates.map(toOutput),
     certificateAuthorities: report.authorities.map(toOutput),
+    ...(extra(report) ? { kubecertsWarnings: extra(report) } : {}),
   };
   return `${JSON.stringify(obj, null, 4)}\n`;
 }
@@ -47,11 +60,20 @@ export function renderExpirationYaml(report: ExpirationReport): string {
     return fields.map(([k, v], i) => `${i === 0 ? '- ' : '  '}${k}: ${v}`).join('\n');
   };
   const list = (rows: readonly ExpirationRow[]): string => (rows.length === 0 ? ' []' : `\n${rows.map(entry).join('\n')}`);
+  const w = extra(report);
+  const warnings = w
+    ? [
+        'kubecertsWarnings:',
+        `  keyMismatch:${w.keyMismatch.length === 0 ? ' []' : w.keyMismatch.map((n) => `\n  - ${yamlString(n)}`).join('')}`,
+        `  pendingJournal: ${w.pendingJournal === null ? 'null' : yamlString(w.pendingJournal)}`,
+      ]
+    : [];
   return [
     'apiVersion: output.kubeadm.k8s.io/v1alpha3',
     `certificateAuthorities:${list(report.authorities)}`,
     `certificates:${list(report.certificates)}`,
     'kind: CertificateExpirationInfo',
+    ...warnings,
     '',
   ].join('\n');
 }

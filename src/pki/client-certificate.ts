@@ -1,6 +1,7 @@
 /** The client certificate of a kubeconfig's current user, with kubeadm's error wording. */
 import { isAbsolute, dirname, resolve as resolvePath } from 'node:path';
 import { KubeconfigError } from '../errors.js';
+import { hostPath } from '../rootfs.js';
 import { dataField, type CurrentEntries } from '../kubeconfig/codec.js';
 import { parseCertificates, type LoadedCertificate } from './store.js';
 
@@ -17,7 +18,8 @@ export function clientCertificate(
   let text = dataField(cur.user, 'client-certificate-data');
   const ref = cur.user['client-certificate'];
   if (text === undefined && readReference && typeof ref === 'string') {
-    source = isAbsolute(ref) ? ref : resolvePath(dirname(path), ref);
+    // an absolute reference names a file on the host: under --rootfs it lies inside the rootfs
+    source = isAbsolute(ref) ? hostPath(ref) : resolvePath(dirname(path), ref);
     text = readReference(source);
   }
   if (text === undefined) throw new KubeconfigError('NO_CLIENT_CERT', `kubeConfig file ${path} does not have an embedded client certificate`);

@@ -1,4 +1,5 @@
 /** The expiration report: rows for certificates and CAs, and what --fail-within decides. Pure. */
+import type { IntegrityFindings } from './integrity.js';
 
 export interface CertificateFacts {
   readonly name: string;
@@ -20,6 +21,8 @@ export interface ExpirationRow extends CertificateFacts {
 
 export interface ExpirationReport {
   readonly now: Date;
+  /** a pending journal and keys that do not match their certificates, when checked */
+  readonly integrity?: IntegrityFindings;
   readonly certificates: readonly ExpirationRow[];
   readonly authorities: readonly ExpirationRow[];
 }

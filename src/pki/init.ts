@@ -5,18 +5,22 @@
 import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import type { RunConfig } from '../config/types.js';
-import { PkiError } from '../errors.js';
+import { readFileSync } from 'node:fs';
+import { describe, PkiError } from '../errors.js';
+import { hostPath } from '../rootfs.js';
 import { buildKubeconfig, currentEntries, dataField, parseKubeconfig, serializeKubeconfig } from '../kubeconfig/codec.js';
 import { controlPlaneEndpoint, localEndpoint } from '../kubeconfig/endpoint.js';
-import { detectExternalCa, signedBy, type Warner } from './authority.js';
+import { chainError, detectExternalCa, type Warner } from './authority.js';
+import { validateCertificateWithConfig } from './cert-validation.js';
 import { encodePrivateKey, encodePublicKey, KeyPool, parsePrivateKey, samePublicKey } from './keys.js';
-import { computeAltNames, formatSanWarning } from './sans.js';
+import { computeAltNames, formatSanWarning, type AltNames } from './sans.js';
 import { findCa, type CaSpec, type KeyPairSpec, type KubeconfigSpec, type LeafSpec } from './specs.js';
 import { loadCa, loadCertAt, loadKeyAt, type LoadedCa } from './ca-store.js';
 import { firstCertificatePem } from './pem.js';
 import { certPath, keyPath, validity, type LoadedCertificate } from './store.js';
 import { backdatedWindow, caAnchoredWindow } from './validity.js';
 import type { Workspace } from './workspace.js';
+import { readCertificateDetails } from './certificate.js';
 import { issue } from './issue.js';
 import { localCaSigner, SelfSigner } from './signer.js';
 
@@ -26,7 +30,12 @@ export interface InitContext {
   readonly ws: Workspace;
   readonly out: (line: string) => void;
   readonly warner: Warner;
+  /** --reissue: re-sign an existing leaf that no longer fits the config (SANs, expiry) with its own key instead of failing */
+  readonly reissue?: boolean;
 }
+
+const REISSUE_HINT = (base: string): string =>
+  `re-run with --reissue to re-sign ${base}.crt for the requested names with its existing key (the old certificate is backed up first), or move ${base}.crt and ${base}.key away to create new ones`;
 
 const SIGNED_FOR = (base: string, dns: readonly string[], ips: readonly string[]): string =>
   `[certs] ${base} serving cert is signed for DNS names [${dns.join(' ')}] and IPs [${ips.join(' ')}]`;
@@ -117,16 +126,43 @@ export class CertPhases {
         throw new PkiError('CA_LOAD', `couldn't load CA certificate ${ca.name}: ${(err as Error).message}`, { cause: err });
       }
       warner.checkPeriod(ca.baseName, caCert.cert, start);
-      if (!signedBy(cert.cert, caCert.cert)) {
+      // kubeadm's runCertPhase: pkiutil.VerifyCertChain at the current time
+      const chainErr = chainError(cert.cert, caCert.cert, start, cert.rest);
+      const caValid = validity(caCert.cert).notAfter >= start && validity(caCert.cert).notBefore <= start;
+      if (chainErr !== undefined && !(this.ctx.reissue && caValid && chainErr.includes('expired'))) {
         throw new PkiError(
           'NOT_SIGNED',
-          `[certs] certificate ${leaf.baseName} not signed by CA certificate ${ca.baseName}: x509: certificate signed by unknown authority`,
+          `[certs] certificate ${leaf.baseName} not signed by CA certificate ${ca.baseName}: failed to verify certificate: ${chainErr}`,
+          chainErr.includes('expired') ? { hint: REISSUE_HINT(leaf.baseName) } : {},
         );
       }
       if (!samePublicKey(key, cert.cert.publicKey)) warner.warn(`WARNING: the private key ${keyP} does not match the certificate ${crt}`);
-      out(`[certs] Using existing ${leaf.baseName} certificate and key on disk`);
+      // kubeadm's validateCertificateWithConfig: the existing certificate must cover every SAN asked for now
+      const wanted = leaf.sans ? computeAltNames(leaf.sans, cfg, (w) => warner.warn(formatSanWarning(w))) : { dns: [], ips: [] };
+      const sanErr = validateCertificateWithConfig(readCertificateDetails(cert.pem), leaf.baseName, wanted);
+      if (chainErr === undefined && sanErr === undefined) {
+        out(`[certs] Using existing ${leaf.baseName} certificate and key on disk`);
+        return;
+      }
+      if (!this.ctx.reissue) throw new PkiError('CERT_INVALID', sanErr as string, { hint: REISSUE_HINT(leaf.baseName) });
+      if (!samePublicKey(key, cert.cert.publicKey)) {
+        throw new PkiError('KEY_MISMATCH', `--reissue: the private key ${keyP} does not match the certificate ${crt}`);
+      }
+      out(`[certs] Reissuing "${leaf.baseName}" certificate with its existing key: ${chainErr ?? sanErr}`);
+      await this.signLeaf(leaf, key, wanted, false);
       return;
     }
+    const alt = leaf.sans
+      ? computeAltNames(leaf.sans, cfg, (w) => warner.warn(formatSanWarning(w)))
+      : { dns: [], ips: [] };
+    out(`[certs] Generating "${leaf.baseName}" certificate and key`);
+    await this.signLeaf(leaf, await this.keys.get(leaf.baseName), alt, true);
+  }
+
+  /** Signs `leaf` for `alt` with `key` under its CA and puts the certificate (and, when `writeKey`, the key) in the workspace. */
+  private async signLeaf(leaf: LeafSpec, key: KeyObject, alt: AltNames, writeKey: boolean): Promise<void> {
+    const { ws, out, cfg, start } = this.ctx;
+    const ca = findCa(leaf.ca);
     let loaded: LoadedCa;
     try {
       loaded = loadCa(ws, this.dir, ca);
@@ -134,18 +170,13 @@ export class CertPhases {
     } catch (err) {
       throw new PkiError('CA_LOAD', `couldn't load CA certificate ${ca.name}: ${(err as Error).message}`, { cause: err });
     }
-    const alt = leaf.sans
-      ? computeAltNames(leaf.sans, cfg, (w) => warner.warn(formatSanWarning(w)))
-      : { dns: [], ips: [] };
-    out(`[certs] Generating "${leaf.baseName}" certificate and key`);
     if (alt.dns.length + alt.ips.length > 0) out(SIGNED_FOR(leaf.baseName, alt.dns, alt.ips));
-    const key = await this.keys.get(leaf.baseName);
-    const issued = await issue(
+    const { certPem, keyPem } = await issue(
       { subject: { cn: leaf.cn(cfg), orgs: leaf.orgs }, dns: alt.dns, ips: alt.ips, usages: leaf.usages, key, window: backdatedWindow(start, cfg.certificateValidityMs) },
       localCaSigner(loaded.cert.pem, loaded.key),
     );
-    ws.writeKey(keyP, issued.keyPem);
-    ws.write(crt, issued.certPem, 0o644);
+    if (writeKey) ws.writeKey(keyPath(this.dir, leaf.baseName), keyPem);
+    ws.write(certPath(this.dir, leaf.baseName), certPem, 0o644);
   }
 
   private async runServiceAccount(sa: KeyPairSpec): Promise<void> {
@@ -209,8 +240,18 @@ export class KubeconfigPhases {
   /** Checks an existing kubeconfig against the CA (error) and the server (warning). */
   private validateExisting(path: string, ca: LoadedCa, expectedServer: string): void {
     const cur = currentEntries(parseKubeconfig(this.ctx.ws.read(path), path), path);
-    // the embedded CA may differ from ca.crt in whitespace or PEM line breaks only
-    if (firstCertificatePem(dataField(cur.cluster, 'certificate-authority-data') ?? '') !== ca.cert.pem) {
+    let current = dataField(cur.cluster, 'certificate-authority-data') ?? '';
+    const caFile = cur.cluster['certificate-authority'];
+    if (current === '' && typeof caFile === 'string' && caFile !== '') {
+      // kubeadm's validateKubeConfig falls back to the CA file the cluster names
+      try {
+        current = readFileSync(hostPath(caFile), 'latin1');
+      } catch (err) {
+        this.ctx.warner.warn(`failed to load CA cert from "${caFile}" for kubeconfig "${path}", ${describe(err)}`);
+      }
+    }
+    // the CA may differ from ca.crt in whitespace or PEM line breaks only
+    if (firstCertificatePem(current) !== ca.cert.pem) {
       throw new PkiError('WRONG_CA', `a kubeconfig file "${path}" exists already but has got the wrong CA cert`);
     }
     const server = typeof cur.cluster['server'] === 'string' ? cur.cluster['server'] : '';
@@ -219,18 +260,44 @@ export class KubeconfigPhases {
     }
   }
 
+  /** In external-CA mode (ca.crt without ca.key) the kubeconfig must exist and match; kubeadm's wording. */
+  private checkExternal(spec: KubeconfigSpec, ca: LoadedCa): void {
+    const path = this.path(spec);
+    try {
+      if (!this.ctx.ws.exists(path)) throw new PkiError('NOT_FOUND', `open ${path}: no such file or directory`);
+      this.validateExisting(path, ca, this.server(spec));
+    } catch (err) {
+      throw new PkiError('EXTERNAL_KUBECONFIG', `the ${spec.fileName} file does not exists or it is not valid: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /**
+   * kubeadm's ValidateKubeconfigsForExternalCA, run by `init` before any phase: with a keyless CA, every kubeconfig
+   * must already exist and match (controller-manager and scheduler first, then admin, super-admin, kubelet).
+   * Does nothing when ca.crt is absent or unreadable or ca.key present.
+   */
+  validateForExternalCa(specs: readonly KubeconfigSpec[]): void {
+    const dir = this.ctx.cfg.certificatesDir;
+    if (!this.ctx.ws.exists(certPath(dir, 'ca')) || this.ctx.ws.exists(keyPath(dir, 'ca'))) return;
+    let ca: LoadedCa;
+    try {
+      ca = this.loadCaForKubeconfig();
+    } catch {
+      // kubeadm's UsingExternalCA is false when ca.crt does not load: the certs phase reports it
+      return;
+    }
+    const order = ['controller-manager.conf', 'scheduler.conf', 'admin.conf', 'super-admin.conf', 'kubelet.conf'];
+    const sorted = [...specs].sort((a, b) => order.indexOf(a.fileName) - order.indexOf(b.fileName));
+    for (const spec of sorted) this.checkExternal(spec, ca);
+  }
+
   async run(spec: KubeconfigSpec): Promise<void> {
     const { ws, out, cfg, start } = this.ctx;
     const path = this.path(spec);
     const ca = this.loadCaForKubeconfig();
     const server = this.server(spec);
     if (!ca.key) {
-      try {
-        if (!ws.exists(path)) throw new PkiError('NOT_FOUND', `open ${path}: no such file or directory`);
-        this.validateExisting(path, ca, server);
-      } catch (err) {
-        throw new PkiError('EXTERNAL_KUBECONFIG', `the ${spec.fileName} file does not exists or it is not valid: ${(err as Error).message}`, { cause: err });
-      }
+      this.checkExternal(spec, ca);
       out(`[kubeconfig] External CA mode: Using user provided ${spec.fileName}`);
       return;
     }

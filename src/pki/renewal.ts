@@ -3,8 +3,7 @@
  * journaled commit (spec §5). `--csr-only` writes keys and CSRs built from the existing certificates instead.
  */
 import type { KeyObject, X509Certificate } from 'node:crypto';
-import { copyFileSync, mkdirSync, statSync, chmodSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { ENCRYPTION_ALGORITHMS, type EncryptionAlgorithm, type RunConfig } from '../config/types.js';
 import { hasCode, PkiError } from '../errors.js';
 import { currentEntries, dataField, parseKubeconfig, serializeKubeconfig, setDataField, type Kubeconfig } from '../kubeconfig/codec.js';
@@ -13,6 +12,7 @@ import { externalCaDetector, signedBy, type Warner } from './authority.js';
 import { clientCertificate } from './client-certificate.js';
 import { loadCa, loadCertAt, loadKeyAt, type LoadedCa } from './ca-store.js';
 import { describeKey, encodePrivateKey, generateKey, parsePrivateKey, samePublicKey } from './keys.js';
+import { normalizeAltNames } from './sans.js';
 import { findCa, type CaName, type KubeconfigSpec, type LeafSpec } from './specs.js';
 import { certPath, keyPath, validity } from './store.js';
 import { backdatedWindow } from './validity.js';
@@ -55,6 +55,8 @@ interface Existing {
   readonly cert: X509Certificate;
   readonly keyText: string | undefined;
   readonly kubeconfig?: Kubeconfig;
+  /** the kubeconfig's text as read */
+  readonly text?: string;
   readonly path: string;
 }
 
@@ -69,10 +71,33 @@ function readExisting(spec: RenewSpec, o: RenewOptions): Existing {
     const kp = keyPath(cfg.certificatesDir, spec.baseName);
     return { details: readCertificateDetails(loaded.pem), certPem: loaded.pem, cert: loaded.cert, keyText: ws.exists(kp) ? ws.read(kp) : undefined, path };
   }
-  const kc = parseKubeconfig(ws.read(path), path);
+  const text = ws.read(path);
+  const kc = parseKubeconfig(text, path);
   const cur = currentEntries(kc, path);
+  refuseUnembedded(cur, path);
   const { loaded } = clientCertificate(cur, path);
-  return { details: readCertificateDetails(loaded.pem), certPem: loaded.pem, cert: loaded.cert, keyText: dataField(cur.user, 'client-key-data'), kubeconfig: kc, path };
+  return { details: readCertificateDetails(loaded.pem), certPem: loaded.pem, cert: loaded.cert, keyText: dataField(cur.user, 'client-key-data'), kubeconfig: kc, text, path };
+}
+
+/**
+ * kubeadm's kubeConfigReadWriter.Read refuses a kubeconfig whose cluster CA is not embedded; kubecerts also refuses
+ * file references next to what renewal embeds (certificate-authority, client-certificate, client-key), because a
+ * kubeconfig with both `x` and `x-data` is rejected by kubectl.
+ */
+function refuseUnembedded(cur: ReturnType<typeof currentEntries>, path: string): void {
+  if (dataField(cur.cluster, 'certificate-authority-data') === undefined) {
+    throw new PkiError('KUBECONFIG_CA_FILE', `kubeConfig file ${path} does not have an embedded server certificate`, {
+      hint: 'embed the CA (kubectl config set-cluster NAME --embed-certs --certificate-authority=FILE --kubeconfig FILE) and renew again',
+    });
+  }
+  const refs: [Record<string, unknown>, string][] = [[cur.cluster, 'certificate-authority'], [cur.user, 'client-certificate'], [cur.user, 'client-key']];
+  for (const [entry, key] of refs) {
+    if (typeof entry[key] === 'string' && entry[key] !== '') {
+      throw new PkiError('KUBECONFIG_FILE_REF', `kubeConfig file ${path} refers to a ${key} file; renewal embeds ${key}-data and kubectl rejects a file with both, so it is not renewed`, {
+        hint: `remove the ${key} file reference from ${path} and renew again`,
+      });
+    }
+  }
 }
 
 export class Renewer {
@@ -121,16 +146,28 @@ export class Renewer {
   async renew(spec: RenewSpec): Promise<RenewOutcome> {
     const { cfg, ws, start } = this.o;
     const path = pathOf(spec, cfg);
-    if (!ws.exists(path) || (spec.etcd && !cfg.etcdLocal)) return { kind: 'missing', spec, message: `MISSING! ${spec.longName}` };
+    let present: boolean;
+    try {
+      present = ws.exists(path);
+    } catch (err) {
+      // unreadable is not missing: renewing over a file we cannot see could destroy it
+      throw new PkiError('RENEW_READ', `failed to renew certificate ${spec.name}: ${(err as Error).message}`, { cause: err });
+    }
+    if (!present || (spec.etcd && !cfg.etcdLocal)) return { kind: 'missing', spec, message: `MISSING! ${spec.longName}` };
     const caSpec = findCa(spec.ca);
-    if (this.isExternal(spec.ca)) {
+    // kubeadm's renewCert handles --csr-only before the external-CA check: CSRs are what an external CA needs
+    if (!this.o.csrOnly && this.isExternal(spec.ca)) {
       return { kind: 'external', spec, message: `Detected external ${caSpec.baseName}, ${spec.longName} can't be renewed` };
     }
     let existing: Existing;
     try {
       existing = readExisting(spec, this.o);
     } catch (err) {
-      throw PkiError.wrap(err, 'RENEW_READ', `failed to renew certificate ${spec.name}`);
+      // kubeadm's readwriters: pkiCertificateReadWriter wraps with "failed to load existing certificate <base>",
+      // kubeConfigReadWriter's errors (and ours, in its wording) stand alone
+      if (err instanceof PkiError && err.code.startsWith('KUBECONFIG_')) throw err;
+      const message = spec.kind === 'leaf' ? `failed to load existing certificate ${spec.baseName}: ${(err as Error).message}` : (err as Error).message;
+      throw new PkiError('RENEW_READ', message, { cause: err, ...(err instanceof PkiError && err.hint ? { hint: err.hint } : {}) });
     }
     const old = existing.details;
     if (this.o.expiringWithinMs !== undefined && old.notAfter.getTime() - start.getTime() > this.o.expiringWithinMs) {
@@ -140,10 +177,16 @@ export class Renewer {
         message: `${spec.name}: skipped, expires ${formatExpiryDate(old.notAfter)}, outside the --expiring-within window`,
       };
     }
-    const ca = this.ca(spec.ca);
-    if (!this.o.csrOnly && !signedBy(existing.cert, ca.cert.cert)) {
+    const ca = this.o.csrOnly ? undefined : this.ca(spec.ca);
+    if (ca && !signedBy(existing.cert, ca.cert.cert)) {
       throw new PkiError('NOT_SIGNED', `failed to renew certificate ${spec.name}: ${path} is not signed by ${caSpec.baseName}.crt (x509: certificate signed by unknown authority)`, {
         hint: 'the certificate belongs to another CA; renewing it would silently change its issuer',
+      });
+    }
+    // kubeadm's NewSignedCert: "must specify at least one ExtKeyUsage"; a certificate without EKUs is not renewed
+    if (!this.o.csrOnly && old.extKeyUsages.length + old.otherExtKeyUsages.length === 0) {
+      throw new PkiError('NO_EKU', `failed to renew certificate ${spec.name}: must specify at least one ExtKeyUsage`, {
+        hint: `${path} has no extended key usage; kubeadm's certificates all have serverAuth and/or clientAuth: re-create it with init phase`,
       });
     }
     const keyKept = this.o.reuseKey;
@@ -159,10 +202,15 @@ export class Renewer {
       key = await generateKey(this.algorithmFor(existing));
     }
     const keyPem = encodePrivateKey(key);
-    if (this.o.csrOnly) return this.writeCsr(spec, old, key, keyPem, keyKept);
+    if (!ca) return this.writeCsr(spec, old, key, keyPem, keyKept);
 
     const window = backdatedWindow(start, cfg.certificateValidityMs);
-    const { certPem } = await issue({ subject: old.subject, dns: old.dns, ips: old.ips, usages: old.extKeyUsages, key, window }, localCaSigner(ca.cert.pem, ca.key));
+    // kubeadm's NewSignedCert runs RemoveDuplicateAltNames: DNS names sorted and de-duplicated, IPs de-duplicated
+    const alt = normalizeAltNames({ dns: old.dns, ips: old.ips });
+    const { certPem } = await issue(
+      { subject: old.subject, dns: alt.dns, ips: alt.ips, usages: old.extKeyUsages, otherUsageOids: old.otherExtKeyUsages, key, window },
+      localCaSigner(ca.cert.pem, ca.key),
+    );
     const caNotAfter = validity(ca.cert.cert).notAfter;
     if (caNotAfter < window.notAfter) {
       this.o.warner.warn(
@@ -178,10 +226,13 @@ export class Renewer {
     } else {
       const kc = existing.kubeconfig as Kubeconfig;
       const cur = currentEntries(kc, path);
+      const before = [cur.user['client-certificate-data'], cur.user['client-key-data'], cur.cluster['certificate-authority-data']];
       setDataField(cur.user, 'client-certificate-data', certPem);
       setDataField(cur.user, 'client-key-data', keyPem);
       setDataField(cur.cluster, 'certificate-authority-data', ca.cert.pem);
-      ws.write(path, serializeKubeconfig(kc), 0o600);
+      const after = [cur.user['client-certificate-data'], cur.user['client-key-data'], cur.cluster['certificate-authority-data']];
+      const edited = replaceValues(existing.text ?? '', before, after);
+      ws.write(path, edited ?? serializeKubeconfig(kc), 0o600);
       files.push(path);
     }
     return { kind: 'renewed', spec, message: `${spec.longName} renewed`, files, oldNotAfter: old.notAfter, newNotAfter: window.notAfter, keyKept };
@@ -201,25 +252,24 @@ export class Renewer {
   }
 }
 
-/** Copies every file that is about to be overwritten into `backupDir`, keeping the layout below `roots`. */
-export function backupFiles(paths: readonly string[], backupDir: string, roots: readonly { readonly dir: string; readonly as: string }[]): string[] {
-  mkdirSync(backupDir, { recursive: true, mode: 0o700 });
-  chmodSync(backupDir, 0o700);
-  const copied: string[] = [];
-  for (const p of paths) {
-    let st;
-    try {
-      st = statSync(p);
-    } catch {
-      continue;
-    }
-    const root = roots.find((r) => p.startsWith(`${r.dir}/`));
-    const rel = root ? join(root.as, p.slice(root.dir.length + 1)) : p.replace(/^\/+/, '');
-    const target = join(backupDir, rel);
-    mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
-    copyFileSync(p, target);
-    chmodSync(target, st.mode & 0o777);
-    copied.push(target);
+/**
+ * The kubeconfig text with each changed base64 value replaced in place, so every byte kubecerts does not change
+ * (other users, comments, key order, quoting) stays as it was. Undefined when a value cannot be replaced
+ * unambiguously (absent, or present more than once); the caller then writes the re-serialized document.
+ */
+export function replaceValues(text: string, before: readonly unknown[], after: readonly unknown[]): string | undefined {
+  let out = text;
+  for (let i = 0; i < before.length; i++) {
+    const b = before[i];
+    const a = after[i];
+    if (b === a) continue;
+    if (typeof b !== 'string' || typeof a !== 'string' || !/^[A-Za-z0-9+/=]{16,}$/.test(b)) return undefined;
+    const at = out.indexOf(b);
+    if (at < 0 || out.indexOf(b, at + 1) >= 0) return undefined;
+    // the whole scalar must be the value: bounded by the line's start of value and its end
+    const end = at + b.length;
+    if (/[A-Za-z0-9+/=]/.test(out[at - 1] ?? '') || /[A-Za-z0-9+/=]/.test(out[end] ?? '')) return undefined;
+    out = out.slice(0, at) + a + out.slice(end);
   }
-  return copied;
+  return out;
 }

@@ -1,16 +1,38 @@
 /** `certs check-expiration`: kubeadm's report, structured output, prometheus metrics, and --fail-within. */
-import { ExitCode, ExitRequest } from '../../errors.js';
+import { readFileSync } from 'node:fs';
+import { describe, ExitCode, ExitRequest, UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import { Warner } from '../../pki/authority.js';
+import { checkIntegrity, integrityFailed, integrityWarnings } from '../../pki/integrity.js';
 import { buildExpirationReport, rowsExpiringWithin, type ExpirationReport } from '../../pki/expiration.js';
 import { scanExpiration } from '../../pki/expiration-scan.js';
 import { renderExpirationPrometheus } from '../../output/expiration-prometheus.js';
 import { renderExpirationJson, renderExpirationYaml } from '../../output/expiration-serialize.js';
 import { renderExpirationText } from '../../output/expiration-text.js';
 import { durationFlag, runConfigFrom } from '../config-flags.js';
+import { hostPath } from '../global-flags.js';
 import { line, type Io } from '../io.js';
 
-async function render(report: ExpirationReport, format: string, io: Io, colorFlag: boolean): Promise<string> {
+/** The -o values kubeadm's printer flags allow, in kubeadm's order, then kubecerts' own. */
+const TEMPLATE_FORMATS = ['go-template', 'go-template-file', 'template', 'templatefile', 'jsonpath', 'jsonpath-as-json', 'jsonpath-file'];
+const FORMATS = ['text', 'json', 'yaml', ...TEMPLATE_FORMATS, 'wide', 'prometheus'];
+
+async function render(report: ExpirationReport, format: string, io: Io, opts: Record<string, unknown>): Promise<string> {
+  const colorFlag = opts['color'] !== false;
+  // the template printers (and jsonpath-plus) load only when a template format is asked for
+  const printers = TEMPLATE_FORMATS.includes(format.split('=')[0] ?? '') ? await import('../../output/printers.js') : undefined;
+  const tpl = printers?.parseTemplateFormat(format, typeof opts['template'] === 'string' ? opts['template'] : undefined);
+  if (printers && tpl) {
+    let text = tpl.template;
+    if (tpl.file) {
+      try {
+        text = readFileSync(tpl.template, 'utf8');
+      } catch (err) {
+        throw new UsageError(`error reading --template ${tpl.template}, ${describe(err)}`);
+      }
+    }
+    return printers.renderTemplate(tpl.kind, text, JSON.parse(renderExpirationJson(report)), opts['allowMissingTemplateKeys'] !== false);
+  }
   switch (format) {
     case 'json':
       return renderExpirationJson(report);
@@ -29,7 +51,11 @@ async function render(report: ExpirationReport, format: string, io: Io, colorFla
 }
 
 export default async function checkExpiration(_args: unknown[], opts: Record<string, unknown>, io: Io): Promise<void> {
-  const format = String(opts['output'] ?? 'text');
+  // `-o=json` reaches commander as "=json"
+  const format = String(opts['output'] ?? 'text').replace(/^=/, '');
+  if (!FORMATS.includes(format.split('=')[0] ?? '')) {
+    throw new UsageError(`unable to match a printer suitable for the output format "${format}", allowed formats are: ${FORMATS.join(',')}`);
+  }
   const windowMs = durationFlag(opts, 'failWithin', '--fail-within', 0);
   const cfg = runConfigFrom(opts);
   const now = io.now();
@@ -39,17 +65,24 @@ export default async function checkExpiration(_args: unknown[], opts: Record<str
     now,
     warner: new Warner(line(io.stderr)),
     tolerant: format === 'prometheus',
-    kubeletDir: includeKubelet ? (typeof opts['kubeletDir'] === 'string' ? opts['kubeletDir'] : '/var/lib/kubelet/pki') : undefined,
+    kubeletDir: includeKubelet ? (typeof opts['kubeletDir'] === 'string' ? opts['kubeletDir'] : hostPath('/var/lib/kubelet/pki')) : undefined,
   });
-  const report = buildExpirationReport(scan.certificates, scan.authorities, now);
-  const text = await render(report, format, io, opts['color'] !== false);
+  const integrity = checkIntegrity(cfg);
+  const report = { ...buildExpirationReport(scan.certificates, scan.authorities, now), integrity };
+  if (format === 'text' || format === 'wide') for (const w of integrityWarnings(integrity)) io.stderr.write(`${w}\n`);
+  const text = await render(report, format, io, opts);
+  // only a regular file is replaced: a device, FIFO or link is refused (send the report to stdout instead)
   if (typeof opts['outputFile'] === 'string') writeFileAtomic(opts['outputFile'], text, { mode: 0o644 });
   else io.stdout.write(text);
   if (windowMs !== undefined) {
     const due = rowsExpiringWithin(report, windowMs);
+    const unreadable = [...report.certificates, ...report.authorities].filter((r) => r.error !== undefined);
     if (due.length > 0) {
       io.stderr.write(`${due.length} certificate(s) expire within ${String(opts['failWithin'])}: ${due.map((r) => r.name).join(', ')}\n`);
-      throw new ExitRequest(ExitCode.expiring);
     }
+    if (unreadable.length > 0) io.stderr.write(`${unreadable.length} certificate(s) cannot be read: ${unreadable.map((r) => r.name).join(', ')}\n`);
+    if (integrity.pendingJournal !== undefined) io.stderr.write(`an interrupted write is pending: ${integrity.pendingJournal}\n`);
+    if (integrity.keyMismatch.length > 0) io.stderr.write(`private key does not match the certificate: ${integrity.keyMismatch.join(', ')}\n`);
+    if (due.length > 0 || unreadable.length > 0 || integrityFailed(integrity)) throw new ExitRequest(ExitCode.expiring);
   }
 }

@@ -6,7 +6,10 @@ import { controlPlaneEndpoint, localEndpoint } from '../../kubeconfig/endpoint.j
 import { encodePrivateKey, generateKey } from '../../pki/keys.js';
 import { computeAltNames, formatSanWarning } from '../../pki/sans.js';
 import { KUBECONFIG_SPECS, LEAF_SPECS } from '../../pki/specs.js';
+import { pkiJournal, type JournalPlace } from '../../pki/journal.js';
+import type { RunConfig } from '../../config/types.js';
 import { Workspace } from '../../pki/workspace.js';
+import { beginWrite } from '../../pki/write-session.js';
 import { createCsr } from '../../pki/signer.js';
 import { runConfigFrom } from '../config-flags.js';
 import { line, type Io } from '../io.js';
@@ -15,18 +18,32 @@ export default async function generateCsr(_args: unknown[], opts: Record<string,
   const cfgRaw = runConfigFrom(opts);
   // every etcd leaf is covered even with external etcd, as kubeadm does
   const cfg = { ...cfgRaw, etcdLocal: cfgRaw.etcdLocal ?? { serverCertSANs: [], peerCertSANs: [] } };
+  const warn = line(io.stderr);
+  const out = line(io.stdout);
+  const journal = pkiJournal(cfg.certificatesDir, cfg.kubeconfigDir);
+  const release = beginWrite({ lockDir: cfg.certificatesDir, journal, tempDirs: journal.roots, what: 'write', notice: warn, lockDirMode: 0o755 });
+  try {
+    await generate(cfg, io, journal);
+  } finally {
+    release();
+  }
+}
+
+async function generate(cfg: RunConfig, io: Io, journal: JournalPlace): Promise<void> {
   const ws = new Workspace();
   const warn = line(io.stderr);
   const out = line(io.stdout);
 
   for (const leaf of LEAF_SPECS) {
     const base = join(cfg.certificatesDir, leaf.baseName);
-    if (ws.exists(`${base}.csr`) || ws.exists(`${base}.key`)) throw new PkiError('EXISTS', `file already exists: key or CSR ${base}`);
+    // kubeadm's createKeyAndCSR: "%s: key or CSR %s/%s" with errExist, the folder as given
+    if (ws.exists(`${base}.csr`) || ws.exists(`${base}.key`)) throw new PkiError('EXISTS', `file already exists: key or CSR ${cfg.certificatesDir}/${leaf.baseName}`);
   }
   for (const kc of KUBECONFIG_SPECS) {
     const p = join(cfg.kubeconfigDir, kc.fileName);
-    if (ws.exists(p)) throw new PkiError('EXISTS', `file already exists: kube config: ${p}`);
-    for (const q of [`${p}.csr`, `${p}.key`]) if (ws.exists(q)) throw new PkiError('EXISTS', `file already exists: csr: ${q}`);
+    // kubeadm's createKubeConfigAndCSR: errors.Wrapf(errExist, "kube config: %s" / "csr: %s", kubeConfigPath)
+    if (ws.exists(p)) throw new PkiError('EXISTS', `kube config: ${p}: file already exists`);
+    for (const q of [`${p}.csr`, `${p}.key`]) if (ws.exists(q)) throw new PkiError('EXISTS', `csr: ${p}: file already exists`);
   }
 
   const leafJobs = LEAF_SPECS.map(async (leaf) => {
@@ -53,7 +70,7 @@ export default async function generateCsr(_args: unknown[], opts: Record<string,
   });
   const leaves = await Promise.all(leafJobs);
   const kcs = await Promise.all(kcJobs);
-  ws.commit();
+  ws.commit(journal);
   out(`generating keys and CSRs in ${cfg.certificatesDir}`);
   for (const n of [...leaves].sort()) out(`  ${n}`);
   out(`generating keys and CSRs in ${cfg.kubeconfigDir}`);

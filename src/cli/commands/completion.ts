@@ -1,62 +1,94 @@
-/** `completion bash|zsh`: a script completing commands, flags and certificate names, generated from the program. */
-import type { Command } from 'commander';
-import { COMPLETION_ARGUMENTS, createProgram } from '../program.js';
+/**
+ * `completion bash|zsh|fish`: a small script per shell that, on every TAB, asks `kubecerts __complete` for the
+ * candidates (see complete.ts), so commands, flags, certificate names and flag values (-o formats, encryption
+ * algorithms) come from the running program's command tree. Each script completes on the first TAB when installed
+ * where the shell loads completions on demand (bash-completion's completions/, zsh's $fpath, fish's completions/),
+ * and also when sourced.
+ */
 import type { Io } from '../io.js';
+import { DIRS, FILES } from './complete.js';
 
-interface Node {
-  readonly path: string;
-  readonly words: string[];
-}
-
-/** Every command path with the words that may follow it: subcommands, flags and argument choices. */
-function walk(cmd: Command, prefix: string[], out: Node[]): void {
-  const words = [
-    ...cmd.commands.map((c) => c.name()),
-    ...cmd.options.map((o) => o.long ?? '').filter((w) => w !== ''),
-    ...cmd.registeredArguments.flatMap((a) => a.argChoices ?? []),
-    ...(COMPLETION_ARGUMENTS[prefix.join(' ')] ?? []),
-  ];
-  out.push({ path: prefix.join(' '), words });
-  for (const sub of cmd.commands) walk(sub, [...prefix, sub.name()], out);
-}
-
-export function completionNodes(io: Io): Node[] {
-  const nodes: Node[] = [];
-  walk(createProgram(io), [], nodes);
-  return nodes;
-}
-
-function bash(nodes: Node[]): string {
-  const cases = nodes.map((n) => `    "${n.path}") words="${n.words.join(' ')}" ;;`).join('\n');
-  const names = nodes.map((n) => n.path.split(' ').pop()).filter((w): w is string => !!w);
-  return `# bash completion for kubecerts
+const bash = `# bash completion for kubecerts
+# install: kubecerts completion bash > /usr/share/bash-completion/completions/kubecerts
+#      or: source <(kubecerts completion bash)
 _kubecerts() {
-  local cur path words i w
+  local cur line at out
   cur="\${COMP_WORDS[COMP_CWORD]}"
-  path=""
-  for ((i = 1; i < COMP_CWORD; i++)); do
-    w="\${COMP_WORDS[i]}"
-    case "$w" in -*) continue ;; esac
-    case " ${[...new Set(names)].join(' ')} " in *" $w "*) path="\${path:+$path }$w" ;; esac
-  done
-  case "$path" in
-${cases}
-    *) words="" ;;
-  esac
-  COMPREPLY=($(compgen -W "$words" -- "$cur"))
+  COMPREPLY=()
+  # bash splits --flag=value at "=": complete the value after it
+  if [[ "$cur" == "=" || "\${COMP_WORDS[COMP_CWORD-1]}" == "=" ]]; then
+    if [[ "$cur" == "=" ]]; then cur=""; at=$((COMP_CWORD - 1)); else at=$((COMP_CWORD - 2)); fi
+    out=$("\${COMP_WORDS[0]}" __complete "\${COMP_WORDS[@]:1:at-1}" "\${COMP_WORDS[at]}" "$cur" 2>/dev/null)
+  else
+    out=$("\${COMP_WORDS[0]}" __complete "\${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null)
+  fi
+  while IFS= read -r line; do
+    case "$line" in
+      "${FILES}") compopt -o filenames 2>/dev/null; COMPREPLY+=($(compgen -f -- "$cur")) ;;
+      "${DIRS}") compopt -o filenames 2>/dev/null; COMPREPLY+=($(compgen -d -- "$cur")) ;;
+      "") ;;
+      *) COMPREPLY+=("$line") ;;
+    esac
+  done <<< "$out"
 }
-complete -o default -F _kubecerts kubecerts
+complete -F _kubecerts kubecerts
 `;
-}
 
-function zsh(nodes: Node[]): string {
-  return `#compdef kubecerts
-# zsh completion for kubecerts (uses bash completion emulation)
-autoload -U +X bashcompinit && bashcompinit
-${bash(nodes)}`;
+// autoloaded from $fpath the file body is the function: it defines _kubecerts and runs it on the first TAB;
+// sourced, it registers the function with compdef
+const zsh = `#compdef kubecerts
+# zsh completion for kubecerts
+# install: kubecerts completion zsh > "\${fpath[1]}/_kubecerts"   (then compinit)
+#      or: source <(kubecerts completion zsh)                      (after compinit)
+_kubecerts() {
+  local -a out found
+  local line
+  out=("\${(@f)$(\${words[1]} __complete "\${(@)words[2,CURRENT]}" 2>/dev/null)}")
+  for line in "\${out[@]}"; do
+    case "$line" in
+      ${FILES}) _files ;;
+      ${DIRS}) _files -/ ;;
+      '') ;;
+      *) found+=("$line") ;;
+    esac
+  done
+  (( \${#found} )) && compadd -- "\${found[@]}"
+  return 0
 }
+if [[ "\${funcstack[1]}" == _kubecerts ]]; then
+  _kubecerts "$@"
+else
+  compdef _kubecerts kubecerts
+fi
+`;
+
+const fish = `# fish completion for kubecerts
+# install: kubecerts completion fish > ~/.config/fish/completions/kubecerts.fish
+#      or: kubecerts completion fish | source
+function __kubecerts_complete
+    set -l words (commandline -opc)
+    set -l cur (commandline -ct)
+    set -l cmd $words[1]
+    set -e words[1]
+    for line in ($cmd __complete $words $cur 2>/dev/null)
+        switch $line
+            case ${FILES}
+                __fish_complete_path $cur
+            case ${DIRS}
+                __fish_complete_directories $cur
+            case ''
+            case '*'
+                echo $line
+        end
+    end
+end
+complete -c kubecerts -e
+complete -c kubecerts -f -a '(__kubecerts_complete)'
+`;
+
+/** Scripts per shell name, as `completion <shell>` prints them. */
+export const COMPLETION_SCRIPTS: Readonly<Record<string, string>> = { bash, zsh, fish };
 
 export default async function completion(args: unknown[], _opts: Record<string, unknown>, io: Io): Promise<void> {
-  const nodes = completionNodes(io);
-  io.stdout.write(args[0] === 'zsh' ? zsh(nodes) : bash(nodes));
+  io.stdout.write(COMPLETION_SCRIPTS[String(args[0])] ?? bash);
 }

@@ -1,8 +1,14 @@
 /** Shared body of `init`, `init phase certs` and `init phase kubeconfig`. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Warner } from '../../pki/authority.js';
+import { backupFiles, backupFolderName, DEFAULT_KEEP_BACKUPS, pruneBackups } from '../../pki/backup.js';
 import { CertPhases, KubeconfigPhases } from '../../pki/init.js';
 import { KUBECONFIG_SPECS, PKI_SPECS } from '../../pki/specs.js';
+import type { RunConfig } from '../../config/types.js';
+import { pkiJournal, type JournalPlace } from '../../pki/journal.js';
 import { Workspace } from '../../pki/workspace.js';
+import { beginWrite } from '../../pki/write-session.js';
 import { runConfigFrom } from '../config-flags.js';
 import { line, type Io } from '../io.js';
 
@@ -13,23 +19,39 @@ export interface InitSelection {
 
 export async function runInit(selection: InitSelection, opts: Record<string, unknown>, io: Io): Promise<void> {
   const cfg = runConfigFrom(opts);
+  // an init killed in its renames is completed before anything is read, so the re-run sees the finished PKI
+  const journal = pkiJournal(cfg.certificatesDir, cfg.kubeconfigDir);
+  const release = opts['dryRun']
+    ? () => undefined
+    : beginWrite({ lockDir: cfg.certificatesDir, journal, tempDirs: journal.roots, what: 'init', notice: line(io.stderr), lockDirMode: 0o755 });
+  try {
+    await initPhases(cfg, selection, opts, io, journal);
+  } finally {
+    release();
+  }
+}
+
+async function initPhases(cfg: RunConfig, selection: InitSelection, opts: Record<string, unknown>, io: Io, journal: JournalPlace): Promise<void> {
   const out = line(io.stdout);
-  const ctx = { cfg, start: io.now(), ws: new Workspace(), out, warner: new Warner(line(io.stderr)) };
+  const ctx = { cfg, start: io.now(), ws: new Workspace(), out, warner: new Warner(line(io.stderr)), reissue: opts['reissue'] === true };
   const certs = new CertPhases(ctx);
   const kubeconfigs = new KubeconfigPhases(ctx);
   const certSpecs = selection.certs ? PKI_SPECS.filter((s) => selection.certs === 'all' || s.name === selection.certs) : [];
   const kcSpecs = selection.kubeconfig
     ? KUBECONFIG_SPECS.filter((s) => selection.kubeconfig === 'all' || s.phase === selection.kubeconfig)
     : [];
+  // full init, as kubeadm's newInitData: in external-CA mode every kubeconfig is checked before anything is printed
+  if (selection.certs === 'all' && selection.kubeconfig === 'all') kubeconfigs.validateForExternalCa(kcSpecs);
   // every missing key is started now, so both cores generate them while certificates are signed in order
   certs.prefetchKeys(certSpecs);
   kubeconfigs.prefetchKeys(kcSpecs);
   if (certSpecs.length > 0) {
-    out(`[certs] Using certificateDir folder "${cfg.certificatesDir}"`);
+    // printed by kubeadm's parent phase, which runs for `all` (and init) but not for a single phase
+    if (selection.certs === 'all') out(`[certs] Using certificateDir folder "${cfg.certificatesDir}"`);
     for (const spec of certSpecs) await certs.run(spec);
   }
   if (kcSpecs.length > 0) {
-    out(`[kubeconfig] Using kubeconfig folder "${cfg.kubeconfigDir}"`);
+    if (selection.kubeconfig === 'all') out(`[kubeconfig] Using kubeconfig folder "${cfg.kubeconfigDir}"`);
     for (const spec of kcSpecs) await kubeconfigs.run(spec);
   }
   if (opts['dryRun']) {
@@ -37,5 +59,13 @@ export async function runInit(selection: InitSelection, opts: Record<string, unk
     out('[dryrun] Nothing was written');
     return;
   }
-  ctx.ws.commit();
+  // only --reissue replaces existing files: keep copies of them first, as renew does
+  const replaced = ctx.ws.planned().map((w) => w.path).filter((p) => existsSync(p));
+  if (replaced.length > 0) {
+    const root = join(cfg.kubeconfigDir, 'tmp');
+    const backupDir = backupFiles(replaced, root, backupFolderName(ctx.start), [{ dir: cfg.certificatesDir, as: 'pki' }, { dir: cfg.kubeconfigDir, as: '.' }]);
+    pruneBackups(root, DEFAULT_KEEP_BACKUPS);
+    io.stderr.write(`backup of the replaced files: ${backupDir}\n`);
+  }
+  ctx.ws.commit(journal);
 }
