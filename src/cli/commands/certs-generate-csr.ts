@@ -70,7 +70,7 @@ async function generate(cfg: RunConfig, io: Io, journal: JournalPlace): Promise<
   });
   const leaves = await Promise.all(leafJobs);
   const kcs = await Promise.all(kcJobs);
-  ws.commit(journal);
+  await ws.commit(journal);
   out(`generating keys and CSRs in ${cfg.certificatesDir}`);
   for (const n of [...leaves].sort()) out(`  ${n}`);
   out(`generating keys and CSRs in ${cfg.kubeconfigDir}`);

@@ -100,7 +100,7 @@ export default async function renew(args: unknown[], opts: Record<string, unknow
         { dir: cfg.kubeconfigDir, as: '.' },
       ]);
     }
-    ws.commit(journal);
+    await ws.commit(journal);
     if (backupFolder) pruneBackups(backupRoot, keep);
     for (const o of outcomes) out(o.message);
     if (backupDir) io.stderr.write(`backup of the replaced files: ${backupDir}\n`);

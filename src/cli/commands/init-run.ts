@@ -67,5 +67,5 @@ async function initPhases(cfg: RunConfig, selection: InitSelection, opts: Record
     pruneBackups(root, DEFAULT_KEEP_BACKUPS);
     io.stderr.write(`backup of the replaced files: ${backupDir}\n`);
   }
-  ctx.ws.commit(journal);
+  await ctx.ws.commit(journal);
 }

@@ -205,7 +205,7 @@ export default async function kubeconfigUser(_args: unknown[], opts: Opts, io: I
     }
     const texts = await Promise.all(users.map(render));
     users.forEach((u, i) => ws.write(destination(u) as string, texts[i] as string, 0o600, 0o700));
-    ws.commit(journal);
+    await ws.commit(journal);
     progress?.done();
     warn(`wrote ${users.length} kubeconfig file(s) to ${outDir} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   }
