@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Import rules for src/ (see ARCHITECTURE.md): a module may import only its own layer or a lower one, the module
 // graph has no cycles, and only the I/O rooms touch node:fs, node:child_process or process.
-// Usage: node scripts/check-imports.mjs [--src DIR] [--strict (ignore the allow-lists)] [--graph]; exits 1 and lists
-// every violation.
+// Usage: node scripts/check-imports.mjs [--src DIR] [--graph]; exits 1 and lists every violation. There is no
+// allow-list: a new exception is a change to LAYERS or IO_ROOMS, made in review.
 //
 // Own code rather than madge or dependency-cruiser: the rule is a dozen lines over one regex-built graph, the
 // tool would add a large dependency tree to a root-run CLI's dev setup, and the layer order is ours either way.
@@ -15,13 +15,13 @@ import { fileURLToPath } from 'node:url';
  * Imports may go to the same layer or any lower one, never up.
  */
 export const LAYERS = [
-  { name: 'lib', prefixes: ['lib/', 'utf8.ts', 'rootfs.ts'] },
+  { name: 'lib', prefixes: ['lib/'] },
   { name: 'errors', prefixes: ['errors.ts'] },
   { name: 'config', prefixes: ['config/'] },
   { name: 'pki', prefixes: ['pki/'] },
   { name: 'kubeconfig', prefixes: ['kubeconfig/'] },
   { name: 'node', prefixes: ['node/'] },
-  { name: 'store', prefixes: ['store/', 'fs-atomic.ts'] },
+  { name: 'store', prefixes: ['store/'] },
   { name: 'net', prefixes: ['net/'] },
   { name: 'coord', prefixes: ['coord/'] },
   { name: 'ops', prefixes: ['ops/'] },
@@ -31,34 +31,8 @@ export const LAYERS = [
   { name: 'bin', prefixes: ['bin.ts', 'standalone.ts', 'sea.ts'] },
 ];
 
-/**
- * Known violations of today's tree. Each entry is a debt that a move in ARCHITECTURE.md removes; an entry that no
- * longer occurs fails the check too, so the lists only shrink.
- */
-export const ALLOWED = {
-  /** upward imports, "from -> to" (paths under src/) */
-  upward: new Set([
-    // workflows that still sit in pki/ and build kubeconfigs; they move to ops/
-    'pki/client-certificate.ts -> kubeconfig/codec.ts',
-    'pki/expiration-scan.ts -> kubeconfig/codec.ts',
-    'pki/init.ts -> kubeconfig/codec.ts',
-    'pki/init.ts -> kubeconfig/endpoint.ts',
-    'pki/integrity.ts -> kubeconfig/codec.ts',
-    'pki/renewal.ts -> kubeconfig/codec.ts',
-    // fs code that still sits in pki/; it moves to store/
-    'pki/journal.ts -> fs-atomic.ts',
-    'pki/lock.ts -> fs-atomic.ts',
-    'pki/workspace.ts -> fs-atomic.ts',
-    'pki/write-session.ts -> fs-atomic.ts',
-  ]),
-  /** cycles, as their files sorted and joined by ", " */
-  cycles: new Set([]),
-  /** files outside the I/O rooms that touch node:fs, node:child_process or process */
-  io: new Set(['config/load.ts', 'pki/backup.ts', 'pki/expiration-scan.ts', 'pki/init.ts', 'pki/journal.ts', 'pki/lock.ts', 'pki/store.ts', 'pki/workspace.ts']),
-};
-
 /** Where node:fs, node:child_process and the process object may be used. */
-export const IO_ROOMS = ['store/', 'fs-atomic.ts', 'cli/', 'main.ts', 'bin.ts', 'standalone.ts', 'sea.ts'];
+export const IO_ROOMS = ['store/', 'cli/', 'main.ts', 'bin.ts', 'standalone.ts', 'sea.ts'];
 const IO_USE = /from\s+['"]node:(?:fs|fs\/promises|child_process|process)['"]|(?<![.\w])process\.[a-zA-Z]/;
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'src');
@@ -137,12 +111,8 @@ export function cycles(graph) {
 }
 
 /** Every problem as a line of text; empty when the tree keeps the rules. */
-export function check(graph = importGraph(), allowed = ALLOWED) {
+export function check(graph = importGraph()) {
   const problems = [];
-  const stale = (kind, set, seen) => {
-    for (const e of set) if (!seen.has(e)) problems.push(`${e}: allowed (${kind}) in scripts/check-imports.mjs but no longer occurs; delete the entry`);
-  };
-  const seenUp = new Set();
   for (const file of graph.keys()) {
     try {
       layerOf(file);
@@ -157,26 +127,14 @@ export function check(graph = importGraph(), allowed = ALLOWED) {
         continue;
       }
       if (!isLayered(to) || !isLayered(from) || layerOf(to) <= layerOf(from)) continue;
-      const edge = `${from} -> ${to}`;
-      if (allowed.upward.has(edge)) seenUp.add(edge);
-      else problems.push(`${edge}: ${LAYERS[layerOf(from)].name} may not import ${LAYERS[layerOf(to)].name} (a higher layer)`);
+      problems.push(`${from} -> ${to}: ${LAYERS[layerOf(from)].name} may not import ${LAYERS[layerOf(to)].name} (a higher layer)`);
     }
   }
-  stale('upward', allowed.upward, seenUp);
-  const seenCycles = new Set();
-  for (const scc of cycles(graph)) {
-    const key = scc.join(', ');
-    if (allowed.cycles.has(key)) seenCycles.add(key);
-    else problems.push(`import cycle: ${key}`);
-  }
-  stale('cycles', allowed.cycles, seenCycles);
-  const seenIo = new Set();
+  for (const scc of cycles(graph)) problems.push(`import cycle: ${scc.join(', ')}`);
   for (const file of [...ioUsers].sort()) {
     if (IO_ROOMS.some((p) => (p.endsWith('/') ? file.startsWith(p) : file === p))) continue;
-    if (allowed.io.has(file)) seenIo.add(file);
-    else problems.push(`${file}: uses node:fs, node:child_process or process outside ${IO_ROOMS.join(', ')}`);
+    problems.push(`${file}: uses node:fs, node:child_process or process outside ${IO_ROOMS.join(', ')}`);
   }
-  stale('io', allowed.io, seenIo);
   return problems;
 }
 
@@ -187,14 +145,11 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   if (args.includes('--graph')) {
     for (const [from, targets] of graph) for (const to of targets) console.log(`${from} -> ${to}`);
   }
-  const none = { upward: new Set(), cycles: new Set(), io: new Set() };
-  const allowed = args.includes('--strict') ? none : ALLOWED;
-  const problems = check(graph, allowed);
+  const problems = check(graph);
   for (const p of problems) console.error(p);
   if (problems.length) {
     console.error(`check-imports: ${problems.length} problem(s)`);
     process.exit(1);
   }
-  const debts = allowed.upward.size + allowed.cycles.size + allowed.io.size;
-  console.log(`check-imports: ${graph.size} modules keep the layer order, no cycles, fs/process only in I/O rooms (${debts} allowed debts)`);
+  console.log(`check-imports: ${graph.size} modules keep the layer order, no cycles, fs/process only in I/O rooms`);
 }

@@ -1,5 +1,5 @@
 /** Maps commander options to the ConfigFlags the config resolver understands. */
-import { loadRunConfig } from '../config/load.js';
+import { loadRunConfig } from '../store/config-file.js';
 import type { ConfigFlags } from '../config/resolve.js';
 import type { RunConfig } from '../config/types.js';
 import { parseDuration } from '../lib/duration.js';

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, X509Certificate, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { chainError, signedBy } from './authority.js';
+import { chainError, signedBy } from './chain.js';
 import { LocalCaSigner, SelfSigner, derSetOrder, type CertificateTemplate } from './signer.js';
 
 const key = (): KeyObject => generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;

@@ -1,5 +1,5 @@
 /** The expiration report: rows for certificates and CAs, and what --fail-within decides. Pure. */
-import type { IntegrityFindings } from './integrity.js';
+
 
 export interface CertificateFacts {
   readonly name: string;
@@ -50,4 +50,11 @@ export function rowsExpiringWithin(report: ExpirationReport, windowMs: number): 
 /** Whole seconds from now until `notAfter`, truncated toward zero. */
 export function residualSeconds(notAfter: Date, now: Date): number {
   return Math.trunc((notAfter.getTime() - now.getTime()) / 1000);
+}
+
+export interface IntegrityFindings {
+  /** the journal file of an interrupted commit, when one is pending */
+  readonly pendingJournal?: string;
+  /** names (as in check-expiration) of certificates whose private key does not match */
+  readonly keyMismatch: readonly string[];
 }

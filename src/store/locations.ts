@@ -10,7 +10,8 @@ import { KubeconfigError } from '../errors.js';
 import { currentEntries, dataField, parseKubeconfig, serializeKubeconfig, setDataField, type Kubeconfig } from '../kubeconfig/codec.js';
 import { certificatePems } from '../pki/pem.js';
 import type { KubeconfigSpec, LeafSpec } from '../pki/specs.js';
-import { certPath, keyPath, parseCertificates, readCertificateFile, type LoadedCertificate } from '../pki/store.js';
+import { readCertificateFile } from './pki-files.js';
+import { certPath, keyPath, parseCertificates, type LoadedCertificate } from '../pki/certificate.js';
 
 export type Location =
   | { readonly kind: 'pair'; readonly name: string; readonly certPath: string; readonly keyPath: string }

@@ -6,10 +6,10 @@ import { controlPlaneEndpoint, localEndpoint } from '../../kubeconfig/endpoint.j
 import { encodePrivateKey, generateKey } from '../../pki/keys.js';
 import { computeAltNames, formatSanWarning } from '../../pki/sans.js';
 import { KUBECONFIG_SPECS, LEAF_SPECS } from '../../pki/specs.js';
-import { pkiJournal, type JournalPlace } from '../../pki/journal.js';
+import { pkiJournal, type JournalPlace } from '../../store/journal.js';
 import type { RunConfig } from '../../config/types.js';
-import { Workspace } from '../../pki/workspace.js';
-import { beginWrite } from '../../pki/write-session.js';
+import { Workspace } from '../../store/workspace.js';
+import { beginWrite } from '../../store/write-session.js';
 import { createCsr } from '../../pki/signer.js';
 import { runConfigFrom } from '../config-flags.js';
 import { line, type Io } from '../io.js';

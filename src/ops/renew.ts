@@ -8,18 +8,19 @@ import { ENCRYPTION_ALGORITHMS, type EncryptionAlgorithm, type RunConfig } from 
 import { hasCode, PkiError } from '../errors.js';
 import { currentEntries, dataField, parseKubeconfig, serializeKubeconfig, setDataField, type Kubeconfig } from '../kubeconfig/codec.js';
 import { formatExpiryDate } from '../lib/time-format.js';
-import { externalCaDetector, signedBy, type Warner } from './authority.js';
-import { clientCertificate } from './client-certificate.js';
-import { loadCa, loadCertAt, loadKeyAt, type LoadedCa } from './ca-store.js';
-import { describeKey, encodePrivateKey, generateKey, parsePrivateKey, samePublicKey } from './keys.js';
-import { normalizeAltNames } from './sans.js';
-import { findCa, type CaName, type KubeconfigSpec, type LeafSpec } from './specs.js';
-import { certPath, keyPath, validity } from './store.js';
-import { backdatedWindow } from './validity.js';
-import type { Workspace } from './workspace.js';
-import { issue } from './issue.js';
-import { createCsr, localCaSigner } from './signer.js';
-import { readCertificateDetails, type CertificateDetails } from './certificate.js';
+import { externalCaDetector, type Warner } from './external-ca.js';
+import { signedBy } from '../pki/chain.js';
+import { clientCertificate } from '../store/client-certificate.js';
+import { loadCa, loadCertAt, loadKeyAt, type LoadedCa } from '../store/ca.js';
+import { describeKey, encodePrivateKey, generateKey, parsePrivateKey, samePublicKey } from '../pki/keys.js';
+import { normalizeAltNames } from '../pki/sans.js';
+import { findCa, type CaName, type KubeconfigSpec, type LeafSpec } from '../pki/specs.js';
+import { certPath, keyPath, validity } from '../pki/certificate.js';
+import { backdatedWindow } from '../pki/validity.js';
+import type { Workspace } from '../store/workspace.js';
+import { issue } from '../pki/issue.js';
+import { createCsr, localCaSigner } from '../pki/signer.js';
+import { readCertificateDetails, type CertificateDetails } from '../pki/certificate.js';
 
 export type RenewSpec = LeafSpec | KubeconfigSpec;
 

@@ -9,7 +9,7 @@
  */
 import { closeSync, lstatSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { errnoText, LockedError, PkiError } from '../errors.js';
-import { removeQuietly } from '../fs-atomic.js';
+import { removeQuietly } from './fs-atomic.js';
 
 const STALE_GUARD_MS = 10_000;
 

@@ -9,7 +9,7 @@ import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, chown
 import { open } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { errnoText, KubecertsError, type OutputCode } from './errors.js';
+import { errnoText, KubecertsError, type OutputCode } from '../errors.js';
 
 export interface WriteOptions {
   /** mode for a new file; an existing file keeps its mode and owner unless `secret` */

@@ -5,10 +5,10 @@
  */
 import { existsSync, lstatSync, realpathSync, rmdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { commitFile, fsyncDir, fsyncFiles, ensureDir, FileWriteError, removeQuietly, stageFile } from '../fs-atomic.js';
+import { commitFile, fsyncDir, fsyncFiles, ensureDir, FileWriteError, removeQuietly, stageFile } from './fs-atomic.js';
 import { KubecertsError, PkiError, describe } from '../errors.js';
 import { writeJournal, type JournalEntry, type JournalPlace } from './journal.js';
-import { fileExists, readSmallFile } from './store.js';
+import { fileExists, readSmallFile } from './pki-files.js';
 
 export interface PlannedWrite {
   readonly path: string;

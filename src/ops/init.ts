@@ -5,24 +5,25 @@
 import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import type { RunConfig } from '../config/types.js';
-import { readFileSync } from 'node:fs';
 import { describe, PkiError } from '../errors.js';
-import { hostPath } from '../rootfs.js';
+import { hostPath } from '../lib/rootfs.js';
 import { buildKubeconfig, currentEntries, dataField, parseKubeconfig, serializeKubeconfig } from '../kubeconfig/codec.js';
 import { controlPlaneEndpoint, localEndpoint } from '../kubeconfig/endpoint.js';
-import { chainError, detectExternalCa, type Warner } from './authority.js';
-import { validateCertificateWithConfig } from './cert-validation.js';
-import { encodePrivateKey, encodePublicKey, KeyPool, parsePrivateKey, samePublicKey } from './keys.js';
-import { computeAltNames, formatSanWarning, type AltNames } from './sans.js';
-import { findCa, type CaSpec, type KeyPairSpec, type KubeconfigSpec, type LeafSpec } from './specs.js';
-import { loadCa, loadCertAt, loadKeyAt, type LoadedCa } from './ca-store.js';
-import { firstCertificatePem } from './pem.js';
-import { certPath, keyPath, validity, type LoadedCertificate } from './store.js';
-import { backdatedWindow, caAnchoredWindow } from './validity.js';
-import type { Workspace } from './workspace.js';
-import { readCertificateDetails } from './certificate.js';
-import { issue } from './issue.js';
-import { localCaSigner, SelfSigner } from './signer.js';
+import { detectExternalCa, type Warner } from './external-ca.js';
+import { chainError } from '../pki/chain.js';
+import { validateCertificateWithConfig } from '../pki/cert-validation.js';
+import { encodePrivateKey, encodePublicKey, KeyPool, parsePrivateKey, samePublicKey } from '../pki/keys.js';
+import { computeAltNames, formatSanWarning, type AltNames } from '../pki/sans.js';
+import { findCa, type CaSpec, type KeyPairSpec, type KubeconfigSpec, type LeafSpec } from '../pki/specs.js';
+import { loadCa, loadCertAt, loadKeyAt, type LoadedCa } from '../store/ca.js';
+import { firstCertificatePem } from '../pki/pem.js';
+import { certPath, keyPath, validity, type LoadedCertificate } from '../pki/certificate.js';
+import { backdatedWindow, caAnchoredWindow } from '../pki/validity.js';
+import type { Workspace } from '../store/workspace.js';
+import { readTextFile } from '../store/pki-files.js';
+import { readCertificateDetails } from '../pki/certificate.js';
+import { issue } from '../pki/issue.js';
+import { localCaSigner, SelfSigner } from '../pki/signer.js';
 
 export interface InitContext {
   readonly cfg: RunConfig;
@@ -245,7 +246,7 @@ export class KubeconfigPhases {
     if (current === '' && typeof caFile === 'string' && caFile !== '') {
       // kubeadm's validateKubeConfig falls back to the CA file the cluster names
       try {
-        current = readFileSync(hostPath(caFile), 'latin1');
+        current = readTextFile(hostPath(caFile));
       } catch (err) {
         this.ctx.warner.warn(`failed to load CA cert from "${caFile}" for kubeconfig "${path}", ${describe(err)}`);
       }
