@@ -44,3 +44,12 @@ export function durationFlag(opts: Opts, key: string, flag: string, min: number)
   if (ms === undefined || ms < min) throw invalidFlag(flag, text, 'use a duration such as 720h or 30d');
   return ms;
 }
+
+/** A whole-number flag of at least 1 such as --keep-backups: `fallback` when absent, a usage error otherwise. */
+export function positiveIntegerFlag(opts: Opts, key: string, flag: string, fallback: number): number {
+  const v = opts[key];
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw invalidFlag(flag, String(v), 'use a whole number of at least 1');
+  return n;
+}
