@@ -1,6 +1,6 @@
 /** Filesystem reads of certificates and keys, with kubeadm's error wording. */
 import { type KeyObject } from 'node:crypto';
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { errnoText, PkiError } from '../errors.js';
 import { parsePrivateKey } from '../pki/keys.js';
 import { decodeUtf8 } from '../lib/utf8.js';
@@ -82,4 +82,9 @@ export function realPath(path: string): string {
 /** A whole file as Latin-1 text, with no size limit or decoding check (kubeadm's fallback to a CA file a kubeconfig names); Node's error on failure. */
 export function readTextFile(path: string): string {
   return readFileSync(path, 'latin1');
+}
+
+/** existsSync: true when something is at `path` (a dangling link or an unreadable folder counts as absent). */
+export function pathExists(path: string): boolean {
+  return existsSync(path);
 }
