@@ -4,7 +4,8 @@
  * Taking over is atomic: it happens only while holding a short-lived guard file (`<lock>.takeover`, created with
  * O_EXCL), and under the guard the lock is read again before it is replaced. Two processes that both saw the same
  * stale lock can therefore never both end up holding it: the second one finds the guard, or finds the first one's
- * live pid. A guard left by a process killed during those few microseconds is removed once it is 10 s old.
+ * live pid. A guard left by a process killed during those few microseconds is removed when its pid is dead (or, with no
+ * pid written yet, once it is 10 s old), and the takeover is tried once more.
  * Node has no flock(2); an O_EXCL pid file is the portable equivalent that also works on NFS-mounted /etc.
  */
 import { closeSync, lstatSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
@@ -62,6 +63,22 @@ function holder(path: string): number {
   }
 }
 
+/**
+ * Removes the takeover guard when the process that made it is gone: its pid is dead, or (killed before it wrote
+ * its pid) the file is older than STALE_GUARD_MS. Returns true when it removed it (or it vanished meanwhile).
+ */
+function guardAbandoned(guard: string): boolean {
+  try {
+    const pid = holder(guard);
+    const gone = Number.isInteger(pid) && pid > 0 ? !alive(pid) : Date.now() - lstatSync(guard).mtimeMs > STALE_GUARD_MS;
+    if (gone) unlinkSync(guard);
+    return gone;
+  } catch (err) {
+    if (err instanceof LockedError) throw err;
+    return true;
+  }
+}
+
 const held = (pid: number): boolean => Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid);
 
 function lockedBy(path: string, pid: number): LockedError {
@@ -82,14 +99,12 @@ export function acquireLock(path: string): () => void {
   if (held(seen)) throw lockedBy(path, seen);
   const guard = `${path}.takeover`;
   if (!createExclusive(guard)) {
-    try {
-      if (Date.now() - lstatSync(guard).mtimeMs > STALE_GUARD_MS) unlinkSync(guard);
-    } catch {
-      // gone meanwhile
+    // a guard whose process is gone (killed during the takeover) is removed and the takeover tried once more
+    if (!guardAbandoned(guard) || !createExclusive(guard)) {
+      throw new LockedError(`cannot take the lock "${path}": another kubecerts process is taking it over right now`, {
+        hint: 'run the command again',
+      });
     }
-    throw new LockedError(`cannot take the lock "${path}": another kubecerts process is taking it over right now`, {
-      hint: 'run the command again',
-    });
   }
   try {
     // under the guard: read again, so a lock taken by someone else since we looked is never removed
