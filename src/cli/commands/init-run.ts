@@ -1,14 +1,14 @@
 /** Shared body of `init`, `init phase certs` and `init phase kubeconfig`. */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Warner } from '../../pki/authority.js';
-import { backupFiles, backupFolderName, DEFAULT_KEEP_BACKUPS, pruneBackups } from '../../pki/backup.js';
-import { CertPhases, KubeconfigPhases } from '../../pki/init.js';
+import { Warner } from '../../ops/external-ca.js';
+import { backupFiles, backupFolderName, DEFAULT_KEEP_BACKUPS, pruneBackups } from '../../store/backup.js';
+import { CertPhases, KubeconfigPhases } from '../../ops/init.js';
 import { KUBECONFIG_SPECS, PKI_SPECS } from '../../pki/specs.js';
 import type { RunConfig } from '../../config/types.js';
-import { pkiJournal, type JournalPlace } from '../../pki/journal.js';
-import { Workspace } from '../../pki/workspace.js';
-import { beginWrite } from '../../pki/write-session.js';
+import { pkiJournal, type JournalPlace } from '../../store/journal.js';
+import { Workspace } from '../../store/workspace.js';
+import { beginWrite } from '../../store/write-session.js';
 import { runConfigFrom } from '../config-flags.js';
 import { line, type Io } from '../io.js';
 
@@ -68,5 +68,5 @@ async function initPhases(cfg: RunConfig, selection: InitSelection, opts: Record
     pruneBackups(root, DEFAULT_KEEP_BACKUPS);
     io.stderr.write(`backup of the replaced files: ${backupDir}\n`);
   }
-  ctx.ws.commit(journal);
+  await ctx.ws.commit(journal);
 }

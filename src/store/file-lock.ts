@@ -10,7 +10,7 @@
  */
 import { closeSync, lstatSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { errnoText, LockedError, PkiError } from '../errors.js';
-import { removeQuietly } from '../fs-atomic.js';
+import { removeQuietly } from './fs-atomic.js';
 
 const STALE_GUARD_MS = 10_000;
 
@@ -63,6 +63,22 @@ function holder(path: string): number {
   }
 }
 
+/**
+ * Removes the takeover guard when the process that made it is gone: its pid is dead, or (killed before it wrote
+ * its pid) the file is older than STALE_GUARD_MS. Returns true when it removed it (or it vanished meanwhile).
+ */
+function guardAbandoned(guard: string): boolean {
+  try {
+    const pid = holder(guard);
+    const gone = Number.isInteger(pid) && pid > 0 ? !alive(pid) : Date.now() - lstatSync(guard).mtimeMs > STALE_GUARD_MS;
+    if (gone) unlinkSync(guard);
+    return gone;
+  } catch (err) {
+    if (err instanceof LockedError) throw err;
+    return true;
+  }
+}
+
 const held = (pid: number): boolean => Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid);
 
 function lockedBy(path: string, pid: number): LockedError {
@@ -92,7 +108,7 @@ function tryAcquire(path: string, mayRetry: boolean): (() => void) | undefined {
   if (held(seen)) throw lockedBy(path, seen);
   const guard = `${path}.takeover`;
   if (!createExclusive(guard)) {
-    if (mayRetry && removeDeadGuard(guard)) return undefined;
+    if (mayRetry && guardAbandoned(guard)) return undefined;
     throw new LockedError(`cannot take the lock "${path}": another kubecerts process is taking it over right now`, {
       hint: 'run the command again',
     });
@@ -109,22 +125,5 @@ function tryAcquire(path: string, mayRetry: boolean): (() => void) | undefined {
     return release;
   } finally {
     removeQuietly(guard);
-  }
-}
-
-/**
- * Removes a takeover guard whose process is gone (killed during its takeover), so the next run is not blocked; a
- * guard without a pid (killed between creating and writing it) only once it is 10 s old. True when removed.
- */
-function removeDeadGuard(guard: string): boolean {
-  try {
-    const pid = Number.parseInt(readFileSync(guard, 'utf8'), 10);
-    const dead = Number.isInteger(pid) && pid > 0 ? !alive(pid) : Date.now() - lstatSync(guard).mtimeMs > STALE_GUARD_MS;
-    if (!dead) return false;
-    unlinkSync(guard);
-    return true;
-  } catch {
-    // gone meanwhile: the caller may try again
-    return true;
   }
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LockedError } from '../errors.js';
-import { acquireLock } from './lock.js';
+import { acquireLock } from './file-lock.js';
 
 /** A pid that is certainly not running: a child that has already exited. */
 const deadPid = (): number => spawnSync(process.execPath, ['-e', '0']).pid as number;
