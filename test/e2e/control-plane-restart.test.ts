@@ -208,5 +208,5 @@ describe('control-plane restart killed with SIGKILL at random moments', () => {
     }
     const final = await restart(n, ['all', '--timeout', '20s']);
     expect(final.code, final.stdout + final.stderr).toBe(0);
-  });
+  }, 600_000);
 });
