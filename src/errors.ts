@@ -7,6 +7,7 @@ export const ExitCode = {
   usage: 2,
   expiring: 3,
   locked: 4,
+  attention: 5,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 

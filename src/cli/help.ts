@@ -5,6 +5,7 @@ export const EXIT_CODES: readonly (readonly [number, string])[] = [
   [2, 'usage error: unknown command, flag, certificate name or bad flag value'],
   [3, 'check-expiration --fail-within: a certificate or CA expires within the window (or has expired)'],
   [4, 'another kubecerts process holds the PKI lock (renew); try again later'],
+  [5, 'control-plane status: a component needs action (restart needed, down, manifest missing, unknown, or a problem found)'],
 ];
 
 export function helpFooter(examples: readonly string[], codes: readonly number[] = [0, 1, 2]): string {

@@ -11,6 +11,7 @@ import { completeWith } from './complete-values.js';
 import { withRootfs } from './global-flags.js';
 import { helpFooter } from './help.js';
 import type { Io } from './io.js';
+import { registerNodeCommands } from './node-commands.js';
 import {
   algorithmOption,
   certDirOption,
@@ -207,6 +208,8 @@ export function createProgram(io: Io): Command {
       .addHelpText('after', helpFooter(['kubecerts kubeconfig user --client-name alice --org developers > alice.conf', 'kubecerts kubeconfig user --client-name ci --validity-period 24h --out ci.conf', 'kubecerts kubeconfig user --from-file users.yaml --out-dir ./kubeconfigs']))
       .action(run(() => import('./commands/kubeconfig-user.js'))),
   );
+
+  registerNodeCommands(program, run);
 
   program.addCommand(
     new Command('completion')

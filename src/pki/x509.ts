@@ -248,3 +248,57 @@ export function readCertificateDetails(pem: string): CertificateDetails {
     issuer: cert.issuer,
   };
 }
+
+/** What a reviewer of a PKCS#10 request needs: subject, SANs by kind, the public key and whether the signature holds. */
+export interface CsrDetails {
+  readonly cn: readonly string[];
+  readonly orgs: readonly string[];
+  /** subject attributes other than CN and O, as "type=value" */
+  readonly otherSubject: readonly string[];
+  readonly dns: readonly string[];
+  readonly ips: readonly string[];
+  readonly emails: readonly string[];
+  readonly uris: readonly string[];
+  /** the request's public key, DER SubjectPublicKeyInfo, for node:crypto */
+  readonly spkiDer: Uint8Array;
+  readonly signatureValid: boolean;
+}
+
+/** Parses a PEM "CERTIFICATE REQUEST". Throws PkiError (CSR_PARSE) when it does not parse. */
+export async function readCsrDetails(pem: string): Promise<CsrDetails> {
+  let csr: x509.Pkcs10CertificateRequest;
+  try {
+    csr = new x509.Pkcs10CertificateRequest(pem);
+  } catch (err) {
+    throw new PkiError('CSR_PARSE', `malformed certificate request: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const cn: string[] = [];
+  const orgs: string[] = [];
+  const otherSubject: string[] = [];
+  for (const rdn of csr.subjectName.toJSON()) {
+    for (const [type, values] of Object.entries(rdn)) {
+      if (type === 'CN') cn.push(...values);
+      else if (type === 'O') orgs.push(...values);
+      else otherSubject.push(...values.map((v) => `${type}=${v}`));
+    }
+  }
+  const dns: string[] = [];
+  const ips: string[] = [];
+  const emails: string[] = [];
+  const uris: string[] = [];
+  const raw = csr.getExtension('2.5.29.17');
+  const san = raw ? new x509.SubjectAlternativeNameExtension(raw.rawData) : undefined;
+  for (const n of san?.names.items ?? []) {
+    if (n.type === 'dns') dns.push(n.value);
+    else if (n.type === 'ip') ips.push(formatIp(parseIp(n.value) ?? new Uint8Array()) || n.value);
+    else if (n.type === 'email') emails.push(n.value);
+    else if (n.type === 'url') uris.push(n.value);
+  }
+  let signatureValid = false;
+  try {
+    signatureValid = await csr.verify();
+  } catch {
+    signatureValid = false;
+  }
+  return { cn, orgs, otherSubject, dns, ips, emails, uris, spkiDer: new Uint8Array(csr.publicKey.rawData), signatureValid };
+}

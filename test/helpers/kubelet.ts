@@ -59,6 +59,17 @@ export class KubeletHarness {
     this.timer = setInterval(() => this.sync(), this.every);
   }
 
+  /** Stops reading the folder but leaves the processes running: a kubelet that hangs or does not watch the folder. */
+  pause(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Starts reading the folder again after `pause()`. */
+  resume(): void {
+    if (!this.timer) this.timer = setInterval(() => this.sync(), this.every);
+  }
+
   /** Stops the loop and every process it started; resolves when they have exited. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);

@@ -1,0 +1,40 @@
+/** `control-plane restart`: restart static pods one at a time through the kubelet's manifests folder. */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ExitCode, ExitRequest } from '../../errors.js';
+import { describeRestart, restartComponents } from '../../ops/control-plane-restart.js';
+import { renderJson, renderRestartPlan, renderRestartText, renderYaml } from '../../output/control-plane-text.js';
+import { realNodeHost } from '../../store/node-host.js';
+import type { Io } from '../io.js';
+import { holdingDirOf, manifestsDirOf, msFlag, recoverNode, type Opts } from './node-common.js';
+
+export default async function restart(args: unknown[], opts: Opts, io: Io): Promise<void> {
+  const names = ((args[0] as string[] | undefined) ?? []).length > 0 ? (args[0] as string[]) : ['all'];
+  const host = realNodeHost();
+  const o = {
+    host, manifestsDir: manifestsDirOf(opts), holdingDir: holdingDirOf(opts),
+    timeoutMs: msFlag(opts, 'timeout', '--timeout', 90_000), probeTimeoutMs: msFlag(opts, 'probeTimeout', '--probe-timeout', 2000),
+  };
+  const format = String(opts['output'] ?? 'text');
+  if (opts['dryRun'] === true) {
+    recoverNode(host, opts, io);
+    const d = await describeRestart(names, o);
+    io.stdout.write(format === 'text' ? renderRestartPlan(d.plan, d.etcdQuorum, o.timeoutMs) : (format === 'json' ? renderJson : renderYaml)({ kind: 'ControlPlaneRestartPlan', ...d }));
+    return;
+  }
+  // a signal ends the current wait; the manifest goes back before the process exits
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort();
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const s of signals) process.on(s, onSignal);
+  let report;
+  try {
+    report = await restartComponents(names, {
+      ...o, now: () => io.now(), sleep: (ms) => sleep(ms), signal: abort.signal,
+      onStep: format === 'text' ? (c, s) => io.stderr.write(`[restart] ${c}: ${s}\n`) : undefined,
+    });
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+  }
+  io.stdout.write(format === 'text' ? renderRestartText(report) : (format === 'json' ? renderJson : renderYaml)({ kind: 'ControlPlaneRestart', ...report }));
+  if (!report.ok) throw new ExitRequest(ExitCode.failed);
+}

@@ -1,0 +1,39 @@
+/** `kubelet serving-csr review --csrs FILE --nodes FILE`: verdicts and `kubectl certificate approve` lines. */
+import { readFileSync } from 'node:fs';
+import { KubecertsError, UsageError, describe } from '../../errors.js';
+import { reviewServingCsrs } from '../../ops/kubelet-serving-csr.js';
+import { renderColumns, renderJson, renderYaml } from '../../output/control-plane-text.js';
+import type { Io } from '../io.js';
+
+function readJson(path: string, stdin: () => string): unknown {
+  let text: string;
+  try {
+    text = path === '-' ? stdin() : readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new KubecertsError('INPUT_READ', `cannot read "${path}": ${describe(err)}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new KubecertsError('INPUT_INVALID', `${path === '-' ? 'stdin' : path} is not JSON: ${describe(err)}`);
+  }
+}
+
+export default async function review(_args: unknown[], opts: Record<string, unknown>, io: Io): Promise<void> {
+  const csrs = String(opts['csrs']);
+  const nodes = String(opts['nodes']);
+  if (csrs === '-' && nodes === '-') throw new UsageError('--csrs and --nodes cannot both read stdin');
+  const stdin = (): string => readFileSync(0, 'utf8');
+  const r = await reviewServingCsrs(readJson(csrs, stdin), readJson(nodes, stdin), { csrs, nodes });
+  const format = String(opts['output'] ?? 'text');
+  if (format !== 'text') {
+    io.stdout.write((format === 'json' ? renderJson : renderYaml)({ kind: 'ServingCsrReview', ...r }));
+    return;
+  }
+  const rows = [['NAME', 'NODE', 'VERDICT', 'REASON']];
+  for (const v of r.verdicts) rows.push([v.name, v.node, v.approve ? 'approve' : 'reject', v.reasons.join('; ') || '-']);
+  let out = r.verdicts.length > 0 ? renderColumns(rows) : 'no pending kubernetes.io/kubelet-serving CSRs\n';
+  const ok = r.verdicts.filter((v) => v.approve).map((v) => v.name);
+  if (ok.length > 0) out += `\n${ok.map((n) => `kubectl certificate approve ${n}`).join('\n')}\n`;
+  io.stdout.write(out);
+}

@@ -1,0 +1,129 @@
+/**
+ * The journal of `control-plane restart`, which is also its lock: `<holding dir>/restart.json` exists while a
+ * restart runs and names the manifest that is out of the manifests folder, if any. Every kubecerts run that touches
+ * the node calls `recoverHeldManifests` first, so a restart killed while a manifest was out has it put back.
+ *
+ * Order of a hold: journal written (atomic) → manifest renamed out → … → renamed back → journal cleared. A crash at
+ * any point leaves either the manifest in place (nothing to do) or the manifest in the holding folder with a journal
+ * naming it (put back). A rename never leaves a copy, so no second copy of a manifest can appear in the folder.
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { KubecertsError, LockedError, describe as describeError } from '../errors.js';
+import type { NodeHost } from './node-host.js';
+
+export interface HeldManifest {
+  /** where it belongs, in the manifests folder */
+  readonly manifest: string;
+  /** where it is while held, outside the manifests folder */
+  readonly held: string;
+}
+
+interface JournalDoc {
+  readonly pid: number;
+  readonly startTicks: number;
+  readonly startedAt: string;
+  readonly held: readonly HeldManifest[];
+}
+
+export const journalPath = (holdingDir: string): string => join(holdingDir, 'restart.json');
+
+function readJournal(host: NodeHost, holdingDir: string): JournalDoc | undefined {
+  let text: string;
+  try {
+    text = host.read(journalPath(holdingDir)).toString('utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new KubecertsError('RESTART_JOURNAL', `cannot read restart journal "${journalPath(holdingDir)}": ${describeError(err)}`);
+  }
+  try {
+    const doc = JSON.parse(text) as JournalDoc;
+    if (typeof doc.pid !== 'number' || !Array.isArray(doc.held)) throw new Error('not a restart journal');
+    return doc;
+  } catch {
+    // a journal torn before its first rename-into-place cannot exist (atomic writes); an empty file is the lock
+    // being created by `openSync('wx')` and killed before its write: no manifest was out yet
+    return { pid: 0, startTicks: 0, startedAt: '', held: [] };
+  }
+}
+
+export interface Recovery {
+  /** manifests put back in the manifests folder */
+  readonly restored: readonly string[];
+  /** things that need an operator: a held copy next to a manifest that exists again, a manifest found nowhere */
+  readonly warnings: readonly string[];
+  /** a live restart owns the journal; nothing was touched */
+  readonly busyPid?: number;
+}
+
+/**
+ * Puts back every manifest a dead restart left in `holdingDir`, then removes its journal. Leaves a live restart
+ * alone (reports its pid). Never overwrites a manifest that exists again: the held copy is renamed aside inside the
+ * holding folder (outside the manifests folder) and reported.
+ */
+export function recoverHeldManifests(host: NodeHost, holdingDir: string, now: Date): Recovery {
+  const doc = readJournal(host, holdingDir);
+  if (!doc) return { restored: [], warnings: [] };
+  if (doc.pid !== 0 && host.alive(doc.pid, doc.startTicks)) return { restored: [], warnings: [], busyPid: doc.pid };
+  const restored: string[] = [];
+  const warnings: string[] = [];
+  for (const h of doc.held) {
+    const heldThere = host.exists(h.held);
+    const inPlace = host.exists(h.manifest);
+    if (heldThere && !inPlace) {
+      host.move(h.held, h.manifest);
+      restored.push(h.manifest);
+    } else if (heldThere && inPlace) {
+      const aside = `${h.held}.conflict-${now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}`;
+      host.move(h.held, aside);
+      warnings.push(`${h.manifest} exists again; the copy a killed restart held was kept as ${aside}`);
+    } else if (!heldThere && !inPlace) {
+      warnings.push(`${h.manifest} is missing and no held copy was found in ${holdingDir}`);
+    }
+  }
+  host.remove(journalPath(holdingDir));
+  return { restored, warnings };
+}
+
+/** A running restart's hold on the journal. */
+export class RestartJournal {
+  private constructor(
+    private readonly host: NodeHost,
+    readonly holdingDir: string,
+    private readonly owner: { pid: number; startTicks: number; startedAt: string },
+  ) {}
+
+  /**
+   * Creates the journal exclusively (after recovering a dead run's). Throws LockedError when another restart runs.
+   */
+  static open(host: NodeHost, holdingDir: string, now: Date): { journal: RestartJournal; recovery: Recovery } {
+    host.mkdir(holdingDir, 0o700);
+    const recovery = recoverHeldManifests(host, holdingDir, now);
+    if (recovery.busyPid !== undefined) {
+      throw new LockedError(`another control-plane restart (pid ${recovery.busyPid}) is running on this node`, { hint: `it holds ${journalPath(holdingDir)}` });
+    }
+    const owner = { ...host.self(), startedAt: now.toISOString() };
+    let fd: number;
+    try {
+      fd = openSync(journalPath(holdingDir), 'wx', 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new LockedError(`another control-plane restart started on this node just now`);
+      throw new KubecertsError('RESTART_JOURNAL', `cannot create restart journal "${journalPath(holdingDir)}": ${describeError(err)}`);
+    }
+    try {
+      writeSync(fd, JSON.stringify({ ...owner, held: [] }));
+    } finally {
+      closeSync(fd);
+    }
+    return { journal: new RestartJournal(host, holdingDir, owner), recovery };
+  }
+
+  /** Records that `h` is about to be out (written before the rename) or that nothing is out. */
+  record(held: readonly HeldManifest[]): void {
+    this.host.writeAtomic(journalPath(this.holdingDir), JSON.stringify({ ...this.owner, held }), 0o600);
+  }
+
+  close(): void {
+    this.host.remove(journalPath(this.holdingDir));
+  }
+}
