@@ -45,7 +45,7 @@ export { globalFlags, hostPath, setGlobalFlags } from '../rootfs.js';
 import { hostPath, rootfsSet } from '../rootfs.js';
 
 /** Options that name files or folders, rewritten by `withRootfs`. */
-const PATH_OPTIONS = ['certDir', 'kubeconfigDir', 'config', 'csrDir', 'backupDir', 'outputFile', 'kubeletDir', 'out', 'outDir', 'fromFile', 'kubeconfig'];
+const PATH_OPTIONS = ['certDir', 'kubeconfigDir', 'config', 'csrDir', 'backupDir', 'outputFile', 'kubeletDir', 'out', 'outDir', 'fromFile', 'kubeconfig', 'manifestsDir', 'holdingDir', 'textfileDir'];
 
 /** A command's options with every file or folder option placed under --rootfs (unchanged without it). */
 export function withRootfs(opts: Record<string, unknown>): Record<string, unknown> {

@@ -1,12 +1,13 @@
 /** `certs check-expiration`: kubeadm's report, structured output, prometheus metrics, and --fail-within. */
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { describe, ExitCode, ExitRequest, UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import { Warner } from '../../pki/authority.js';
 import { buildExpirationReport, rowsExpiringWithin, type ExpirationReport } from '../../pki/expiration.js';
 import { scanExpiration } from '../../pki/expiration-scan.js';
 import { renderExpirationPrometheus } from '../../output/expiration-prometheus.js';
-import { renderExpirationJson, renderExpirationYaml } from '../../output/expiration-serialize.js';
+import { renderExpirationJson, renderExpirationYaml, type NodeInfo } from '../../output/expiration-serialize.js';
 import { renderExpirationText } from '../../output/expiration-text.js';
 import { durationFlag, runConfigFrom } from '../config-flags.js';
 import { hostPath } from '../global-flags.js';
@@ -16,7 +17,7 @@ import { line, type Io } from '../io.js';
 const TEMPLATE_FORMATS = ['go-template', 'go-template-file', 'template', 'templatefile', 'jsonpath', 'jsonpath-as-json', 'jsonpath-file'];
 const FORMATS = ['text', 'json', 'yaml', ...TEMPLATE_FORMATS, 'wide', 'prometheus'];
 
-async function render(report: ExpirationReport, format: string, io: Io, opts: Record<string, unknown>): Promise<string> {
+async function render(report: ExpirationReport, format: string, io: Io, opts: Record<string, unknown>, node?: NodeInfo): Promise<string> {
   const colorFlag = opts['color'] !== false;
   // the template printers (and jsonpath-plus) load only when a template format is asked for
   const printers = TEMPLATE_FORMATS.includes(format.split('=')[0] ?? '') ? await import('../../output/printers.js') : undefined;
@@ -34,9 +35,9 @@ async function render(report: ExpirationReport, format: string, io: Io, opts: Re
   }
   switch (format) {
     case 'json':
-      return renderExpirationJson(report);
+      return renderExpirationJson(report, node);
     case 'yaml':
-      return renderExpirationYaml(report);
+      return renderExpirationYaml(report, node);
     case 'prometheus':
       return renderExpirationPrometheus(report);
     case 'wide': {
@@ -67,7 +68,9 @@ export default async function checkExpiration(_args: unknown[], opts: Record<str
     kubeletDir: includeKubelet ? (typeof opts['kubeletDir'] === 'string' ? opts['kubeletDir'] : hostPath('/var/lib/kubelet/pki')) : undefined,
   });
   const report = buildExpirationReport(scan.certificates, scan.authorities, now);
-  const text = await render(report, format, io, opts);
+  if (opts['addNodeInfo'] === true && format !== 'json' && format !== 'yaml') throw new UsageError('--add-node-info needs -o json or -o yaml');
+  const node = opts['addNodeInfo'] === true ? { nodeName: cfg.nodeName, hostname: hostname(), checkTime: now } : undefined;
+  const text = await render(report, format, io, opts, node);
   if (typeof opts['outputFile'] === 'string') writeFileAtomic(opts['outputFile'], text, { mode: 0o644 });
   else io.stdout.write(text);
   if (windowMs !== undefined) {

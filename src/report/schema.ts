@@ -1,0 +1,48 @@
+/** The fleet report: every node's certificates and CAs on one clock, sorted by residual time. */
+
+/** One certificate or CA of one node, as that node's `check-expiration -o json` reported it. */
+export interface FleetRow {
+  readonly node: string;
+  readonly host: string;
+  /** the report file it came from */
+  readonly file: string;
+  readonly kind: 'certificate' | 'ca';
+  readonly name: string;
+  readonly caName: string;
+  /** null when missing */
+  readonly expirationDate: Date | null;
+  /** seconds from the report's `now` to expirationDate (negative once expired); 0 when missing */
+  readonly residualSeconds: number;
+  readonly externallyManaged: boolean;
+  readonly missing: boolean;
+}
+
+/** One node's report as decoded from a file. */
+export interface NodeReport {
+  readonly file: string;
+  readonly node: string;
+  readonly host: string;
+  readonly checkTime: Date | undefined;
+  readonly entries: readonly Omit<FleetRow, 'node' | 'host' | 'file' | 'residualSeconds'>[];
+}
+
+/** A file that is not a readable check-expiration report, by name, with why. */
+export interface BadReport {
+  readonly file: string;
+  readonly error: string;
+}
+
+export interface FleetReport {
+  readonly now: Date;
+  readonly rows: readonly FleetRow[];
+  readonly bad: readonly BadReport[];
+  readonly totals: {
+    readonly nodes: number;
+    readonly certificates: number;
+    readonly expired: number;
+    /** within the --fail-within window, not yet expired */
+    readonly expiring: number;
+    readonly missing: number;
+    readonly badFiles: number;
+  };
+}
