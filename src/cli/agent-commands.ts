@@ -26,6 +26,7 @@ export function registerAgentCommands(program: Command, run: RunCommand): void {
       .addOption(certDirOption())
       .addOption(configOption())
       .addOption(kubeconfigDirOption())
+      .addOption(new Option('--node-name <name>', 'this node\'s name in logs, metrics and the lock holder (default: nodeRegistration.name from --config, else the hostname)'))
       .addOption(new Option('--manifests-dir <dir>', 'the kubelet\'s static-pod manifests folder (default: "/etc/kubernetes/manifests")'))
       .addOption(new Option('--holding-dir <dir>', 'where a restart holds a manifest while it is out (default: "<manifests-dir>/../tmp/kubecerts-held-manifests")'))
       .addOption(new Option('--once', 'one run, then exit with its code (for a systemd timer or cron) (default: loop)')),

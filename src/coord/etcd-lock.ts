@@ -5,8 +5,9 @@
  * that dies frees the lock when its lease expires. `etcdctl lock election/<name>` uses the same prefix, so an
  * operator's `etcdctl lock election/kubecerts-renew -- sleep 3600` pauses every agent, and an agent's hold pauses it.
  *
- * This module is loaded only by `kubecerts agent --lock etcd`; it loads etcd3 (and gRPC) on first use.
+ * This module is imported only by `kubecerts agent --lock etcd`, so etcd3 (and gRPC, dist/etcd3.cjs) load only then.
  */
+import { Etcd3 } from 'etcd3';
 import { describe } from '../errors.js';
 import { LockError, type AcquireOptions, type Lock, type LockHold } from './lock.js';
 
@@ -38,17 +39,8 @@ function within<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Promise<T
   ]).finally(() => clearTimeout(timer));
 }
 
-/**
- * Connects an etcd3 client for the election lock. Nothing is sent until `acquire`. Throws LockError "unreachable"
- * when the library cannot be loaded.
- */
-export async function etcdLock(o: EtcdLockOptions): Promise<Lock> {
-  let Etcd3: typeof import('etcd3').Etcd3;
-  try {
-    ({ Etcd3 } = await import('etcd3'));
-  } catch (err) {
-    throw new LockError('unreachable', `cannot load the etcd client library: ${describe(err)}`, { cause: err, hint: 'use --lock none on a single node' });
-  }
+/** Connects an etcd3 client for the election lock. Nothing is sent until `acquire`. */
+export function etcdLock(o: EtcdLockOptions): Lock {
   const client = new Etcd3({
     hosts: [...o.endpoints],
     credentials: { rootCertificate: o.ca, certChain: o.cert, privateKey: o.key },

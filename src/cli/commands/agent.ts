@@ -87,7 +87,7 @@ export default async function agent(_args: unknown[], opts: Opts, io: Io): Promi
   if (lockKind === 'etcd') {
     endpoints ??= [fromManifest ?? 'https://127.0.0.1:2379'];
     const { etcdLock } = await import('../../coord/etcd-lock.js');
-    lock = await etcdLock({
+    lock = etcdLock({
       endpoints, ...etcdCredentials(cfg.certificatesDir), name: str(opts['lockName']) ?? 'kubecerts-renew', ttlSeconds: Math.round(ttlMs / 1000),
       identity: `node=${node} host=${hostname()} pid=${process.pid}`, callTimeoutMs,
     });
