@@ -4,12 +4,13 @@
  * with critical sections that never overlap; a holder killed mid-renewal frees the lock after its lease TTL and its
  * next run completes the journal; an operator's `etcdctl lock` pauses the agents; without quorum nothing renews.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expireInADay, expirations, nodeFlags, residuals, startAgent, type LogLine } from '../helpers/agent.js';
+import { expireInADay, expirations, nodeFlags, parseLog, residuals, startAgent, type LogLine } from '../helpers/agent.js';
 import { etcdctl, makeControlPlaneNodes, startEtcdCluster, type EtcdCluster } from '../helpers/etcd-cluster.js';
+import { ensureSea } from '../helpers/sea.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const DAY = 86_400;
@@ -115,6 +116,17 @@ describe('kubecerts agent with --lock etcd on a real 3-member etcd', () => {
     const ended = await pauseEnded;
     expect(waited.code, waited.stderr).toBe(0);
     expect(waited.lines.find((l) => l.msg === 'lock acquired')?.['at'] as number).toBeGreaterThanOrEqual(ended - 50);
+  });
+
+  it('the single executable takes the etcd lock too (etcd3 and gRPC are assets of the executable)', async () => {
+    const sea = ensureSea();
+    const n = nodes[2] as string;
+    const before = await expirations(n);
+    const r = spawnSync(sea, ['agent', ...agentArgs(n, ['--renew-before', '400d']), '--log-format', 'json'], { cwd: tempDir(), encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
+    expect(r.status, r.stderr).toBe(0);
+    const lines = parseLog(r.stderr);
+    expect(lines.some((l) => l.msg === 'lock acquired' && l['lock'] === 'etcd'), r.stderr).toBe(true);
+    expect(await expirations(n)).not.toEqual(before);
   });
 
   it('with two of three members stopped no agent renews, and each says why (metric and exit code)', async () => {
