@@ -41,8 +41,8 @@ After=network-online.target kubelet.service
 [Service]
 Type=oneshot
 ExecStart=${exec}
-# exit 4: the cluster lock was busy or etcd had no quorum; the next timer run tries again
-SuccessExitStatus=4
+# a failed run (exit 1, or 4: the cluster lock was busy or etcd had no quorum) marks the unit failed; the timer
+# runs it again, and kubecerts_agent_last_error in the textfile says why
 ProtectSystem=strict
 ReadWritePaths=/etc/kubernetes ${unitWord(f.textfileDir)}
 ProtectHome=true

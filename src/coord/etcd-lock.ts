@@ -39,15 +39,35 @@ function within<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Promise<T
   ]).finally(() => clearTimeout(timer));
 }
 
-/** Connects an etcd3 client for the election lock. Nothing is sent until `acquire`. */
+/**
+ * Connects an etcd3 client for the election lock. Nothing is sent until `acquire`, which first adds the client URLs
+ * of every member (etcd's member list) to the endpoints: the local member alone would not do, since the agent
+ * restarts it while holding the lock, and the lease must be kept alive through another member meanwhile.
+ */
 export function etcdLock(o: EtcdLockOptions): Lock {
-  const client = new Etcd3({
-    hosts: [...o.endpoints],
-    credentials: { rootCertificate: o.ca, certChain: o.cert, privateKey: o.key },
-    dialTimeout: o.callTimeoutMs,
-    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + o.callTimeoutMs }),
-  });
-  const where = o.endpoints.join(',');
+  const connect = (hosts: readonly string[]): Etcd3 =>
+    new Etcd3({
+      hosts: [...hosts],
+      credentials: { rootCertificate: o.ca, certChain: o.cert, privateKey: o.key },
+      dialTimeout: o.callTimeoutMs,
+      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + o.callTimeoutMs }),
+    });
+  let client = connect(o.endpoints);
+  let where = o.endpoints.join(',');
+
+  /** Reconnects with every member's client URLs added; keeps the given endpoints when the list cannot be read. */
+  const addMembers = async (): Promise<void> => {
+    try {
+      const list = await within(client.cluster.memberList({}), o.callTimeoutMs, () => new Error('timeout'));
+      const urls = [...new Set([...o.endpoints, ...list.members.flatMap((m) => m.clientURLs ?? [])])];
+      if (urls.length === o.endpoints.length) return;
+      client.close();
+      client = connect(urls);
+      where = urls.join(',');
+    } catch {
+      // the quorum probe passed through the given endpoints; the lock works with them
+    }
+  };
 
   /** A linearizable read needs a quorum: the cheapest proof that etcd can also serve the election. */
   const probeQuorum = async (): Promise<void> => {
@@ -64,6 +84,7 @@ export function etcdLock(o: EtcdLockOptions): Lock {
   const acquire = async ({ waitMs, signal }: AcquireOptions): Promise<LockHold> => {
     if (signal?.aborted) throw new LockError('aborted', 'stopping: the lock was not requested');
     await probeQuorum();
+    await addMembers();
     const election = client.election(o.name, o.ttlSeconds);
     const campaign = election.campaign(o.identity);
     let lost = false;
