@@ -8,13 +8,23 @@ import { renderTabwriter } from './tabwriter.js';
 const residual = (s: number): string => (s <= 0 ? 'expired' : formatResidual(s));
 const status = (r: FleetRow): string => (r.missing ? 'missing' : r.residualSeconds <= 0 ? 'EXPIRED' : r.externallyManaged ? 'external' : '');
 
+/**
+ * Columns padded to their widest cell plus 3 spaces, as kubeadm's tabwriter lays out one block. Own code rather than
+ * renderTabwriter: that one mirrors Go's text/tabwriter cell by cell, which is slow for 140,000 rows.
+ */
+function columns(rows: readonly string[][]): string {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd((widths[i] as number) + 3))).join('').trimEnd()).join('\n');
+}
+
 /** The merged table (NODE, HOST, NAME, TYPE, EXPIRES, RESIDUAL TIME, CA, STATUS), the unreadable files and the totals. */
 export function renderFleetText(r: FleetReport): string {
-  const lines = ['NODE\tHOST\tNAME\tTYPE\tEXPIRES\tRESIDUAL TIME\tCA\tSTATUS'];
+  const rows = [['NODE', 'HOST', 'NAME', 'TYPE', 'EXPIRES', 'RESIDUAL TIME', 'CA', 'STATUS']];
   for (const x of r.rows) {
-    lines.push(`${x.node}\t${x.host || '-'}\t${x.name}\t${x.kind}\t${x.expirationDate ? formatExpiryDate(x.expirationDate) : '-'}\t${x.missing ? '-' : residual(x.residualSeconds)}\t${x.caName || '-'}\t${status(x)}`);
+    rows.push([x.node, x.host || '-', x.name, x.kind, x.expiresAt !== null ? formatExpiryDate(new Date(x.expiresAt)) : '-', x.missing ? '-' : residual(x.residualSeconds), x.caName || '-', status(x)]);
   }
-  let out = renderTabwriter(`${lines.join('\n')}\n`);
+  let out = `${columns(rows)}\n`;
   for (const b of r.bad) out += `\nunreadable report ${b.file}: ${b.error}`;
   if (r.bad.length > 0) out += '\n';
   const t = r.totals;
@@ -22,23 +32,23 @@ export function renderFleetText(r: FleetReport): string {
   return out;
 }
 
-function fleetObject(r: FleetReport): object {
-  return {
-    kind: 'FleetCertificateExpiration',
-    apiVersion: 'kubecerts.io/v1alpha1',
-    time: formatRfc3339(r.now),
-    totals: r.totals,
-    certificates: r.rows.map((x) => ({
-      node: x.node, host: x.host, file: x.file, type: x.kind, name: x.name, caName: x.caName,
-      expirationDate: x.expirationDate ? formatRfc3339(x.expirationDate) : null, residualTime: x.residualSeconds,
-      externallyManaged: x.externallyManaged, missing: x.missing,
-    })),
-    unreadable: r.bad,
-  };
+const rowObject = (x: FleetRow): object => ({
+  node: x.node, host: x.host, file: x.file, type: x.kind, name: x.name, caName: x.caName,
+  expirationDate: x.expirationDate, residualTime: x.residualSeconds,
+  externallyManaged: x.externallyManaged, missing: x.missing,
+});
+
+const header = (r: FleetReport): object => ({ kind: 'FleetCertificateExpiration', apiVersion: 'kubecerts.io/v1alpha1', time: formatRfc3339(r.now), totals: r.totals });
+
+/** JSON with one certificate per line (10,000 nodes stay a few MB and render in tens of ms). */
+export function renderFleetJson(r: FleetReport): string {
+  const head = JSON.stringify(header(r), null, 2).slice(0, -2);
+  const rows = r.rows.map((x) => `    ${JSON.stringify(rowObject(x))}`).join(',\n');
+  const bad = r.bad.map((b) => `    ${JSON.stringify(b)}`).join(',\n');
+  return `${head},\n  "certificates": [${rows ? `\n${rows}\n  ` : ''}],\n  "unreadable": [${bad ? `\n${bad}\n  ` : ''}]\n}\n`;
 }
 
-export const renderFleetJson = (r: FleetReport): string => `${JSON.stringify(fleetObject(r), null, 2)}\n`;
-export const renderFleetYaml = (r: FleetReport): string => dump(fleetObject(r), { lineWidth: -1, noRefs: true });
+export const renderFleetYaml = (r: FleetReport): string => dump({ ...header(r), certificates: r.rows.map(rowObject), unreadable: r.bad }, { lineWidth: -1, noRefs: true });
 
 /** One line per endpoint: its served leaf's subject, issuer, expiry and residual time, or the error. */
 export function renderScanText(results: readonly ScanResult[], now: Date): string {

@@ -4,9 +4,9 @@
  * hostname, check time; `--add-node-info`). Anything else comes back as a reason, never as an exception.
  */
 import { basename } from 'node:path';
-import type { NodeReport } from './schema.js';
+import type { FleetRow, NodeReport } from './schema.js';
 
-type Entry = NodeReport['entries'][number];
+type Entry = Omit<FleetRow, 'node' | 'host' | 'file' | 'residualSeconds'>;
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function entry(v: unknown, kind: Entry['kind'], where: string): Entry | string {
@@ -14,21 +14,22 @@ function entry(v: unknown, kind: Entry['kind'], where: string): Entry | string {
   const { name, expirationDate, externallyManaged, caName, missing } = v;
   if (typeof name !== 'string' || name === '') return `${where}: no name`;
   if (typeof missing !== 'boolean') return `${where} (${name}): "missing" is not a boolean`;
-  let date: Date | null = null;
+  let date: number | null = null;
   if (expirationDate !== null && expirationDate !== undefined) {
-    if (typeof expirationDate !== 'string' || Number.isNaN(Date.parse(expirationDate))) return `${where} (${name}): expirationDate is not an RFC 3339 time`;
-    date = new Date(expirationDate);
+    date = typeof expirationDate === 'string' ? Date.parse(expirationDate) : NaN;
+    if (Number.isNaN(date)) return `${where} (${name}): expirationDate is not an RFC 3339 time`;
   } else if (!missing) return `${where} (${name}): no expirationDate but not missing`;
   if (externallyManaged !== undefined && typeof externallyManaged !== 'boolean') return `${where} (${name}): externallyManaged is not a boolean`;
   if (caName !== undefined && typeof caName !== 'string') return `${where} (${name}): caName is not a string`;
-  return { kind, name, caName: caName ?? '', expirationDate: missing ? null : date, externallyManaged: externallyManaged === true, missing };
+  return { kind, name, caName: caName ?? '', expiresAt: missing ? null : date, expirationDate: missing || date === null ? null : (expirationDate as string), externallyManaged: externallyManaged === true, missing };
 }
 
 /**
- * `text` (the content of `file`) → the node's report, or a string saying why it is not one. The node name is
+ * `text` (the content of `file`) → the node's report with residual times at `nowMs` (the node's own residualTime was
+ * taken on its clock at its check time), or a string saying why it is not one. The node name is
  * kubecerts.nodeName, else the file name without ".json"; the host is kubecerts.hostname, else "".
  */
-export function parseNodeReport(file: string, text: string): NodeReport | string {
+export function parseNodeReport(file: string, text: string, nowMs: number): NodeReport | string {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -52,5 +53,10 @@ export function parseNodeReport(file: string, text: string): NodeReport | string
   const k = isObj(doc['kubecerts']) ? doc['kubecerts'] : {};
   const nodeName = typeof k['nodeName'] === 'string' && k['nodeName'] !== '' ? k['nodeName'] : basename(file).replace(/\.json$/i, '');
   const checkTime = typeof k['checkTime'] === 'string' && !Number.isNaN(Date.parse(k['checkTime'])) ? new Date(k['checkTime']) : undefined;
-  return { file, node: nodeName, host: typeof k['hostname'] === 'string' ? k['hostname'] : '', checkTime, entries };
+  const host = typeof k['hostname'] === 'string' ? k['hostname'] : '';
+  const rows = entries.map((e): FleetRow => ({
+    node: nodeName, host, file, kind: e.kind, name: e.name, caName: e.caName, expiresAt: e.expiresAt, expirationDate: e.expirationDate,
+    residualSeconds: e.expiresAt !== null ? Math.floor((e.expiresAt - nowMs) / 1000) : 0, externallyManaged: e.externallyManaged, missing: e.missing,
+  }));
+  return { file, node: nodeName, host, checkTime, rows };
 }

@@ -9,21 +9,23 @@ export interface FleetRow {
   readonly kind: 'certificate' | 'ca';
   readonly name: string;
   readonly caName: string;
-  /** null when missing */
-  readonly expirationDate: Date | null;
+  /** NotAfter in ms since the epoch; null when missing (numbers, not Dates: 10,000 nodes make 140,000 rows) */
+  readonly expiresAt: number | null;
+  /** the node's expirationDate as written in its report (RFC 3339), null when missing */
+  readonly expirationDate: string | null;
   /** seconds from the report's `now` to expirationDate (negative once expired); 0 when missing */
   readonly residualSeconds: number;
   readonly externallyManaged: boolean;
   readonly missing: boolean;
 }
 
-/** One node's report as decoded from a file. */
+/** One node's report as decoded from a file, its rows already on the fleet's clock. */
 export interface NodeReport {
   readonly file: string;
   readonly node: string;
   readonly host: string;
   readonly checkTime: Date | undefined;
-  readonly entries: readonly Omit<FleetRow, 'node' | 'host' | 'file' | 'residualSeconds'>[];
+  readonly rows: readonly FleetRow[];
 }
 
 /** A file that is not a readable check-expiration report, by name, with why. */

@@ -28,6 +28,7 @@ export default async function fleetReport(args: unknown[], opts: Record<string, 
   const windowMs = durationFlag(opts, 'failWithin', '--fail-within', 0) ?? 0;
   const bad: BadReport[] = [];
   const reports: NodeReport[] = [];
+  const now = io.now();
   for (const file of expand(args[0] as string[], bad)) {
     let text: string;
     try {
@@ -36,11 +37,11 @@ export default async function fleetReport(args: unknown[], opts: Record<string, 
       bad.push({ file, error: describe(err) });
       continue;
     }
-    const r = parseNodeReport(file, text);
+    const r = parseNodeReport(file, text, now.getTime());
     if (typeof r === 'string') bad.push({ file, error: r });
     else reports.push(r);
   }
-  const merged = mergeReports(reports, bad, io.now(), windowMs);
+  const merged = mergeReports(reports, bad, now, windowMs);
   const format = String(opts['output'] ?? 'text');
   io.stdout.write(format === 'json' ? renderFleetJson(merged) : format === 'yaml' ? renderFleetYaml(merged) : renderFleetText(merged));
   for (const b of bad) io.stderr.write(`error: ${b.file}: ${b.error}\n`);
