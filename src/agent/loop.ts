@@ -18,7 +18,7 @@ import type { ExpirationReport } from '../pki/expiration.js';
 import type { Logger } from './log.js';
 import { writeTextfile, type AgentState } from './metrics.js';
 import { isDue, type RenewBefore } from './policy.js';
-import { affectedComponents, checkNode, renewableNames, renewCertificates, restartAndVerify } from './steps.js';
+import { affectedComponents, checkNode, renewableNames, renewCertificates, restartAndVerify, type ComponentName } from './steps.js';
 
 export interface AgentOptions {
   readonly cfg: RunConfig;
@@ -40,7 +40,8 @@ export interface AgentOptions {
 }
 
 interface Pending {
-  readonly components: string[];
+  /** names as recorded; the restart refuses unknown ones */
+  readonly components: ComponentName[];
 }
 
 const pendingPath = (cfg: RunConfig): string => join(cfg.certificatesDir, '.kubecerts-agent-restart.json');
@@ -95,14 +96,17 @@ export async function runOnce(o: AgentOptions): Promise<ExitCodeValue> {
     publish();
     return code;
   };
+  const renewable = renewableNames(cfg);
+  /** the renewable certificates of `r` within --renew-before */
+  const dueIn = (r: ExpirationReport): string[] =>
+    r.certificates
+      .filter((c) => renewable.has(c.name) && !c.missing && !c.error && !c.externallyManaged && c.notAfter !== undefined && isDue(o.renewBefore, c.notBefore, c.notAfter, r.now))
+      .map((c) => c.name);
   let due: string[];
   let pending: Pending | undefined;
   try {
     report = checkNode(cfg, start, (line) => log('warn', line));
-    const renewable = renewableNames(cfg);
-    due = report.certificates
-      .filter((r) => renewable.has(r.name) && !r.missing && !r.error && !r.externallyManaged && r.notAfter !== undefined && isDue(o.renewBefore, r.notBefore, r.notAfter, start))
-      .map((r) => r.name);
+    due = dueIn(report);
     pending = readPending(cfg);
   } catch (err) {
     return fail('check', err, ExitCode.failed);
@@ -156,7 +160,7 @@ export async function runOnce(o: AgentOptions): Promise<ExitCodeValue> {
     }
     if (components.length > 0 && !o.signal.aborted && !hold.lost()) {
       log('info', 'restarting', { components });
-      const rep = await restartAndVerify(components as never[], {
+      const rep = await restartAndVerify(components, {
         manifestsDir: o.manifestsDir, holdingDir: o.holdingDir, timeoutMs: o.restartTimeoutMs, probeTimeoutMs: o.probeTimeoutMs,
         now: o.now, sleep: (ms) => o.sleep(ms, new AbortController().signal), signal: o.signal,
         onStep: (c, s) => log('info', 'restart step', { component: c, step: s }),
@@ -168,7 +172,8 @@ export async function runOnce(o: AgentOptions): Promise<ExitCodeValue> {
       throw new StepError('unreachable', 'the cluster lock was lost (lease expired or etcd unreachable); the restart is left for the next run');
     }
   } catch (err) {
-    code = fail(err instanceof StepError ? err.reason : 'renew', err, ExitCode.failed);
+    // renewal errors come wrapped in a StepError; anything else was raised by the restart (plan refused, busy)
+    code = fail(err instanceof StepError ? err.reason : 'restart', err, ExitCode.failed);
   } finally {
     log('info', 'lock released', { lock: o.lock.kind, critical: 'exit', at: Date.now() });
     state.lockHeld = false;
@@ -176,6 +181,7 @@ export async function runOnce(o: AgentOptions): Promise<ExitCodeValue> {
   }
   try {
     report = checkNode(cfg, o.now(), (line) => log('warn', line));
+    state.due = dueIn(report).length;
   } catch (err) {
     log('warn', 'cannot check after the renewal', { error: describe(err) });
   }
@@ -183,7 +189,6 @@ export async function runOnce(o: AgentOptions): Promise<ExitCodeValue> {
     state.lastRunOk = true;
     state.lastError = undefined;
     state.lastSuccess = seconds(o.now());
-    state.due = 0;
   }
   publish();
   return code;

@@ -15,6 +15,8 @@ import { RENEWABLE_SPECS } from '../pki/specs.js';
 import { recoverJournal, removeOrphanTemps, Workspace } from '../pki/workspace.js';
 import { componentsToRestart, restartComponents, type RestartReport } from '../ops/control-plane-restart.js';
 import type { ComponentName } from '../node/manifests.js';
+
+export type { ComponentName };
 import { realNodeHost } from '../store/node-host.js';
 
 /** check-expiration's scan of this node, tolerant of unreadable files (they become rows with `error`). */

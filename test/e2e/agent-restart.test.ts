@@ -6,6 +6,7 @@
  * manifests folder, verifies them, and releases; the critical sections never overlap, etcd keeps quorum throughout,
  * and afterwards every component serves the renewed files.
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expireInADay, residuals, startAgent, type LogLine } from '../helpers/agent.js';
@@ -50,5 +51,32 @@ describe('kubecerts agent renews and restarts three stacked control-plane nodes 
       expect(await statusOf(n)).toEqual({ etcd: 'ok', 'kube-apiserver': 'ok', 'kube-controller-manager': 'ok', 'kube-scheduler': 'ok' });
       expect((await residuals(n.dir)).get('apiserver')).toBeGreaterThan(360 * 86_400);
     }
+  });
+
+  it('SIGTERM during a restart puts the manifest back and stops; the next run restarts what is left', async () => {
+    const n = nodes[0] as SimNode;
+    await expireInADay(n.dir);
+    const args = ['--once', '--cert-dir', n.certDir, '--kubeconfig-dir', n.dir, '--manifests-dir', n.manifestsDir, '--node-name', n.name, '--lock-ttl', '5s', '--restart-timeout', '40s'];
+    const run = startAgent(args);
+    await run.waitFor('restart step', 120_000);
+    const waitStop = async (): Promise<void> => {
+      for (;;) {
+        if (run.lines().some((l) => l.msg === 'restart step' && String(l['step']).startsWith('waiting until it has stopped'))) return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    await waitStop();
+    run.child.kill('SIGTERM');
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.lines.find((l) => l.msg === 'run failed')?.['reason']).toBe('restart');
+    expect(r.lines.some((l) => l.msg === 'lock released')).toBe(true);
+    expect(readdirSync(n.manifestsDir).sort()).toEqual(['etcd.yaml', 'kube-apiserver.yaml', 'kube-controller-manager.yaml', 'kube-scheduler.yaml']);
+    expect(JSON.parse(readFileSync(join(n.certDir, '.kubecerts-agent-restart.json'), 'utf8')).components).toContain('kube-apiserver');
+    const next = await startAgent(args).done;
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.lines.find((l) => l.msg === 'checked')?.['pendingRestart']).toContain('kube-apiserver');
+    expect(existsSync(join(n.certDir, '.kubecerts-agent-restart.json'))).toBe(false);
+    expect(await statusOf(n)).toEqual({ etcd: 'ok', 'kube-apiserver': 'ok', 'kube-controller-manager': 'ok', 'kube-scheduler': 'ok' });
   });
 });

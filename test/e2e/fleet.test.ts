@@ -22,23 +22,22 @@ describe('check-expiration --add-node-info', () => {
     const dir = tempDir();
     await initPki(dir, { node: 'cp-7' });
     const base = ['certs', 'check-expiration', '--cert-dir', join(dir, 'pki'), '--kubeconfig-dir', dir];
-    // both runs at the same (fake) second, so residualTime is the same and the texts can be compared byte for byte
-    const at = new Date(Date.now() + 86_400_000);
-    const faketime = at.toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
     for (const format of ['json', 'yaml']) {
-      const plain = await runCli([...base, '-o', format], { faketime });
-      const added = await runCli([...base, '-o', format, '--add-node-info'], { faketime });
+      const plain = await runCli([...base, '-o', format]);
+      const added = await runCli([...base, '-o', format, '--add-node-info']);
       expect(added.code, added.stderr).toBe(0);
-      // kubeadm's text is a prefix of the new one: JSON up to the closing brace, YAML whole (kubecerts sorts last)
-      expect(added.stdout.startsWith(format === 'json' ? plain.stdout.slice(0, -3) : plain.stdout), added.stdout).toBe(true);
+      // kubeadm's text is a prefix of the new one (JSON up to the closing brace, YAML whole: kubecerts sorts last),
+      // byte for byte but for residualTime, which ticks between the two runs
+      const tick = (t: string): string => t.replace(/("?residualTime"?: )\d+/g, '$1N');
+      expect(tick(added.stdout).startsWith(tick(format === 'json' ? plain.stdout.slice(0, -3) : plain.stdout)), added.stdout).toBe(true);
       const a = (format === 'json' ? JSON.parse(added.stdout) : yaml.load(added.stdout)) as Record<string, any>;
       const p = (format === 'json' ? JSON.parse(plain.stdout) : yaml.load(plain.stdout)) as Record<string, any>;
       const { kubecerts, ...kubeadm } = a;
-      expect(kubeadm).toEqual(p);
+      expect(Object.keys(kubeadm)).toEqual(Object.keys(p));
       expect(Object.keys(a).at(-1)).toBe('kubecerts');
       expect(Object.keys(kubecerts)).toEqual(format === 'json' ? ['nodeName', 'hostname', 'checkTime'] : ['checkTime', 'hostname', 'nodeName']);
       expect(typeof kubecerts.hostname).toBe('string');
-      expect(Math.abs(Date.parse(kubecerts.checkTime) - at.getTime())).toBeLessThan(60_000);
+      expect(Math.abs(Date.parse(kubecerts.checkTime) - Date.now())).toBeLessThan(60_000);
     }
     const r = await runCli([...base, '--add-node-info']);
     expect(r.code).toBe(2);
