@@ -2,9 +2,10 @@
 // - dist/bin.cjs: a tiny entry that answers --version without loading anything else;
 // - dist/main.cjs: the CLI with commander, js-yaml and chalk (CommonJS: no ES-module loader at start-up, measurably
 //   faster here). Each command's code is initialised only when the command runs;
-// - dist/x509.cjs (@peculiar/x509 with reflect-metadata), dist/table.cjs (cli-table3), dist/yaml.cjs (yaml) and
-//   dist/etcd3.cjs (etcd3 with grpc-js): the large libraries only the commands that sign, draw tables, edit YAML
-//   documents or take the agent's etcd lock load, kept out of main.cjs so check-expiration does not compile them.
+// - dist/x509.cjs (@peculiar/x509 with reflect-metadata), dist/table.cjs (cli-table3), dist/yaml.cjs (yaml's
+//   document API) and dist/etcd3.cjs (etcd3 with grpc-js): the large libraries only the commands that sign, draw
+//   tables, edit the kubelet's config or take the agent's etcd lock load, kept out of main.cjs so check-expiration
+//   does not compile them.
 //   main.cjs requires them from beside itself, so the installed package needs no node_modules at all;
 // - dist/main.cjs.<source hash>.<node version>-<arch>.cache: a V8 code cache of main.cjs taken after a warm-up
 //   check-expiration on a scratch PKI. bin.cjs reads only the cache whose name matches main.cjs's content and the

@@ -226,6 +226,25 @@ export function generateCorpus(base) {
     ['billion-laughs', 'a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nusers: *c\n'],
   ];
   for (const [name, text] of userCases) add('users', name, text);
+
+  // --- encodings: invalid UTF-8 anywhere in a file (all five slots) is an error naming the file (never U+FFFD, never Latin-1) ---
+  const badBytes = [
+    ['invalid-utf8-ff', [0xff]],
+    ['invalid-utf8-latin1-e9', [0x63, 0x61, 0x66, 0xe9]],
+    ['invalid-utf8-overlong-slash', [0xc0, 0xaf]],
+    ['invalid-utf8-surrogate', [0xed, 0xa0, 0x80]],
+    ['invalid-utf8-truncated-cjk', [0xe6, 0x97]],
+    ['invalid-utf8-above-u10ffff', [0xf4, 0x90, 0x80, 0x80]],
+  ];
+  for (const [name, bytes] of badBytes) {
+    const b = Buffer.from(bytes);
+    // after the PEM block, where a Latin-1 reader would have ignored it
+    add('cert', name, Buffer.concat([Buffer.from(base.certPem), Buffer.from('# '), b, Buffer.from('\n')]));
+    add('key', name, Buffer.concat([Buffer.from(base.keyPem), Buffer.from('# '), b, Buffer.from('\n')]));
+    add('kubeconfig', name, Buffer.concat([Buffer.from(base.kubeconfig), Buffer.from('# '), b, Buffer.from('\n')]));
+    add('users', name, Buffer.concat([Buffer.from('- name: ok\n- name: "'), b, Buffer.from('"\n')]));
+    add('config', name, Buffer.concat([Buffer.from(`${cluster}clusterName: "`), b, Buffer.from('"\n')]));
+  }
   return cases;
 }
 

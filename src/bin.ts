@@ -6,7 +6,7 @@
 // checks only its own version, its flags and the source's length (a main.cjs changed but of the same length would run
 // stale compiled code). A cache V8 rejects (e.g. other V8 flags from NODE_OPTIONS) is ignored and main.cjs compiled
 // as usual.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { createRequire, wrap } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
@@ -40,7 +40,15 @@ function loadMain(): Main {
 
 const argv = process.argv.slice(2);
 if (argv.length === 1 && argv[0] === '--version') {
-  process.stdout.write(versionText());
+  // write(2) directly, so a failed write (/dev/full, a closed pipe) is exit 1 like every other command's stdout
+  try {
+    writeSync(1, versionText());
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    const why = ({ ENOSPC: 'no space left on device', EPIPE: 'broken pipe', EBADF: 'bad file descriptor' } as Record<string, string>)[code] ?? code;
+    process.stderr.write(`error: cannot write to standard output: ${why}\n`);
+    process.exitCode = 1;
+  }
 } else {
   let main: Main;
   try {

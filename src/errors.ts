@@ -74,4 +74,11 @@ const ERRNO_TEXT: Record<string, string> = {
   ENOSPC: 'no space left on device',
   ELOOP: 'too many levels of symbolic links',
   EEXIST: 'file exists',
+  ENAMETOOLONG: 'file name too long',
+  EDQUOT: 'disk quota exceeded',
+  EIO: 'input/output error',
+  EFBIG: 'file too large',
+  EPIPE: 'broken pipe',
+  EBADF: 'bad file descriptor',
+  ENXIO: 'no such device or address',
 };

@@ -1,24 +1,61 @@
 /**
  * The one place that writes files: temp file in the target's own directory, fsync, rename, fsync the directory.
  * A reader (or a crash) sees either the complete old file or the complete new one.
+ *
+ * Only a regular file is ever replaced: a device node, FIFO, socket, directory or symbolic link at the target is
+ * refused, so a rename can never turn /dev/null or a planted link into a file holding a private key.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, chownSync, unlinkSync, writeSync, fchmodSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, chownSync, unlinkSync, writeSync, fchmodSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { errnoText, KubecertsError } from './errors.js';
 
 export interface WriteOptions {
-  /** mode for a new file; an existing file keeps its mode and owner */
+  /** mode for a new file; an existing file keeps its mode and owner unless `secret` */
   readonly mode: number;
   /** mode for directories created on the way */
   readonly dirMode?: number;
-  /** a private key: an existing file's mode is narrowed to at most 0600 */
+  /**
+   * the file holds a private key (a key file, a kubeconfig with client-key-data): it always ends owned by the
+   * running user with an existing file's mode narrowed to at most 0600
+   */
   readonly secret?: boolean;
 }
 
-export function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.kubecerts-${randomBytes(4).toString('hex')}.tmp`);
+/** A foreseeable write failure: one line naming the file and the cause (exit code 1). */
+export class FileWriteError extends KubecertsError {
+  constructor(readonly target: string, cause: unknown) {
+    super('WRITE', `cannot write "${target}": ${cause instanceof KubecertsError ? cause.message : errnoText(cause)}`, {
+      cause,
+      ...(cause instanceof KubecertsError && cause.hint !== undefined ? { hint: cause.hint } : {}),
+    });
+  }
 }
 
+/** Thrown (and wrapped in FileWriteError) when the target exists but is not a regular file. */
+export class NotRegularFileError extends KubecertsError {
+  constructor(path: string, what: string) {
+    super('NOT_REGULAR', `refusing to replace ${what}: only regular files are replaced`, {
+      hint: `remove "${path}" or choose another path`,
+    });
+  }
+}
+
+const MAX_NAME = 255;
+/** Names of our temp files: `.<name>.kubecerts-<hex>.tmp`, or `.kubecerts-<hex>.tmp` when the name is long. */
+export const TEMP_NAME = /^\.(.+\.)?kubecerts-[0-9a-f]{8,16}\.tmp$/;
+
+/**
+ * A fresh temp path in the directory of `path`. A file name too long for the suffix (a legal 245-character name)
+ * gets a short temp name instead, so every name the file system accepts can be written.
+ */
+export function tempPathFor(path: string): string {
+  const name = `.${basename(path)}.kubecerts-${randomBytes(4).toString('hex')}.tmp`;
+  if (Buffer.byteLength(name) <= MAX_NAME) return join(dirname(path), name);
+  return join(dirname(path), `.kubecerts-${randomBytes(8).toString('hex')}.tmp`);
+}
+
+/** Creates `dir` and its parents with `mode`; an existing directory is left alone. */
 export function ensureDir(dir: string, mode = 0o755): void {
   mkdirSync(dir, { recursive: true, mode });
 }
@@ -35,26 +72,56 @@ function fsyncDir(dir: string): void {
   }
 }
 
-/** Writes `data` to a temp file next to `path`, fsyncs it, and returns the temp path (not yet renamed). */
-export function stageFile(path: string, data: string | Uint8Array, options: WriteOptions): string {
-  ensureDir(dirname(path), options.dirMode ?? 0o755);
-  let mode = options.mode;
-  let owner: { uid: number; gid: number } | undefined;
+/** Words for what a non-regular directory entry is. */
+function kindOf(st: import('node:fs').Stats): string {
+  if (st.isSymbolicLink()) return 'a symbolic link';
+  if (st.isDirectory()) return 'a directory';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  return 'a special file';
+}
+
+/**
+ * The lstat of an existing target, or undefined when there is none. Throws NotRegularFileError when the entry is
+ * not a regular file (a link is not followed), and the stat error for anything but "does not exist".
+ */
+export function existingRegularFile(path: string): import('node:fs').Stats | undefined {
+  let st;
   try {
-    const st = statSync(path);
-    mode = st.mode & 0o7777 & (options.secret ? 0o600 : 0o7777);
-    owner = { uid: st.uid, gid: st.gid };
-  } catch {
-    // new file
+    st = lstatSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
   }
-  const tmp = tempPathFor(path);
-  const fd = openSync(tmp, 'wx', 0o600);
+  if (!st.isFile()) throw new NotRegularFileError(path, kindOf(st));
+  return st;
+}
+
+/**
+ * Writes `data` to a temp file next to `path`, fsyncs it, and returns the temp path (not yet renamed).
+ * Throws FileWriteError naming `path` (never the temp file); no temp file is left behind on failure.
+ */
+export function stageFile(path: string, data: string | Uint8Array, options: WriteOptions): string {
+  let tmp: string | undefined;
+  let fd: number | undefined;
   try {
-    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    ensureDir(dirname(path), options.dirMode ?? 0o755);
+    const st = existingRegularFile(path);
+    let mode = options.mode;
+    let owner: { uid: number; gid: number } | undefined;
+    if (st) {
+      mode = st.mode & 0o7777 & (options.secret ? 0o600 : 0o7777);
+      // a key-bearing file always ends owned by us: whoever owned the old file does not receive the new credential
+      if (!options.secret) owner = { uid: st.uid, gid: st.gid };
+    }
+    tmp = tempPathFor(path);
+    fd = openSync(tmp, 'wx', 0o600);
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     let off = 0;
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
     fchmodSync(fd, mode);
-    if (owner && process.getuid?.() === 0) {
+    if (owner && process.getuid?.() === 0 && (owner.uid !== 0 || owner.gid !== 0)) {
       try {
         chownSync(tmp, owner.uid, owner.gid);
       } catch {
@@ -62,25 +129,45 @@ export function stageFile(path: string, data: string | Uint8Array, options: Writ
       }
     }
     fsyncSync(fd);
-  } catch (err) {
     closeSync(fd);
-    removeQuietly(tmp);
-    throw err;
+    fd = undefined;
+    return tmp;
+  } catch (err) {
+    if (fd !== undefined) closeSync(fd);
+    if (tmp !== undefined) removeQuietly(tmp);
+    throw err instanceof FileWriteError ? err : new FileWriteError(path, err);
   }
-  closeSync(fd);
-  return tmp;
 }
 
-/** Renames a staged temp file over its target and fsyncs the directory. */
+/** Renames a staged temp file over its target and fsyncs the directory (FileWriteError on failure). */
 export function commitFile(tmp: string, path: string): void {
-  renameSync(tmp, path);
+  try {
+    renameSync(tmp, path);
+  } catch (err) {
+    throw new FileWriteError(path, err);
+  }
   fsyncDir(dirname(path));
 }
 
+/** Stages and commits one file; the target must be absent or a regular file (FileWriteError otherwise). */
 export function writeFileAtomic(path: string, data: string | Uint8Array, options: WriteOptions): void {
-  commitFile(stageFile(path, data, options), path);
+  const tmp = stageFile(path, data, options);
+  try {
+    // the target may have been swapped for something else while we wrote
+    existingRegularFile(path);
+  } catch (err) {
+    removeQuietly(tmp);
+    throw new FileWriteError(path, err);
+  }
+  try {
+    commitFile(tmp, path);
+  } catch (err) {
+    removeQuietly(tmp);
+    throw err;
+  }
 }
 
+/** Unlinks `path`, ignoring any error (already gone). */
 export function removeQuietly(path: string): void {
   try {
     unlinkSync(path);

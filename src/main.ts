@@ -44,10 +44,6 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
 
 /** Runs the CLI as the process: real streams and clock, exit code on process.exitCode. */
 export async function runProcess(argv: readonly string[]): Promise<void> {
-  // EPIPE (e.g. `| head`) is not an error worth a stack trace
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  });
   try {
     process.exitCode = await run(argv, processIo());
   } catch (err) {

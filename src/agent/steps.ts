@@ -9,10 +9,12 @@ import type { RunConfig } from '../config/types.js';
 import { Warner } from '../pki/authority.js';
 import { buildExpirationReport, type ExpirationReport } from '../pki/expiration.js';
 import { scanExpiration } from '../pki/expiration-scan.js';
-import { acquireLock } from '../pki/lock.js';
-import { backupFiles, Renewer } from '../pki/renewal.js';
+import { backupFiles, backupFolderName, DEFAULT_KEEP_BACKUPS, pruneBackups } from '../pki/backup.js';
+import { pkiJournal } from '../pki/journal.js';
+import { Renewer } from '../pki/renewal.js';
 import { RENEWABLE_SPECS } from '../pki/specs.js';
-import { recoverJournal, removeOrphanTemps, Workspace } from '../pki/workspace.js';
+import { Workspace } from '../pki/workspace.js';
+import { beginWrite } from '../pki/write-session.js';
 import { componentsToRestart, restartComponents, type RestartReport } from '../ops/control-plane-restart.js';
 import type { ComponentName } from '../node/manifests.js';
 
@@ -40,40 +42,46 @@ export interface RenewResult {
   readonly backupDir: string | undefined;
 }
 
-const stamp = (d: Date): string => d.toISOString().replace(/[:.]/g, '-');
-
 /**
- * Renews the certificates `names` (certs renew names) of the node as `certs renew <name>…` does: renew's pid lock
- * in the certificate folder, completion of an interrupted journal, everything signed in memory, a backup of the
- * replaced files into `<kubeconfig-dir>/tmp/kubecerts-backup-<time>`, then one journaled commit. `beforeCommit`
- * gets the paths about to be replaced (the agent records which components to restart before anything changes).
- * Throws LockedError when a `certs renew` runs, PkiError when a certificate cannot be renewed (nothing written).
+ * Renews the certificates `names` (certs renew names) of the node as `certs renew <name>…` does: renew's write
+ * session (lock in the certificate folder, completion of an interrupted journal, orphaned temp files removed),
+ * everything signed in memory, a backup of the replaced files into `<kubeconfig-dir>/tmp/kubecerts-backup-…`
+ * (the oldest pruned as renew prunes them), then one journaled commit. `beforeCommit` gets the paths about to be
+ * replaced (the agent records which components to restart before anything changes). Throws LockedError when a
+ * `certs renew` runs, PkiError when a certificate cannot be renewed (nothing written).
  */
 export async function renewCertificates(
   cfg: RunConfig,
   names: readonly string[],
   o: { readonly now: Date; readonly warn: (line: string) => void; readonly beforeCommit: (paths: readonly string[]) => void },
 ): Promise<RenewResult> {
-  const journal = join(cfg.certificatesDir, '.kubecerts-journal.json');
-  const release = acquireLock(join(cfg.certificatesDir, '.kubecerts.lock'));
+  const journal = pkiJournal(cfg.certificatesDir, cfg.kubeconfigDir);
+  let recovered = -1;
+  const release = beginWrite({
+    lockDir: cfg.certificatesDir, journal, tempDirs: journal.roots, what: 'renewal',
+    // the write session reports a completed journal as a line; the agent logs the count as a field
+    notice: (line) => {
+      recovered = Number(/completed (\d+) file/.exec(line)?.[1] ?? 0);
+      o.warn(line);
+    },
+  });
   try {
-    const recovered = recoverJournal(journal);
-    removeOrphanTemps([cfg.certificatesDir, join(cfg.certificatesDir, 'etcd'), cfg.kubeconfigDir]);
     const ws = new Workspace();
     const renewer = new Renewer({ cfg, start: o.now, ws, warner: new Warner(o.warn), reuseKey: false, csrOnly: false });
     const specs = RENEWABLE_SPECS.filter((s) => names.includes(s.name));
     const outcomes = await Promise.all(specs.map((s) => renewer.renew(s)));
     const files = ws.planned().map((w) => w.path);
+    const backupRoot = join(cfg.kubeconfigDir, 'tmp');
     let backupDir: string | undefined;
     if (files.length > 0) {
-      backupDir = join(cfg.kubeconfigDir, 'tmp', `kubecerts-backup-${stamp(o.now)}`);
-      backupFiles(files, backupDir, [
+      backupDir = backupFiles(files, backupRoot, backupFolderName(o.now), [
         { dir: cfg.certificatesDir, as: 'pki' },
         { dir: cfg.kubeconfigDir, as: '.' },
       ]);
       o.beforeCommit(files);
     }
     ws.commit(journal);
+    if (backupDir) pruneBackups(backupRoot, DEFAULT_KEEP_BACKUPS);
     return { renewed: outcomes.filter((x) => x.kind === 'renewed').map((x) => x.spec.name), files, recovered, backupDir };
   } finally {
     release();

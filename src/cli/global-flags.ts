@@ -45,13 +45,17 @@ export { globalFlags, hostPath, setGlobalFlags } from '../rootfs.js';
 import { hostPath, rootfsSet } from '../rootfs.js';
 
 /** Options that name files or folders, rewritten by `withRootfs`. */
-const PATH_OPTIONS = ['certDir', 'kubeconfigDir', 'config', 'csrDir', 'backupDir', 'outputFile', 'kubeletDir', 'out', 'outDir', 'fromFile', 'kubeconfig', 'manifestsDir', 'holdingDir', 'textfileDir'];
+const PATH_OPTIONS = [
+  'certDir', 'kubeconfigDir', 'config', 'csrDir', 'backupDir', 'outputFile', 'kubeletDir', 'out', 'outDir', 'fromFile', 'kubeconfig',
+  'manifestsDir', 'holdingDir', 'from', 'kubeletConfig', 'csrs', 'nodes', 'textfileDir',
+];
 
 /** A command's options with every file or folder option placed under --rootfs (unchanged without it). */
 export function withRootfs(opts: Record<string, unknown>): Record<string, unknown> {
   if (!rootfsSet()) return opts;
   const out = { ...opts };
-  for (const k of PATH_OPTIONS) if (typeof out[k] === 'string') out[k] = hostPath(out[k] as string);
+  // '-' (standard input) is not a path
+  for (const k of PATH_OPTIONS) if (typeof out[k] === 'string' && out[k] !== '-') out[k] = hostPath(out[k] as string);
   const output = out['output'];
   if (typeof output === 'string') {
     const m = /^(=?(?:jsonpath-file|go-template-file|templatefile)=)(.+)$/.exec(output);

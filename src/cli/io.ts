@@ -1,4 +1,8 @@
 /** The process boundary handed to every command, so tests can inject streams, environment and clock. */
+import { fstatSync, writeSync, type Stats } from 'node:fs';
+import { isatty } from 'node:tty';
+import { errnoText, KubecertsError } from '../errors.js';
+
 export interface OutStream {
   write(chunk: string): unknown;
   readonly isTTY?: boolean;
@@ -9,6 +13,42 @@ export interface Io {
   readonly stderr: OutStream;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly now: () => Date;
+  /** fstat of standard output, when it can be had (to warn when a private key goes to a file others can read) */
+  readonly stdoutStat?: () => Stats | undefined;
+}
+
+/** A failed write to standard output (full disk, /dev/full, closed pipe): exit 1 with one line. */
+export class StdoutError extends KubecertsError {
+  constructor(cause: unknown) {
+    super('STDOUT', `cannot write to standard output: ${errnoText(cause)}`, { cause });
+  }
+}
+
+/**
+ * Standard output written with write(2) on fd 1, synchronously, so a failure (ENOSPC, EPIPE, EBADF) is thrown at
+ * the write as StdoutError instead of being lost in a stream 'error' event after the exit code was decided.
+ */
+export function fdStream(fd: number, makeError: (err: unknown) => Error): OutStream {
+  return {
+    isTTY: isatty(fd),
+    write(chunk: string): boolean {
+      const buf = Buffer.from(chunk, 'utf8');
+      let off = 0;
+      while (off < buf.length) {
+        try {
+          off += writeSync(fd, buf, off, buf.length - off);
+        } catch (err) {
+          // a non-blocking pipe that is full: wait a little and try again
+          if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
+            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+            continue;
+          }
+          throw makeError(err);
+        }
+      }
+      return true;
+    },
+  };
 }
 
 export function processIo(): Io {
@@ -20,7 +60,19 @@ export function processIo(): Io {
       return process.stderr.isTTY;
     },
   };
-  return { stdout: process.stdout, stderr, env: process.env, now: () => new Date() };
+  return {
+    stdout: fdStream(1, (err) => new StdoutError(err)),
+    stderr,
+    env: process.env,
+    now: () => new Date(),
+    stdoutStat: () => {
+      try {
+        return fstatSync(1);
+      } catch {
+        return undefined;
+      }
+    },
+  };
 }
 
 export const line = (stream: OutStream) => (text: string): void => {

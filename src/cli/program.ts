@@ -162,6 +162,7 @@ export function createProgram(io: Io): Command {
       .addOption(new Option('--expiring-within <duration>', 'renew only certificates that expire within this window, e.g. 720h or 30d (default: renew all named)'))
       .addOption(new Option('--no-backup', 'do not copy the old files to a backup folder first (default: back up)'))
       .addOption(new Option('--backup-dir <dir>', 'parent folder of the backups (default: "<kubeconfig-dir>/tmp")'))
+      .addOption(new Option('--keep-backups <n>', 'keep only the newest n kubecerts backup folders in the backup folder (default: 5)'))
       .addOption(dryRunOption())
       .addHelpText('after', helpFooter(['kubecerts certs renew all', 'kubecerts certs renew apiserver --reuse-key', 'kubecerts certs renew all --expiring-within 30d   # daily cron', 'kubecerts certs renew all --dry-run', 'kubecerts certs renew all --csr-only --csr-dir /tmp/csrs'], [0, 1, 2, 4]))
       .action(run(() => import('./commands/certs-renew.js'))),

@@ -5,6 +5,7 @@ import { ConfigError, describe } from '../errors.js';
 import { parseConfigDocuments, resolveConfig, type ConfigDocuments, type ConfigFlags, type HostFacts } from './resolve.js';
 import { formatDuration } from '../duration.js';
 import { DEFAULTS, type RunConfig } from './types.js';
+import { decodeUtf8 } from '../utf8.js';
 
 const MAX_CONFIG_BYTES = 1 << 20;
 
@@ -23,7 +24,7 @@ export function readConfigDocuments(path: string): ConfigDocuments {
   try {
     const buf = readFileSync(path);
     if (buf.length > MAX_CONFIG_BYTES) throw new ConfigError('CONFIG_SIZE', `config file "${path}" is larger than 1 MiB`);
-    text = buf.toString('utf8');
+    text = decodeUtf8(buf, (why) => new ConfigError('CONFIG_ENCODING', `unable to read config from "${path}": ${why}`));
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     throw new ConfigError('CONFIG_READ', `unable to read config from "${path}": ${describe(err)}`);

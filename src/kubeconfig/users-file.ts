@@ -17,7 +17,9 @@ function itemLines(text: string): number[] {
   const lines = text.split('\n');
   const items = lines.map((l, i) => ({ i, m: /^(\s*)- /.exec(l) })).filter((x) => x.m);
   if (items.length === 0) return [];
-  const indent = Math.min(...items.map((x) => (x.m?.[1] ?? '').length));
+  // a loop, not Math.min(...spread): a spread of 100,000+ arguments overflows the stack
+  let indent = Infinity;
+  for (const x of items) indent = Math.min(indent, (x.m?.[1] ?? '').length);
   return items.filter((x) => (x.m?.[1] ?? '').length === indent).map((x) => x.i + 1);
 }
 

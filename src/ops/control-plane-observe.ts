@@ -9,6 +9,7 @@ import { describe as describeError } from '../errors.js';
 import { currentEntries, dataField, parseKubeconfig } from '../kubeconfig/codec.js';
 import { httpsGet, servedCertificate, type TlsClientFiles } from '../net/tls-probe.js';
 import { COMPONENTS, manifestFileName, parseStaticPod, type ComponentName, type ServingEndpoint, type StaticPod } from '../node/manifests.js';
+import { hostPath } from '../rootfs.js';
 import type { NodeHost, ProcessInfo } from '../store/node-host.js';
 
 export type LoadedPod =
@@ -28,11 +29,23 @@ export function loadPods(host: NodeHost, manifestsDir: string): LoadedPod[] {
       return { component, path, state: 'invalid', error: `cannot read manifest: ${describeError(err)}` };
     }
     try {
-      return { component, path, state: 'ok', pod: parseStaticPod(text, path, component) };
+      return { component, path, state: 'ok', pod: onHost(parseStaticPod(text, path, component)) };
     } catch (err) {
       return { component, path, state: 'invalid', error: describeError(err) };
     }
   });
+}
+
+/**
+ * `pod` with the file paths its flags name placed under --rootfs: a manifest names the host's paths
+ * (/etc/kubernetes/pki/...), which a containerised kubecerts sees below the host root. Unchanged without --rootfs.
+ */
+function onHost(pod: StaticPod): StaticPod {
+  const files = pod.files.map((f) => ({ ...f, path: hostPath(f.path) }));
+  const endpoints = pod.endpoints.map((e) => ({ ...e, certFile: hostPath(e.certFile), caFile: e.caFile === undefined ? undefined : hostPath(e.caFile) }));
+  // flag values that are absolute paths (files, folders), for the readers that take them from the flags
+  const flags = new Map([...pod.flags].map(([k, v]) => [k, v.startsWith('/') ? hostPath(v) : v]));
+  return { ...pod, files, endpoints, flags };
 }
 
 /** SHA-256 fingerprint of a DER certificate: lowercase hex, no separators. */

@@ -10,7 +10,7 @@ function labels(r: ExpirationRow, type: string): string {
 interface Metric {
   readonly name: string;
   readonly help: string;
-  readonly value: (r: ExpirationRow) => number | undefined;
+  readonly value: (r: ExpirationRow & { keyMismatch?: boolean }) => number | undefined;
 }
 
 const METRICS: readonly Metric[] = [
@@ -35,6 +35,11 @@ const METRICS: readonly Metric[] = [
     value: (r) => (r.error ? 1 : 0),
   },
   {
+    name: 'kubecerts_certificate_key_mismatch',
+    help: '1 when the private key does not match the certificate (for example after an interrupted renewal).',
+    value: (r) => (r.keyMismatch ? 1 : 0),
+  },
+  {
     name: 'kubecerts_certificate_externally_managed',
     help: '1 when the certificate CA key is absent (external CA mode).',
     value: (r) => (r.externallyManaged ? 1 : 0),
@@ -42,8 +47,9 @@ const METRICS: readonly Metric[] = [
 ];
 
 export function renderExpirationPrometheus(report: ExpirationReport): string {
-  const rows: [ExpirationRow, string][] = [
-    ...report.certificates.map((r): [ExpirationRow, string] => [r, r.name.endsWith('.conf') ? 'kubeconfig' : 'certificate']),
+  const mismatch = new Set(report.integrity?.keyMismatch ?? []);
+  const rows: [ExpirationRow & { keyMismatch?: boolean }, string][] = [
+    ...report.certificates.map((r): [ExpirationRow & { keyMismatch?: boolean }, string] => [{ ...r, keyMismatch: mismatch.has(r.name) }, r.name.endsWith('.conf') ? 'kubeconfig' : 'certificate']),
     ...report.authorities.map((r): [ExpirationRow, string] => [r, 'ca']),
   ];
   const out: string[] = [];
@@ -55,6 +61,9 @@ export function renderExpirationPrometheus(report: ExpirationReport): string {
     }
   }
   out.push(
+    '# HELP kubecerts_pending_journal 1 when an interrupted write left its journal (files may be a mix of old and new until the next writing command completes it).',
+    '# TYPE kubecerts_pending_journal gauge',
+    `kubecerts_pending_journal ${report.integrity?.pendingJournal !== undefined ? 1 : 0}`,
     '# HELP kubecerts_last_check_timestamp_seconds When kubecerts last checked the certificates, as Unix time in seconds.',
     '# TYPE kubecerts_last_check_timestamp_seconds gauge',
     `kubecerts_last_check_timestamp_seconds ${Math.floor(report.now.getTime() / 1000)}`,

@@ -25,6 +25,17 @@ function toOutput(r: ExpirationRow): OutputCertificate {
 }
 
 /**
+ * kubecerts' own findings, outside kubeadm's fields: present only when there is something to report (a pending
+ * journal of an interrupted write, private keys that do not match their certificates), so the output is kubeadm's
+ * byte for byte otherwise.
+ */
+function extra(report: ExpirationReport): { pendingJournal: string | null; keyMismatch: string[] } | undefined {
+  const i = report.integrity;
+  if (!i || (i.pendingJournal === undefined && i.keyMismatch.length === 0)) return undefined;
+  return { pendingJournal: i.pendingJournal ?? null, keyMismatch: [...i.keyMismatch] };
+}
+
+/**
  * `check-expiration --add-node-info`: which node a report is from, for `fleet report`. Added as one object under the
  * key `kubecerts` after kubeadm's fields, which stay unchanged; absent without the flag (the output is kubeadm's).
  */
@@ -46,6 +57,7 @@ export function renderExpirationJson(report: ExpirationReport, node?: NodeInfo):
     certificates: report.certificates.map(toOutput),
     certificateAuthorities: report.authorities.map(toOutput),
     ...(node ? { kubecerts: nodeInfoObject(node) } : {}),
+    ...(extra(report) ? { kubecertsWarnings: extra(report) } : {}),
   };
   return `${JSON.stringify(obj, null, 4)}\n`;
 }
@@ -64,12 +76,21 @@ export function renderExpirationYaml(report: ExpirationReport, node?: NodeInfo):
     return fields.map(([k, v], i) => `${i === 0 ? '- ' : '  '}${k}: ${v}`).join('\n');
   };
   const list = (rows: readonly ExpirationRow[]): string => (rows.length === 0 ? ' []' : `\n${rows.map(entry).join('\n')}`);
+  const w = extra(report);
+  const warnings = w
+    ? [
+        'kubecertsWarnings:',
+        `  keyMismatch:${w.keyMismatch.length === 0 ? ' []' : w.keyMismatch.map((n) => `\n  - ${yamlString(n)}`).join('')}`,
+        `  pendingJournal: ${w.pendingJournal === null ? 'null' : yamlString(w.pendingJournal)}`,
+      ]
+    : [];
   return [
     'apiVersion: output.kubeadm.k8s.io/v1alpha3',
     `certificateAuthorities:${list(report.authorities)}`,
     `certificates:${list(report.certificates)}`,
     'kind: CertificateExpirationInfo',
     ...(node ? ['kubecerts:', ...Object.entries(nodeInfoObject(node)).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `  ${k}: ${k === 'checkTime' ? `"${v}"` : yamlString(v)}`)] : []),
+    ...warnings,
     '',
   ].join('\n');
 }

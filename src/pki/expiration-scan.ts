@@ -53,23 +53,21 @@ function readKubeconfigClientCert(path: string, o: { allowFileReference: boolean
 export function scanExpiration(o: ScanOptions): ScanResult {
   const { cfg } = o;
   const isExternal = externalCaDetector(cfg.certificatesDir, o.now, o.warner);
+  const missing = (name: string, path: string, caName: string): CertificateFacts => ({ name, path, caName, missing: true, externallyManaged: false });
+  // a row is "missing" only when stat says the file does not exist; any other failure is an unreadable row
   const guard = (name: string, path: string, caName: string, f: () => CertificateFacts): CertificateFacts => {
     try {
+      if (!fileExists(path)) return missing(name, path, caName);
       return f();
     } catch (err) {
       if (!o.tolerant) throw err;
       return { name, path, caName, missing: false, externallyManaged: false, error: (err as Error).message };
     }
   };
-  const missing = (name: string, path: string, caName: string): CertificateFacts => ({ name, path, caName, missing: true, externallyManaged: false });
 
   const certificates: CertificateFacts[] = [];
   for (const spec of activeSpecs(RENEWABLE_SPECS, cfg)) {
     const path = spec.kind === 'kubeconfig' ? join(cfg.kubeconfigDir, spec.fileName) : certPath(cfg.certificatesDir, spec.baseName);
-    if (!fileExists(path)) {
-      certificates.push(missing(spec.name, path, spec.ca));
-      continue;
-    }
     certificates.push(
       guard(spec.name, path, spec.ca, () => {
         const external = isExternal(spec.ca);
@@ -78,28 +76,22 @@ export function scanExpiration(o: ScanOptions): ScanResult {
       }),
     );
   }
-  if (o.kubeletDir !== undefined) certificates.push(...scanKubelet(o, o.kubeletDir, guard, missing));
+  if (o.kubeletDir !== undefined) certificates.push(...scanKubelet(o, o.kubeletDir, guard));
 
   const authorities: CertificateFacts[] = [];
   for (const ca of activeSpecs(CA_SPECS, cfg)) {
     const path = certPath(cfg.certificatesDir, ca.baseName);
-    if (!fileExists(path)) {
-      authorities.push(missing(ca.name, path, ''));
-      continue;
-    }
     authorities.push(guard(ca.name, path, '', () => facts(ca.name, path, '', readCertificateFile(path).cert, isExternal(ca.name))));
   }
   return { certificates, authorities };
 }
 
 type Guard = (name: string, path: string, caName: string, f: () => CertificateFacts) => CertificateFacts;
-type Missing = (name: string, path: string, caName: string) => CertificateFacts;
 
-function scanKubelet(o: ScanOptions, dir: string, guard: Guard, missing: Missing): CertificateFacts[] {
+function scanKubelet(o: ScanOptions, dir: string, guard: Guard): CertificateFacts[] {
   const rows: CertificateFacts[] = [];
   const client = join(dir, 'kubelet-client-current.pem');
-  if (!fileExists(client)) rows.push(missing('kubelet-client', client, 'ca'));
-  else {
+  {
     rows.push(
       guard('kubelet-client', client, 'ca', () => {
         let real = client;
@@ -113,11 +105,9 @@ function scanKubelet(o: ScanOptions, dir: string, guard: Guard, missing: Missing
     );
   }
   const serving = join(dir, 'kubelet.crt');
-  if (!fileExists(serving)) rows.push(missing('kubelet-serving', serving, ''));
-  else rows.push(guard('kubelet-serving', serving, '', () => facts('kubelet-serving', serving, '', readCertificateFile(serving).cert, false)));
+  rows.push(guard('kubelet-serving', serving, '', () => facts('kubelet-serving', serving, '', readCertificateFile(serving).cert, false)));
   const conf = join(o.cfg.kubeconfigDir, 'kubelet.conf');
-  if (!fileExists(conf)) rows.push(missing('kubelet.conf', conf, 'ca'));
-  else {
+  {
     rows.push(
       guard('kubelet.conf', conf, 'ca', () => {
         const { cert, source } = readKubeconfigClientCert(conf, { allowFileReference: true, requireCaData: false });

@@ -1,5 +1,6 @@
 /** The expiration report: rows for certificates and CAs, and what --fail-within decides. Pure. */
 import { residualSeconds } from '../output/time-format.js';
+import type { IntegrityFindings } from './integrity.js';
 
 export interface CertificateFacts {
   readonly name: string;
@@ -21,6 +22,8 @@ export interface ExpirationRow extends CertificateFacts {
 
 export interface ExpirationReport {
   readonly now: Date;
+  /** a pending journal and keys that do not match their certificates, when checked */
+  readonly integrity?: IntegrityFindings;
   readonly certificates: readonly ExpirationRow[];
   readonly authorities: readonly ExpirationRow[];
 }

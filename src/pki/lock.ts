@@ -1,7 +1,18 @@
-/** A lock file per PKI so two renewals never interleave. A lock whose process is gone is taken over. */
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { LockedError, PkiError, describe } from '../errors.js';
+/**
+ * A lock file per PKI so two writing commands never interleave. A lock whose process is gone is taken over.
+ *
+ * Taking over is atomic: it happens only while holding a short-lived guard file (`<lock>.takeover`, created with
+ * O_EXCL), and under the guard the lock is read again before it is replaced. Two processes that both saw the same
+ * stale lock can therefore never both end up holding it: the second one finds the guard, or finds the first one's
+ * live pid. A guard left by a process killed during those few microseconds holds that process's dead pid and is
+ * removed by the next run, which then tries again (a guard killed before its pid was written: once it is 10 s old).
+ * Node has no flock(2); an O_EXCL pid file is the portable equivalent that also works on NFS-mounted /etc.
+ */
+import { closeSync, lstatSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { errnoText, LockedError, PkiError } from '../errors.js';
 import { removeQuietly } from '../fs-atomic.js';
+
+const STALE_GUARD_MS = 10_000;
 
 function alive(pid: number): boolean {
   try {
@@ -12,30 +23,108 @@ function alive(pid: number): boolean {
   }
 }
 
-export function acquireLock(path: string): () => void {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, 'wx', 0o600);
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      return () => removeQuietly(path);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new PkiError('LOCK', `cannot create lock file "${path}": ${describe(err)}`);
-      }
-      let pid = NaN;
-      try {
-        pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
-      } catch {
-        // vanished meanwhile: try again
-      }
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-        throw new LockedError(`another kubecerts process (pid ${pid}) holds the lock "${path}"`, {
-          hint: 'wait for it to finish; remove the file only if that process is not kubecerts',
-        });
-      }
-      removeQuietly(path);
-    }
+/** Creates `path` with O_EXCL holding our pid; false when it exists. Throws PkiError LOCK on any other error. */
+function createExclusive(path: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new PkiError('LOCK', `cannot create lock file "${path}": ${errnoText(err)}`);
   }
-  throw new LockedError(`cannot take the lock "${path}"`);
+  try {
+    writeSync(fd, `${process.pid}\n`);
+  } catch (err) {
+    closeSync(fd);
+    removeQuietly(path);
+    throw new PkiError('LOCK', `cannot write lock file "${path}": ${errnoText(err)}`);
+  }
+  closeSync(fd);
+  return true;
+}
+
+/** The pid in a lock file; NaN when it vanished or holds no pid. Throws LockedError when it is not a regular file. */
+function holder(path: string): number {
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return Number.NaN;
+  }
+  if (!st.isFile()) {
+    throw new LockedError(`cannot take the lock "${path}": it is ${st.isDirectory() ? 'a directory' : 'not a regular file'}, not a kubecerts lock file`, {
+      hint: `remove "${path}" if no kubecerts command is running`,
+    });
+  }
+  try {
+    return Number.parseInt(readFileSync(path, 'utf8'), 10);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+const held = (pid: number): boolean => Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid);
+
+function lockedBy(path: string, pid: number): LockedError {
+  return new LockedError(`another kubecerts process (pid ${pid}) holds the lock "${path}"`, {
+    hint: 'wait for it to finish; remove the file only if that process is not kubecerts',
+  });
+}
+
+/**
+ * Takes the lock at `path` (a pid file), taking over a stale one atomically. Returns the release function.
+ * Throws LockedError (exit 4) when a live process holds it or it cannot be taken, PkiError LOCK when the lock file
+ * cannot be created at all (missing or read-only folder).
+ */
+export function acquireLock(path: string): () => void {
+  // a guard left by a killed process is removed and the takeover tried again, at most twice
+  for (let attempt = 0; ; attempt++) {
+    const release = tryAcquire(path, attempt < 2);
+    if (release) return release;
+  }
+}
+
+/** One attempt; undefined when a dead process's guard was removed and the caller should try again. */
+function tryAcquire(path: string, mayRetry: boolean): (() => void) | undefined {
+  const release = (): void => removeQuietly(path);
+  if (createExclusive(path)) return release;
+  const seen = holder(path);
+  if (held(seen)) throw lockedBy(path, seen);
+  const guard = `${path}.takeover`;
+  if (!createExclusive(guard)) {
+    if (mayRetry && removeDeadGuard(guard)) return undefined;
+    throw new LockedError(`cannot take the lock "${path}": another kubecerts process is taking it over right now`, {
+      hint: 'run the command again',
+    });
+  }
+  try {
+    // under the guard: read again, so a lock taken by someone else since we looked is never removed
+    const now = holder(path);
+    if (held(now)) throw lockedBy(path, now);
+    removeQuietly(path);
+    if (!createExclusive(path)) {
+      const other = holder(path);
+      throw held(other) ? lockedBy(path, other) : new LockedError(`cannot take the lock "${path}"`);
+    }
+    return release;
+  } finally {
+    removeQuietly(guard);
+  }
+}
+
+/**
+ * Removes a takeover guard whose process is gone (killed during its takeover), so the next run is not blocked; a
+ * guard without a pid (killed between creating and writing it) only once it is 10 s old. True when removed.
+ */
+function removeDeadGuard(guard: string): boolean {
+  try {
+    const pid = Number.parseInt(readFileSync(guard, 'utf8'), 10);
+    const dead = Number.isInteger(pid) && pid > 0 ? !alive(pid) : Date.now() - lstatSync(guard).mtimeMs > STALE_GUARD_MS;
+    if (!dead) return false;
+    unlinkSync(guard);
+    return true;
+  } catch {
+    // gone meanwhile: the caller may try again
+    return true;
+  }
 }

@@ -3,8 +3,7 @@
  * journaled commit (spec §5). `--csr-only` writes keys and CSRs built from the existing certificates instead.
  */
 import type { KeyObject, X509Certificate } from 'node:crypto';
-import { copyFileSync, mkdirSync, statSync, chmodSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { ENCRYPTION_ALGORITHMS, type EncryptionAlgorithm, type RunConfig } from '../config/types.js';
 import { PkiError } from '../errors.js';
 import { currentEntries, dataField, parseKubeconfig, serializeKubeconfig, setDataField, type Kubeconfig } from '../kubeconfig/codec.js';
@@ -54,6 +53,8 @@ interface Existing {
   readonly cert: X509Certificate;
   readonly keyText: string | undefined;
   readonly kubeconfig?: Kubeconfig;
+  /** the kubeconfig's text as read */
+  readonly text?: string;
   readonly path: string;
 }
 
@@ -68,11 +69,12 @@ function readExisting(spec: RenewSpec, o: RenewOptions): Existing {
     const kp = keyPath(cfg.certificatesDir, spec.baseName);
     return { details: readCertificateDetails(loaded.pem), certPem: loaded.pem, cert: loaded.cert, keyText: ws.exists(kp) ? ws.read(kp) : undefined, path };
   }
-  const kc = parseKubeconfig(ws.read(path), path);
+  const text = ws.read(path);
+  const kc = parseKubeconfig(text, path);
   const cur = currentEntries(kc, path);
   refuseUnembedded(cur, path);
   const { loaded } = clientCertificate(cur, path);
-  return { details: readCertificateDetails(loaded.pem), certPem: loaded.pem, cert: loaded.cert, keyText: dataField(cur.user, 'client-key-data'), kubeconfig: kc, path };
+  return { details: readCertificateDetails(loaded.pem), certPem: loaded.pem, cert: loaded.cert, keyText: dataField(cur.user, 'client-key-data'), kubeconfig: kc, text, path };
 }
 
 /**
@@ -142,7 +144,14 @@ export class Renewer {
   async renew(spec: RenewSpec): Promise<RenewOutcome> {
     const { cfg, ws, start } = this.o;
     const path = pathOf(spec, cfg);
-    if (!ws.exists(path) || (spec.etcd && !cfg.etcdLocal)) return { kind: 'missing', spec, message: `MISSING! ${spec.longName}` };
+    let present: boolean;
+    try {
+      present = ws.exists(path);
+    } catch (err) {
+      // unreadable is not missing: renewing over a file we cannot see could destroy it
+      throw new PkiError('RENEW_READ', `failed to renew certificate ${spec.name}: ${(err as Error).message}`, { cause: err });
+    }
+    if (!present || (spec.etcd && !cfg.etcdLocal)) return { kind: 'missing', spec, message: `MISSING! ${spec.longName}` };
     const caSpec = findCa(spec.ca);
     // kubeadm's renewCert handles --csr-only before the external-CA check: CSRs are what an external CA needs
     if (!this.o.csrOnly && this.isExternal(spec.ca)) {
@@ -215,10 +224,13 @@ export class Renewer {
     } else {
       const kc = existing.kubeconfig as Kubeconfig;
       const cur = currentEntries(kc, path);
+      const before = [cur.user['client-certificate-data'], cur.user['client-key-data'], cur.cluster['certificate-authority-data']];
       setDataField(cur.user, 'client-certificate-data', certPem);
       setDataField(cur.user, 'client-key-data', keyPem);
       setDataField(cur.cluster, 'certificate-authority-data', ca.cert.pem);
-      ws.write(path, serializeKubeconfig(kc), 0o600);
+      const after = [cur.user['client-certificate-data'], cur.user['client-key-data'], cur.cluster['certificate-authority-data']];
+      const edited = replaceValues(existing.text ?? '', before, after);
+      ws.write(path, edited ?? serializeKubeconfig(kc), 0o600);
       files.push(path);
     }
     return { kind: 'renewed', spec, message: `${spec.longName} renewed`, files, oldNotAfter: old.notAfter, newNotAfter: window.notAfter, keyKept };
@@ -238,25 +250,24 @@ export class Renewer {
   }
 }
 
-/** Copies every file that is about to be overwritten into `backupDir`, keeping the layout below `roots`. */
-export function backupFiles(paths: readonly string[], backupDir: string, roots: readonly { readonly dir: string; readonly as: string }[]): string[] {
-  mkdirSync(backupDir, { recursive: true, mode: 0o700 });
-  chmodSync(backupDir, 0o700);
-  const copied: string[] = [];
-  for (const p of paths) {
-    let st;
-    try {
-      st = statSync(p);
-    } catch {
-      continue;
-    }
-    const root = roots.find((r) => p.startsWith(`${r.dir}/`));
-    const rel = root ? join(root.as, p.slice(root.dir.length + 1)) : p.replace(/^\/+/, '');
-    const target = join(backupDir, rel);
-    mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
-    copyFileSync(p, target);
-    chmodSync(target, st.mode & 0o777);
-    copied.push(target);
+/**
+ * The kubeconfig text with each changed base64 value replaced in place, so every byte kubecerts does not change
+ * (other users, comments, key order, quoting) stays as it was. Undefined when a value cannot be replaced
+ * unambiguously (absent, or present more than once); the caller then writes the re-serialized document.
+ */
+export function replaceValues(text: string, before: readonly unknown[], after: readonly unknown[]): string | undefined {
+  let out = text;
+  for (let i = 0; i < before.length; i++) {
+    const b = before[i];
+    const a = after[i];
+    if (b === a) continue;
+    if (typeof b !== 'string' || typeof a !== 'string' || !/^[A-Za-z0-9+/=]{16,}$/.test(b)) return undefined;
+    const at = out.indexOf(b);
+    if (at < 0 || out.indexOf(b, at + 1) >= 0) return undefined;
+    // the whole scalar must be the value: bounded by the line's start of value and its end
+    const end = at + b.length;
+    if (/[A-Za-z0-9+/=]/.test(out[at - 1] ?? '') || /[A-Za-z0-9+/=]/.test(out[end] ?? '')) return undefined;
+    out = out.slice(0, at) + a + out.slice(end);
   }
-  return copied;
+  return out;
 }

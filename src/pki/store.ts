@@ -6,6 +6,7 @@ import { errnoText, PkiError } from '../errors.js';
 import { parsePrivateKey } from './keys.js';
 import { criticalExtensionOids, HANDLED_EXTENSIONS } from './der.js';
 import { certificatePems } from './pem.js';
+import { decodeUtf8 } from '../utf8.js';
 
 const MAX_PEM_BYTES = 1 << 20;
 
@@ -21,19 +22,26 @@ export function readSmallFile(path: string): string {
     throw new PkiError((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'NOT_FOUND' : 'READ', `open ${path}: ${errnoText(err)}`);
   }
   if (size > MAX_PEM_BYTES) throw new PkiError('READ', `read ${path}: file is larger than 1 MiB`);
+  let buf: Buffer;
   try {
-    return readFileSync(path, 'latin1');
+    buf = readFileSync(path);
   } catch (err) {
     throw new PkiError('READ', `open ${path}: ${errnoText(err)}`);
   }
+  return decodeUtf8(buf, (why) => new PkiError('ENCODING', `read ${path}: ${why}`));
 }
 
-/** True when `path` exists and is not a directory; any stat error counts as absent (kubeadm discards it). */
+/**
+ * True when `path` exists and is not a directory, false when it does not exist. Any other stat error (permission
+ * denied on a folder, a symbolic-link loop) is thrown as PkiError UNREADABLE: unreadable is never "missing".
+ */
 export function fileExists(path: string): boolean {
   try {
     return !statSync(path).isDirectory();
-  } catch {
-    return false;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return false;
+    throw new PkiError('UNREADABLE', `stat ${path}: ${errnoText(err)}`);
   }
 }
 

@@ -3,10 +3,11 @@
  * disk until commit(), which stages every file as a temp file first and renames only when all were staged, so a
  * failure (read-only directory, full disk) leaves the old files complete.
  */
-import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, rmdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { commitFile, ensureDir, removeQuietly, stageFile, writeFileAtomic } from '../fs-atomic.js';
-import { PkiError, describe } from '../errors.js';
+import { existsSync, lstatSync, realpathSync, rmdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { commitFile, ensureDir, FileWriteError, removeQuietly, stageFile } from '../fs-atomic.js';
+import { KubecertsError, PkiError, describe } from '../errors.js';
+import { writeJournal, type JournalEntry, type JournalPlace } from './journal.js';
 import { fileExists, readSmallFile } from './store.js';
 
 export interface PlannedWrite {
@@ -49,24 +50,15 @@ export class Workspace {
   }
 
   /**
-   * Writes everything or nothing. With a journal path, the list of staged temp files is recorded before the first
-   * rename, so a process killed between renames is completed by recoverJournal() on the next run.
+   * Writes everything or nothing. With a journal, the list of staged temp files is recorded before the first
+   * rename, so a process killed between renames is completed by recoverJournal() on the next run. A file holding a
+   * private key always ends owned by the running user and no wider than 0600. Throws FileWriteError (one line naming
+   * the file and the cause); on a failure before the first rename no temp file is left behind.
    */
-  commit(journal?: string): void {
+  commit(journal?: JournalPlace): void {
     const createdDirs: string[] = [];
-    const temps: { tmp: string; path: string }[] = [];
-    try {
-      for (const w of this.staged.values()) {
-        // a symlinked file is replaced at its target, so the link stays a link
-        const target = resolveLink(w.path);
-        const dir = dirname(target);
-        const missing: string[] = [];
-        for (let d = dir; !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.unshift(d);
-        ensureDir(dir, w.dirMode);
-        createdDirs.push(...missing);
-        temps.push({ tmp: stageFile(target, w.data, { mode: w.mode, dirMode: w.dirMode, secret: w.secret }), path: target });
-      }
-    } catch (err) {
+    const temps: JournalEntry[] = [];
+    const undo = (): void => {
       for (const t of temps) removeQuietly(t.tmp);
       for (const d of createdDirs.reverse()) {
         try {
@@ -75,60 +67,38 @@ export class Workspace {
           // not empty or already gone
         }
       }
-      throw new PkiError('WRITE', `cannot write ${describeTarget(err)}`, { cause: err });
+    };
+    try {
+      for (const w of this.staged.values()) {
+        // a symlinked file is replaced at its target, so the link stays a link
+        const target = resolveLink(w.path);
+        const dir = dirname(target);
+        const missing: string[] = [];
+        for (let d = dir; !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.unshift(d);
+        try {
+          ensureDir(dir, w.dirMode);
+        } catch (err) {
+          throw new FileWriteError(w.path, err);
+        }
+        createdDirs.push(...missing);
+        const secret = w.secret || holdsPrivateKey(w.data);
+        const tmp = stageFile(target, w.data, { mode: secret ? w.mode & 0o600 : w.mode, dirMode: w.dirMode, secret });
+        temps.push(target === w.path ? { tmp, path: target } : { tmp, path: target, link: w.path });
+      }
+      if (journal) writeJournal(journal, temps);
+    } catch (err) {
+      undo();
+      throw err instanceof KubecertsError ? err : new PkiError('WRITE', `cannot write: ${describe(err)}`, { cause: err });
     }
-    if (journal) writeFileAtomic(journal, `${JSON.stringify({ version: 1, renames: temps })}\n`, { mode: 0o600 });
-    const killAfter = Number(process.env['KUBECERTS_FAULT_KILL_AFTER_RENAMES'] ?? NaN);
-    temps.forEach((t, i) => {
-      // fault injection for the crash-safety tests: die by SIGKILL in the middle of the renames
-      if (i === killAfter) process.kill(process.pid, 'SIGKILL');
-      commitFile(t.tmp, t.path);
-    });
-    if (journal) removeQuietly(journal);
+    for (const t of temps) commitFile(t.tmp, t.path);
+    if (journal) removeQuietly(journal.path);
     this.staged.clear();
   }
 }
 
-/**
- * Completes a commit that was interrupted after its journal was written: every staged temp file still present is
- * renamed over its target. Returns the number of files completed, or -1 when there was no journal.
- */
-export function recoverJournal(journal: string): number {
-  let text: string;
-  try {
-    text = readFileSync(journal, 'utf8');
-  } catch {
-    return -1;
-  }
-  let renames: { tmp: string; path: string }[] = [];
-  try {
-    const parsed = JSON.parse(text) as { renames?: unknown };
-    if (Array.isArray(parsed.renames)) renames = parsed.renames as { tmp: string; path: string }[];
-  } catch {
-    // a torn journal cannot exist (it is written atomically); an unreadable one is dropped
-  }
-  let done = 0;
-  for (const r of renames) {
-    if (typeof r.tmp === 'string' && typeof r.path === 'string' && existsSync(r.tmp)) {
-      commitFile(r.tmp, r.path);
-      done++;
-    }
-  }
-  removeQuietly(journal);
-  return done;
-}
-
-/** Removes temp files a killed process left behind before it wrote a journal. */
-export function removeOrphanTemps(dirs: readonly string[]): void {
-  for (const dir of dirs) {
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      continue;
-    }
-    for (const n of names) if (/^\..+\.kubecerts-[0-9a-f]{8}\.tmp$/.test(n)) removeQuietly(join(dir, n));
-  }
+/** True when `text` holds a private key: a PEM private key, or a kubeconfig with client-key-data. */
+export function holdsPrivateKey(text: string): boolean {
+  return /-----BEGIN [A-Z ]*PRIVATE KEY-----|client-key-data:|"client-key-data"/.test(text);
 }
 
 function resolveLink(path: string): string {
@@ -137,10 +107,4 @@ function resolveLink(path: string): string {
   } catch {
     return path;
   }
-}
-
-function describeTarget(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  if (e.path) return `"${e.path.replace(/\/\.([^/]+)\.kubecerts-[0-9a-f]+\.tmp$/, '/$1')}": ${describe(err).replace(/^\S+ \S+: /, '')}`;
-  return describe(err);
 }

@@ -200,9 +200,16 @@ function parseSigner(pem: string): { name: x509.Name; ski: string | undefined } 
   return s;
 }
 
+/**
+ * asn1js stops at 10,000 ASN.1 nodes by default, which a valid certificate with ~10,000 SANs exceeds. Files are
+ * read only up to 1 MiB and every node takes at least two bytes, so 2^20 nodes bounds the work without refusing
+ * any certificate kubecerts can read.
+ */
+const PARSE_OPTIONS = { berOptions: { maxNodes: 1 << 20 } };
+
 function parse(pem: string): x509.X509Certificate {
   try {
-    return new x509.X509Certificate(pem);
+    return new x509.X509Certificate(pem, PARSE_OPTIONS);
   } catch (err) {
     throw new PkiError('CERT_PARSE', `x509: malformed certificate: ${err instanceof Error ? err.message : String(err)}`);
   }

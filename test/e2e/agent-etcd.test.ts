@@ -66,16 +66,24 @@ describe('kubecerts agent with --lock etcd on a real 3-member etcd', () => {
   });
 
   it('SIGKILL of the holder mid-renewal: another agent takes over after the lease TTL, the next run completes the journal', async () => {
-    const [a, b] = nodes as [string, string];
-    await expireInADay(a);
-    await expireInADay(b);
-    // the holder dies by SIGKILL between the renames of its commit (renew's fault-injection hook)
-    const holder = startAgent(agentArgs(a), { KUBECERTS_FAULT_KILL_AFTER_RENAMES: '4' });
+    const [a, b, c] = nodes as [string, string, string];
+    for (const n of nodes) await expireInADay(n);
+    // where the commit's renames start in an agent run: counted with strace on a twin run of the third node
+    const RENAMES = 'rename,renameat,renameat2';
+    const trace = join(tempDir(), 'renames.txt');
+    const twin = await startAgent(agentArgs(c), {}, ['strace', '-f', '-qq', '-o', trace, '-e', `trace=${RENAMES}`]).done;
+    expect(twin.code, twin.stderr).toBe(0);
+    const calls = readFileSync(trace, 'utf8').split('\n').filter((l) => /rename/.test(l) && / = 0$/.test(l));
+    const firstCommit = calls.findIndex((l) => /\.(crt|key|conf)"[^"]*= 0$/.test(l) && !/kubecerts-backup/.test(l)) + 1;
+    expect(firstCommit).toBeGreaterThan(0);
+    // the holder is killed by strace on entering the fourth rename of its commit (a real SIGKILL, no hook in the binary)
+    const holder = startAgent(agentArgs(a), {}, ['strace', '-f', '-qq', '-o', '/dev/null', '-e', `trace=${RENAMES}`, '-e', `inject=${RENAMES}:signal=SIGKILL:when=${firstCommit + 3}`]);
     await holder.waitFor('lock acquired');
     const waiter = startAgent(agentArgs(b));
     const killed = await holder.done;
     const killedAt = Date.now();
-    expect(killed.signal).toBe('SIGKILL');
+    expect(killed.signal === 'SIGKILL' || killed.code === 137, killed.stderr).toBe(true);
+    expect(killed.lines.some((l) => l.msg === 'lock released')).toBe(false);
     expect(readFileSync(join(a, 'pki', '.kubecerts-journal.json'), 'utf8')).toContain('renames');
     const w = await waiter.done;
     expect(w.code, w.stderr).toBe(0);

@@ -116,7 +116,7 @@ describe('renew options', () => {
     const before = snapshotTree(k8s);
     const r = await renew(k8s, ['all', '--dry-run']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^\[dryrun\] apiserver: would renew, NotAfter \w{3} \d\d, \d{4} \d\d:\d\d UTC -> \w{3} \d\d, \d{4} \d\d:\d\d UTC, new key; backup to .+\/tmp\/kubecerts-backup-[\dT-]+Z$/m);
+    expect(r.stdout).toMatch(/^\[dryrun\] apiserver: would renew, NotAfter \w{3} \d\d, \d{4} \d\d:\d\d UTC -> \w{3} \d\d, \d{4} \d\d:\d\d UTC, new key; backup to .+\/tmp\/kubecerts-backup-[\dT-]+Z-[0-9a-f]{16}$/m);
     expect(r.stdout).toContain('[dryrun] Nothing was written\n');
     expect(r.stdout).not.toContain('PRIVATE KEY');
     expect(snapshotTree(k8s)).toEqual(before);

@@ -25,9 +25,14 @@ export interface AgentRun {
 export const parseLog = (stderr: string): LogLine[] =>
   stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as LogLine);
 
-/** Starts `kubecerts agent <args> --log-format json`; `env` is added to a minimal environment. */
-export function startAgent(args: readonly string[], env: Record<string, string> = {}): AgentRun {
-  const child = spawn(process.execPath, [BIN, 'agent', ...args, '--log-format', 'json'], {
+/**
+ * Starts `kubecerts agent <args> --log-format json`; `env` is added to a minimal environment; `wrap` runs it under
+ * another command (e.g. strace with fault injection).
+ */
+export function startAgent(args: readonly string[], env: Record<string, string> = {}, wrap: readonly string[] = []): AgentRun {
+  const argv = [process.execPath, BIN, 'agent', ...args, '--log-format', 'json'];
+  const [cmd, ...rest] = [...wrap, ...argv] as [string, ...string[]];
+  const child = spawn(cmd, rest, {
     cwd: REPO, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';

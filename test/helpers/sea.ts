@@ -11,7 +11,7 @@ export const BUNDLE = join(REPO, 'dist', 'kubecerts.cjs');
 function embedded(): string[] {
   const dist = join(REPO, 'dist');
   const cache = readdirSync(dist).find((f) => f.startsWith('main.cjs.') && f.endsWith(`.${process.version}-${process.arch}.cache`));
-  return ['sea.cjs', 'main.cjs', cache ?? 'missing code cache', 'x509.cjs', 'table.cjs'].map((f) => join(dist, f));
+  return ['sea.cjs', 'main.cjs', cache ?? 'missing code cache', 'x509.cjs', 'table.cjs', 'yaml.cjs'].map((f) => join(dist, f));
 }
 
 /**

@@ -68,3 +68,21 @@ export function chownTreeToNobody(dir: string): void {
   };
   walk(dir);
 }
+
+/** Every kubecerts temp file (`.<name>.kubecerts-<hex>.tmp`) below `dir`; a missing dir has none. */
+export function kubecertsTemps(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const n of readdirSync(d)) {
+      const p = join(d, n);
+      if (lstatSync(p).isDirectory()) walk(p);
+      else if (/kubecerts-[0-9a-f]+\.tmp$/.test(n)) out.push(p);
+    }
+  };
+  try {
+    walk(dir);
+  } catch {
+    // absent
+  }
+  return out;
+}

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { describe, ExitCode, ExitRequest, UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import { Warner } from '../../pki/authority.js';
+import { checkIntegrity, integrityFailed, integrityWarnings } from '../../pki/integrity.js';
 import { buildExpirationReport, rowsExpiringWithin, type ExpirationReport } from '../../pki/expiration.js';
 import { scanExpiration } from '../../pki/expiration-scan.js';
 import { renderExpirationPrometheus } from '../../output/expiration-prometheus.js';
@@ -67,17 +68,24 @@ export default async function checkExpiration(_args: unknown[], opts: Record<str
     tolerant: format === 'prometheus',
     kubeletDir: includeKubelet ? (typeof opts['kubeletDir'] === 'string' ? opts['kubeletDir'] : hostPath('/var/lib/kubelet/pki')) : undefined,
   });
-  const report = buildExpirationReport(scan.certificates, scan.authorities, now);
+  const integrity = checkIntegrity(cfg);
+  const report = { ...buildExpirationReport(scan.certificates, scan.authorities, now), integrity };
+  if (format === 'text' || format === 'wide') for (const w of integrityWarnings(integrity)) io.stderr.write(`${w}\n`);
   if (opts['addNodeInfo'] === true && format !== 'json' && format !== 'yaml') throw new UsageError('--add-node-info needs -o json or -o yaml');
   const node = opts['addNodeInfo'] === true ? { nodeName: cfg.nodeName, hostname: hostname(), checkTime: now } : undefined;
   const text = await render(report, format, io, opts, node);
+  // only a regular file is replaced: a device, FIFO or link is refused (send the report to stdout instead)
   if (typeof opts['outputFile'] === 'string') writeFileAtomic(opts['outputFile'], text, { mode: 0o644 });
   else io.stdout.write(text);
   if (windowMs !== undefined) {
     const due = rowsExpiringWithin(report, windowMs);
+    const unreadable = [...report.certificates, ...report.authorities].filter((r) => r.error !== undefined);
     if (due.length > 0) {
       io.stderr.write(`${due.length} certificate(s) expire within ${String(opts['failWithin'])}: ${due.map((r) => r.name).join(', ')}\n`);
-      throw new ExitRequest(ExitCode.expiring);
     }
+    if (unreadable.length > 0) io.stderr.write(`${unreadable.length} certificate(s) cannot be read: ${unreadable.map((r) => r.name).join(', ')}\n`);
+    if (integrity.pendingJournal !== undefined) io.stderr.write(`an interrupted write is pending: ${integrity.pendingJournal}\n`);
+    if (integrity.keyMismatch.length > 0) io.stderr.write(`private key does not match the certificate: ${integrity.keyMismatch.join(', ')}\n`);
+    if (due.length > 0 || unreadable.length > 0 || integrityFailed(integrity)) throw new ExitRequest(ExitCode.expiring);
   }
 }

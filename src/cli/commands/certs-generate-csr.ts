@@ -6,7 +6,10 @@ import { controlPlaneEndpoint, localEndpoint } from '../../kubeconfig/endpoint.j
 import { encodePrivateKey, generateKey } from '../../pki/keys.js';
 import { computeAltNames, formatSanWarning } from '../../pki/sans.js';
 import { KUBECONFIG_SPECS, LEAF_SPECS } from '../../pki/specs.js';
+import { pkiJournal, type JournalPlace } from '../../pki/journal.js';
+import type { RunConfig } from '../../config/types.js';
 import { Workspace } from '../../pki/workspace.js';
+import { beginWrite } from '../../pki/write-session.js';
 import { createCsr } from '../../pki/x509.js';
 import { runConfigFrom } from '../config-flags.js';
 import { line, type Io } from '../io.js';
@@ -15,6 +18,18 @@ export default async function generateCsr(_args: unknown[], opts: Record<string,
   const cfgRaw = runConfigFrom(opts);
   // every etcd leaf is covered even with external etcd, as kubeadm does
   const cfg = { ...cfgRaw, etcdLocal: cfgRaw.etcdLocal ?? { serverCertSANs: [], peerCertSANs: [] } };
+  const warn = line(io.stderr);
+  const out = line(io.stdout);
+  const journal = pkiJournal(cfg.certificatesDir, cfg.kubeconfigDir);
+  const release = beginWrite({ lockDir: cfg.certificatesDir, journal, tempDirs: journal.roots, what: 'write', notice: warn, lockDirMode: 0o755 });
+  try {
+    await generate(cfg, io, journal);
+  } finally {
+    release();
+  }
+}
+
+async function generate(cfg: RunConfig, io: Io, journal: JournalPlace): Promise<void> {
   const ws = new Workspace();
   const warn = line(io.stderr);
   const out = line(io.stdout);
@@ -55,7 +70,7 @@ export default async function generateCsr(_args: unknown[], opts: Record<string,
   });
   const leaves = await Promise.all(leafJobs);
   const kcs = await Promise.all(kcJobs);
-  ws.commit();
+  ws.commit(journal);
   out(`generating keys and CSRs in ${cfg.certificatesDir}`);
   for (const n of [...leaves].sort()) out(`  ${n}`);
   out(`generating keys and CSRs in ${cfg.kubeconfigDir}`);

@@ -2,10 +2,13 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Warner } from '../../pki/authority.js';
-import { backupFiles } from '../../pki/renewal.js';
+import { backupFiles, backupFolderName, DEFAULT_KEEP_BACKUPS, pruneBackups } from '../../pki/backup.js';
 import { CertPhases, KubeconfigPhases } from '../../pki/init.js';
 import { KUBECONFIG_SPECS, PKI_SPECS } from '../../pki/specs.js';
+import type { RunConfig } from '../../config/types.js';
+import { pkiJournal, type JournalPlace } from '../../pki/journal.js';
 import { Workspace } from '../../pki/workspace.js';
+import { beginWrite } from '../../pki/write-session.js';
 import { runConfigFrom } from '../config-flags.js';
 import { line, type Io } from '../io.js';
 
@@ -16,6 +19,19 @@ export interface InitSelection {
 
 export async function runInit(selection: InitSelection, opts: Record<string, unknown>, io: Io): Promise<void> {
   const cfg = runConfigFrom(opts);
+  // an init killed in its renames is completed before anything is read, so the re-run sees the finished PKI
+  const journal = pkiJournal(cfg.certificatesDir, cfg.kubeconfigDir);
+  const release = opts['dryRun']
+    ? () => undefined
+    : beginWrite({ lockDir: cfg.certificatesDir, journal, tempDirs: journal.roots, what: 'init', notice: line(io.stderr), lockDirMode: 0o755 });
+  try {
+    await initPhases(cfg, selection, opts, io, journal);
+  } finally {
+    release();
+  }
+}
+
+async function initPhases(cfg: RunConfig, selection: InitSelection, opts: Record<string, unknown>, io: Io, journal: JournalPlace): Promise<void> {
   const out = line(io.stdout);
   const ctx = { cfg, start: io.now(), ws: new Workspace(), out, warner: new Warner(line(io.stderr)), reissue: opts['reissue'] === true };
   const certs = new CertPhases(ctx);
@@ -43,13 +59,14 @@ export async function runInit(selection: InitSelection, opts: Record<string, unk
     out('[dryrun] Nothing was written');
     return;
   }
-  // only --reissue replaces existing files: keep copies of them first
+  // only --reissue replaces existing files: keep copies of them first, as renew does
   const replaced = ctx.ws.planned().map((w) => w.path).filter((p) => existsSync(p));
   if (replaced.length > 0) {
-    // <cert-dir>/../tmp: /etc/kubernetes/tmp by default, where kubeadm keeps its own backups
-    const backupDir = join(dirname(cfg.certificatesDir), 'tmp', `kubecerts-backup-${ctx.start.toISOString().replace(/[:.]/g, '-')}`);
-    backupFiles(replaced, backupDir, [{ dir: cfg.certificatesDir, as: 'pki' }, { dir: cfg.kubeconfigDir, as: '.' }]);
+    // <cert-dir>/../tmp: /etc/kubernetes/tmp by default, where renew and kubeadm keep their backups too
+    const root = join(dirname(cfg.certificatesDir), 'tmp');
+    const backupDir = backupFiles(replaced, root, backupFolderName(ctx.start), [{ dir: cfg.certificatesDir, as: 'pki' }, { dir: cfg.kubeconfigDir, as: '.' }]);
+    pruneBackups(root, DEFAULT_KEEP_BACKUPS);
     io.stderr.write(`backup of the replaced files: ${backupDir}\n`);
   }
-  ctx.ws.commit();
+  ctx.ws.commit(journal);
 }

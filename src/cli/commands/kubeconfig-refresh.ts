@@ -2,13 +2,14 @@
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import { planKubeconfigRefresh } from '../../ops/kubeconfig-refresh.js';
+import { hostPath } from '../../rootfs.js';
 import { line, type Io } from '../io.js';
 import { readTextFile, replaceFile } from './node-common.js';
 
 const read = readTextFile;
 
 export default async function refresh(args: unknown[], opts: Record<string, unknown>, io: Io): Promise<void> {
-  const file = String(args[0]);
+  const file = hostPath(String(args[0]));
   const from = String(opts['from']);
   const r = planKubeconfigRefresh(read(file), file, read(from), from);
   const out = line(io.stdout);

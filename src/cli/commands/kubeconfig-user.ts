@@ -4,13 +4,17 @@ import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import type { RunConfig } from '../../config/types.js';
 import { formatDuration, parseDuration } from '../../duration.js';
-import { KubeconfigError, PkiError, UsageError, describe } from '../../errors.js';
+import { errnoText, PkiError, UsageError } from '../../errors.js';
+import { decodeUtf8 } from '../../utf8.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
+import { beginWrite } from '../../pki/write-session.js';
+import { removeOrphanTemps } from '../../pki/journal.js';
+import { dirname, basename } from 'node:path';
 import { buildKubeconfig, currentEntries, parseKubeconfig, serializeKubeconfig } from '../../kubeconfig/codec.js';
 import { controlPlaneEndpoint } from '../../kubeconfig/endpoint.js';
 import { parseUsersFile, type UserEntry } from '../../kubeconfig/users-file.js';
 import { Warner } from '../../pki/authority.js';
-import { loadCa } from '../../pki/ca-store.js';
+import { loadCa, type LoadedCa } from '../../pki/ca-store.js';
 import { encodePrivateKey, generateKey } from '../../pki/keys.js';
 import { findCa } from '../../pki/specs.js';
 import { readSmallFile, validity } from '../../pki/store.js';
@@ -21,6 +25,8 @@ import { runConfigFrom } from '../config-flags.js';
 import { line, type Io } from '../io.js';
 
 const DEFAULT_VALIDITY_MS = 8760 * 3_600_000;
+/** Users one run issues at most: each needs a key pair, and the batch is committed at once (documented in README). */
+export const MAX_USERS = 10_000;
 type Opts = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
@@ -92,13 +98,27 @@ export default async function kubeconfigUser(_args: unknown[], opts: Opts, io: I
 
   let users: UserEntry[] = names.map((name) => ({ name, orgs, line: 0 }));
   if (fromFile !== undefined) {
-    let text: string;
+    let buf: Buffer;
     try {
-      text = readFileSync(fromFile, 'utf8');
+      buf = readFileSync(fromFile);
     } catch (err) {
-      throw new UsageError(`cannot read users file "${fromFile}": ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`);
+      throw new UsageError(`cannot read users file "${fromFile}": ${errnoText(err)}`);
     }
+    const text = decodeUtf8(buf, (why) => new UsageError(`invalid users file "${fromFile}": ${why}`));
     users = [...users, ...parseUsersFile(text, fromFile)];
+  }
+  if (users.length > MAX_USERS) {
+    throw new UsageError(`too many users (${users.length}): one run issues at most ${MAX_USERS} kubeconfigs; split the users file`);
+  }
+  // the same name twice would write one file and silently drop the other entry's groups
+  const firstAt = new Map<string, UserEntry>();
+  for (const u of users) {
+    const prev = firstAt.get(u.name);
+    if (prev) {
+      const where = (x: UserEntry): string => (x.line === 0 ? '--client-name' : `${fromFile}:${x.line}`);
+      throw new UsageError(`duplicate user name "${u.name}" (${where(prev)} and ${where(u)}): each user gets one kubeconfig`);
+    }
+    firstAt.set(u.name, u);
   }
   for (const u of users) {
     try {
@@ -114,7 +134,7 @@ export default async function kubeconfigUser(_args: unknown[], opts: Opts, io: I
   const cfg = runConfigFrom(opts);
   const target = resolveTarget(opts, cfg, warn);
   const ws = new Workspace();
-  let ca;
+  let ca: LoadedCa;
   try {
     ca = loadCa(ws, cfg.certificatesDir, findCa('ca'));
     if (!ca.key) throw new PkiError('CA_KEY_MISSING', `couldn't load the private key file ${join(cfg.certificatesDir, 'ca.key')}: open ${join(cfg.certificatesDir, 'ca.key')}: no such file or directory`);
@@ -132,50 +152,71 @@ export default async function kubeconfigUser(_args: unknown[], opts: Opts, io: I
   const caNotBefore = validity(ca.cert.cert).notBefore;
 
   const destination = (u: UserEntry): string | undefined => (outDir !== undefined ? join(outDir, `${u.name}.conf`) : outFile);
-  if (opts['force'] !== true) {
-    for (const u of users) {
-      const d = destination(u);
-      if (d !== undefined && existsSync(d)) throw new UsageError(`"${d}" already exists; pass --force to overwrite it`);
+  // a batch holds the out-dir's lock and journal: a run killed in its renames is completed by the next one
+  const journal = outDir === undefined ? undefined : { path: join(outDir, '.kubecerts-journal.json'), roots: [outDir] };
+  const release = journal === undefined || outDir === undefined
+    ? () => undefined
+    : beginWrite({ lockDir: outDir, journal, tempDirs: [outDir], what: 'kubeconfig batch', notice: warn, lockDirMode: 0o700 });
+  try {
+    if (outFile !== undefined) removeOrphanTemps([dirname(outFile)], (n) => n.startsWith(`.${basename(outFile)}.kubecerts-`));
+    if (opts['force'] !== true) {
+      for (const u of users) {
+        const d = destination(u);
+        if (d !== undefined && existsSync(d)) throw new UsageError(`"${d}" already exists; pass --force to overwrite it`);
+      }
     }
+    await issue();
+  } finally {
+    release();
   }
 
-  const progress = batch && io.stderr.isTTY === true ? new Progress(io, users.length) : undefined;
-  const t0 = Date.now();
-  const render = async (u: UserEntry): Promise<string> => {
-    let kc;
-    if (token !== undefined) {
-      kc = buildKubeconfig({ clusterName: target.clusterName, server: target.server, caPem: ca.cert.pem, userName: u.name, token });
-    } else {
-      const key = await generateKey(cfg.encryptionAlgorithm);
-      const certPem = await signCertificate({
-        subject: { cn: u.name, orgs: u.orgs }, dns: [], ips: [], usages: ['clientAuth'], isCA: false, key,
-        signer: { certPem: ca.cert.pem, key: caKey }, ...caAnchoredWindow(start, caNotBefore, u.validityMs ?? validityMs), serialHex: randomSerialHex(),
-      });
-      kc = buildKubeconfig({ clusterName: target.clusterName, server: target.server, caPem: ca.cert.pem, userName: u.name, clientCertPem: certPem, clientKeyPem: encodePrivateKey(key) });
-    }
-    progress?.tick();
-    return serializeKubeconfig(kc);
-  };
+  async function issue(): Promise<void> {
+    const progress = batch && io.stderr.isTTY === true ? new Progress(io, users.length) : undefined;
+    const t0 = Date.now();
+    const render = async (u: UserEntry): Promise<string> => {
+      let kc;
+      if (token !== undefined) {
+        kc = buildKubeconfig({ clusterName: target.clusterName, server: target.server, caPem: ca.cert.pem, userName: u.name, token });
+      } else {
+        const key = await generateKey(cfg.encryptionAlgorithm);
+        const certPem = await signCertificate({
+          subject: { cn: u.name, orgs: u.orgs }, dns: [], ips: [], usages: ['clientAuth'], isCA: false, key,
+          signer: { certPem: ca.cert.pem, key: caKey }, ...caAnchoredWindow(start, caNotBefore, u.validityMs ?? validityMs), serialHex: randomSerialHex(),
+        });
+        kc = buildKubeconfig({ clusterName: target.clusterName, server: target.server, caPem: ca.cert.pem, userName: u.name, clientCertPem: certPem, clientKeyPem: encodePrivateKey(key) });
+      }
+      progress?.tick();
+      return serializeKubeconfig(kc);
+    };
 
-  if (!batch) {
-    const yamlText = await render(users[0] as UserEntry);
-    if (outFile === undefined) {
-      io.stdout.write(`${yamlText}\n`);
+    if (!batch) {
+      const yamlText = await render(users[0] as UserEntry);
+      if (outFile === undefined) {
+        warnExposedStdout(io, warn);
+        io.stdout.write(`${yamlText}\n`);
+        return;
+      }
+      writeFileAtomic(outFile, yamlText, { mode: 0o600, secret: true });
+      warn(`wrote ${outFile}`);
       return;
     }
-    try {
-      writeFileAtomic(outFile, yamlText, { mode: 0o600 });
-    } catch (err) {
-      throw new KubeconfigError('WRITE', `cannot write "${outFile}": ${describe(err).replace(/^\S+ \S+: /, '')}`);
-    }
-    warn(`wrote ${outFile}`);
-    return;
+    const texts = await Promise.all(users.map(render));
+    users.forEach((u, i) => ws.write(destination(u) as string, texts[i] as string, 0o600, 0o700));
+    ws.commit(journal);
+    progress?.done();
+    warn(`wrote ${users.length} kubeconfig file(s) to ${outDir} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   }
-  const texts = await Promise.all(users.map(render));
-  users.forEach((u, i) => ws.write(destination(u) as string, texts[i] as string, 0o600, 0o700));
-  ws.commit();
-  progress?.done();
-  warn(`wrote ${users.length} kubeconfig file(s) to ${outDir} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+}
+
+/**
+ * Warns on stderr when stdout is a regular file other users can read: the kubeconfig about to be written there holds
+ * a private key (`> alice.conf` with umask 022 makes a 0644 file).
+ */
+function warnExposedStdout(io: Io, warn: (l: string) => void): void {
+  const st = io.stdoutStat?.();
+  if (st && st.isFile() && (st.mode & 0o044) !== 0) {
+    warn(`WARNING: standard output is a file readable by other users (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}) and this kubeconfig holds a private key: chmod 600 it, or use --out`);
+  }
 }
 
 class Progress {

@@ -7,15 +7,15 @@ import { writeFileAtomic } from '../../fs-atomic.js';
 import { currentEntries, parseKubeconfig } from '../../kubeconfig/codec.js';
 import { buildNodeKubeconfig } from '../../ops/kubelet-kubeconfig.js';
 import type { Io } from '../io.js';
-import { readTextFile } from './node-common.js';
+import { pathOption, readTextFile } from './node-common.js';
 
 const read = readTextFile;
 
 export default async function clientKubeconfig(_args: unknown[], opts: Record<string, unknown>, io: Io): Promise<void> {
   const node = String(opts['nodeName']);
   if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(node) || node.length > 253) throw new UsageError(`invalid --node-name "${node}": not a DNS-1123 subdomain`);
-  const certDir = typeof opts['certDir'] === 'string' ? opts['certDir'] : '/etc/kubernetes/pki';
-  const dir = typeof opts['kubeconfigDir'] === 'string' ? opts['kubeconfigDir'] : '/etc/kubernetes';
+  const certDir = pathOption(opts, 'certDir', '/etc/kubernetes/pki');
+  const dir = pathOption(opts, 'kubeconfigDir', '/etc/kubernetes');
   let server = typeof opts['server'] === 'string' ? opts['server'] : undefined;
   let clusterName = 'kubernetes';
   if (!server) {

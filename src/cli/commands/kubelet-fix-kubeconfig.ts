@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import { planFixKubeconfig } from '../../ops/kubelet-kubeconfig.js';
 import { line, type Io } from '../io.js';
-import { readTextFile, replaceFile } from './node-common.js';
+import { pathOption, readTextFile, replaceFile } from './node-common.js';
 
 const read = readTextFile;
 
 export default async function fix(_args: unknown[], opts: Record<string, unknown>, io: Io): Promise<void> {
-  const dir = typeof opts['kubeconfigDir'] === 'string' ? opts['kubeconfigDir'] : '/etc/kubernetes';
-  const kubeletDir = typeof opts['kubeletDir'] === 'string' ? opts['kubeletDir'] : '/var/lib/kubelet/pki';
+  const dir = pathOption(opts, 'kubeconfigDir', '/etc/kubernetes');
+  const kubeletDir = pathOption(opts, 'kubeletDir', '/var/lib/kubelet/pki');
   const conf = join(dir, 'kubelet.conf');
   const pem = join(kubeletDir, 'kubelet-client-current.pem');
   const text = read(conf);

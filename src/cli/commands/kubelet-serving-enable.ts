@@ -5,10 +5,10 @@ import { KubecertsError, describe } from '../../errors.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import { planServingEnable } from '../../ops/kubelet-serving-enable.js';
 import { line, type Io } from '../io.js';
-import { replaceFile } from './node-common.js';
+import { pathOption, replaceFile } from './node-common.js';
 
 export default async function enable(_args: unknown[], opts: Record<string, unknown>, io: Io): Promise<void> {
-  const path = typeof opts['kubeletConfig'] === 'string' ? opts['kubeletConfig'] : '/var/lib/kubelet/config.yaml';
+  const path = pathOption(opts, 'kubeletConfig', '/var/lib/kubelet/config.yaml');
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -6,11 +6,15 @@ import { parseDuration } from '../../duration.js';
 import { defaultHoldingDir } from '../../ops/control-plane-restart.js';
 import type { NodeHost } from '../../store/node-host.js';
 import { recoverHeldManifests } from '../../store/restart-journal.js';
+import { hostPath } from '../../rootfs.js';
 import type { Io } from '../io.js';
 
 export type Opts = Record<string, unknown>;
 
-export const manifestsDirOf = (opts: Opts): string => (typeof opts['manifestsDir'] === 'string' ? opts['manifestsDir'] : '/etc/kubernetes/manifests');
+/** A path option's value, else `dflt` placed under --rootfs (given values were placed there by withRootfs). */
+export const pathOption = (opts: Opts, key: string, dflt: string): string => (typeof opts[key] === 'string' ? (opts[key] as string) : hostPath(dflt));
+
+export const manifestsDirOf = (opts: Opts): string => pathOption(opts, 'manifestsDir', '/etc/kubernetes/manifests');
 export const holdingDirOf = (opts: Opts): string => (typeof opts['holdingDir'] === 'string' ? opts['holdingDir'] : defaultHoldingDir(manifestsDirOf(opts)));
 
 /** A duration flag in ms, `dflt` when absent; UsageError when it does not parse or is not positive. */

@@ -1,0 +1,71 @@
+/**
+ * What a reading command must notice besides expiry: a commit that was interrupted (its journal is still there,
+ * so some files may be new and others old) and a private key that does not match its certificate.
+ */
+import { X509Certificate } from 'node:crypto';
+import { join } from 'node:path';
+import type { RunConfig } from '../config/types.js';
+import { currentEntries, dataField, parseKubeconfig } from '../kubeconfig/codec.js';
+import { journalPending, pkiJournal } from './journal.js';
+import { parsePrivateKey, samePublicKey } from './keys.js';
+import { activeSpecs, RENEWABLE_SPECS } from './specs.js';
+import { certPath, keyPath, readSmallFile } from './store.js';
+
+export interface IntegrityFindings {
+  /** the journal file of an interrupted commit, when one is pending */
+  readonly pendingJournal?: string;
+  /** names (as in check-expiration) of certificates whose private key does not match */
+  readonly keyMismatch: readonly string[];
+}
+
+/** True when the key PEM and the certificate PEM hold different public keys; false when either cannot be read. */
+function mismatched(certPem: string, keyPem: string, where: string): boolean {
+  try {
+    return !samePublicKey(parsePrivateKey(keyPem, where), new X509Certificate(certPem).publicKey);
+  } catch {
+    return false; // unreadable or malformed files are reported by the expiry scan itself
+  }
+}
+
+/** Checks the PKI of `cfg` for a pending journal and for keys that do not match their certificates. Never throws. */
+export function checkIntegrity(cfg: RunConfig): IntegrityFindings {
+  const journal = pkiJournal(cfg.certificatesDir, cfg.kubeconfigDir);
+  const keyMismatch: string[] = [];
+  for (const spec of activeSpecs(RENEWABLE_SPECS, cfg)) {
+    try {
+      if (spec.kind === 'leaf') {
+        const crt = certPath(cfg.certificatesDir, spec.baseName);
+        const key = keyPath(cfg.certificatesDir, spec.baseName);
+        if (mismatched(readSmallFile(crt), readSmallFile(key), key)) keyMismatch.push(spec.name);
+      } else {
+        const path = join(cfg.kubeconfigDir, spec.fileName);
+        const cur = currentEntries(parseKubeconfig(readSmallFile(path), path), path);
+        const cert = dataField(cur.user, 'client-certificate-data');
+        const key = dataField(cur.user, 'client-key-data');
+        if (cert !== undefined && key !== undefined && mismatched(cert, key, path)) keyMismatch.push(spec.name);
+      }
+    } catch {
+      // absent or unreadable: the expiry scan reports it
+    }
+  }
+  let pending = false;
+  try {
+    pending = journalPending(journal);
+  } catch {
+    pending = false;
+  }
+  return { ...(pending ? { pendingJournal: journal.path } : {}), keyMismatch };
+}
+
+/** The warning lines for `f` (empty when all is well). */
+export function integrityWarnings(f: IntegrityFindings): string[] {
+  const lines: string[] = [];
+  if (f.pendingJournal !== undefined) {
+    lines.push(`WARNING: an interrupted write left the journal "${f.pendingJournal}": some files may be new and others old until the next "kubecerts certs renew" completes it`);
+  }
+  if (f.keyMismatch.length > 0) lines.push(`WARNING: the private key does not match the certificate of: ${f.keyMismatch.join(', ')}`);
+  return lines;
+}
+
+/** True when `f` reports anything (what --fail-within fails on besides expiry). */
+export const integrityFailed = (f: IntegrityFindings): boolean => f.pendingJournal !== undefined || f.keyMismatch.length > 0;

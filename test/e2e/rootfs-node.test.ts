@@ -1,0 +1,34 @@
+/**
+ * `--rootfs` on the node commands: a containerised kubecerts with the host mounted at R reads the host's manifests
+ * below R, and the files those manifests name (host paths such as /etc/kubernetes/pki/apiserver.crt) below R too.
+ * No component runs here, so every verdict is "down"; what is checked is that every file was found and read.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { writeControlPlaneManifests } from '../helpers/manifests.js';
+import { tempDir } from '../helpers/tmp.js';
+
+describe('--rootfs with control-plane status', () => {
+  it('reads the manifests and the files they name inside the host root', async () => {
+    const root = tempDir();
+    const init = await runCli(['--rootfs', root, 'init', '--apiserver-advertise-address', '127.0.0.1', '--node-name', 'cp1', '--encryption-algorithm', 'ECDSA-P256']);
+    expect(init.code, init.stderr).toBe(0);
+    const ports = { apiserver: 1, etcdClient: 2, etcdPeer: 3, etcdMetrics: 4, controllerManager: 5, scheduler: 6 };
+    // the manifests name the host's paths, as on the node itself
+    writeControlPlaneManifests(join(root, 'etc/kubernetes/manifests'), { name: 'cp1', dir: '/etc/kubernetes', ports });
+    const r = await runCli(['--rootfs', root, 'control-plane', 'status', '-o', 'json', '--probe-timeout', '200ms']);
+    const report = JSON.parse(r.stdout) as { components: { component: string; verdict: string; files: { path: string; error?: string; notAfter?: string }[] }[] };
+    expect(report.components).toHaveLength(4);
+    for (const c of report.components) {
+      expect(c.verdict, c.component).toBe('down');
+      expect(c.files.length, c.component).toBeGreaterThan(0);
+      for (const f of c.files) {
+        expect(f.path.startsWith(`${root}/etc/kubernetes/`), f.path).toBe(true);
+        expect(f.error, `${c.component} ${f.path}`).toBeUndefined();
+      }
+      expect(c.files.some((f) => f.notAfter !== undefined), c.component).toBe(true);
+    }
+    expect(r.code).toBe(5);
+  });
+});
