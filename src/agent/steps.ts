@@ -10,6 +10,7 @@ import { Warner } from '../pki/authority.js';
 import { buildExpirationReport, type ExpirationReport } from '../pki/expiration.js';
 import { scanExpiration } from '../pki/expiration-scan.js';
 import { backupFiles, backupFolderName, DEFAULT_KEEP_BACKUPS, pruneBackups } from '../pki/backup.js';
+import { checkIntegrity } from '../pki/integrity.js';
 import { pkiJournal } from '../pki/journal.js';
 import { Renewer } from '../pki/renewal.js';
 import { RENEWABLE_SPECS } from '../pki/specs.js';
@@ -21,10 +22,13 @@ import type { ComponentName } from '../node/manifests.js';
 export type { ComponentName };
 import { realNodeHost } from '../store/node-host.js';
 
-/** check-expiration's scan of this node, tolerant of unreadable files (they become rows with `error`). */
+/**
+ * check-expiration's scan of this node as `-o prometheus` does it: tolerant of unreadable files (they become rows
+ * with `error`), with the integrity findings (a pending journal, keys that do not match their certificates).
+ */
 export function checkNode(cfg: RunConfig, now: Date, warn: (line: string) => void): ExpirationReport {
   const scan = scanExpiration({ cfg, now, warner: new Warner(warn), tolerant: true });
-  return buildExpirationReport(scan.certificates, scan.authorities, now);
+  return { ...buildExpirationReport(scan.certificates, scan.authorities, now), integrity: checkIntegrity(cfg) };
 }
 
 /** The `certs renew` names the agent may renew: leaves and kubeconfigs, the etcd ones only with a local etcd. */

@@ -239,7 +239,8 @@ describe('example alert rules and Grafana dashboard', () => {
   it('every query of the dashboard and the rules names only metrics kubecerts exports', () => {
     expect(exported).toEqual(new Set([
       'kubecerts_certificate_expiration_timestamp_seconds', 'kubecerts_certificate_not_before_timestamp_seconds', 'kubecerts_certificate_missing',
-      'kubecerts_certificate_unreadable', 'kubecerts_certificate_externally_managed', 'kubecerts_last_check_timestamp_seconds',
+      'kubecerts_certificate_unreadable', 'kubecerts_certificate_key_mismatch', 'kubecerts_certificate_externally_managed',
+      'kubecerts_pending_journal', 'kubecerts_last_check_timestamp_seconds',
       'kubecerts_agent_info', 'kubecerts_agent_last_run_timestamp_seconds', 'kubecerts_agent_last_success_timestamp_seconds', 'kubecerts_agent_last_run_success',
       'kubecerts_agent_last_error', 'kubecerts_agent_lock_held', 'kubecerts_agent_lock_up', 'kubecerts_agent_certificates_due',
     ]));
