@@ -6,10 +6,16 @@
 import { basename } from 'node:path';
 import type { FleetRow, NodeReport } from './schema.js';
 
-type Entry = Omit<FleetRow, 'node' | 'host' | 'file' | 'residualSeconds'>;
+/** Who the rows belong to and the fleet's clock: the row is built in one allocation (140,000 rows for 10,000 nodes). */
+interface Owner {
+  readonly node: string;
+  readonly host: string;
+  readonly file: string;
+  readonly nowMs: number;
+}
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function entry(v: unknown, kind: Entry['kind'], where: string): Entry | string {
+function entry(v: unknown, kind: FleetRow['kind'], where: string, o: Owner): FleetRow | string {
   if (!isObj(v)) return `${where}: not an object`;
   const { name, expirationDate, externallyManaged, caName, missing } = v;
   if (typeof name !== 'string' || name === '') return `${where}: no name`;
@@ -21,7 +27,12 @@ function entry(v: unknown, kind: Entry['kind'], where: string): Entry | string {
   } else if (!missing) return `${where} (${name}): no expirationDate but not missing`;
   if (externallyManaged !== undefined && typeof externallyManaged !== 'boolean') return `${where} (${name}): externallyManaged is not a boolean`;
   if (caName !== undefined && typeof caName !== 'string') return `${where} (${name}): caName is not a string`;
-  return { kind, name, caName: caName ?? '', expiresAt: missing ? null : date, expirationDate: missing || date === null ? null : (expirationDate as string), externallyManaged: externallyManaged === true, missing };
+  const expiresAt = missing ? null : date;
+  return {
+    node: o.node, host: o.host, file: o.file, kind, name, caName: caName ?? '', expiresAt,
+    expirationDate: expiresAt === null ? null : (expirationDate as string),
+    residualSeconds: expiresAt !== null ? Math.floor((expiresAt - o.nowMs) / 1000) : 0, externallyManaged: externallyManaged === true, missing,
+  };
 }
 
 /**
@@ -40,23 +51,20 @@ export function parseNodeReport(file: string, text: string, nowMs: number): Node
   if (doc['kind'] !== 'CertificateExpirationInfo' || typeof doc['apiVersion'] !== 'string' || !doc['apiVersion'].startsWith('output.kubeadm.k8s.io/')) {
     return `not a check-expiration report (kind "${String(doc['kind'])}", apiVersion "${String(doc['apiVersion'])}"; expected CertificateExpirationInfo, output.kubeadm.k8s.io/v1alpha3)`;
   }
-  const entries: Entry[] = [];
-  for (const [key, kind] of [['certificates', 'certificate'], ['certificateAuthorities', 'ca']] as const) {
-    const list = doc[key] ?? [];
-    if (!Array.isArray(list)) return `"${key}" is not a list`;
-    for (const [i, v] of list.entries()) {
-      const e = entry(v, kind, `${key}[${i}]`);
-      if (typeof e === 'string') return e;
-      entries.push(e);
-    }
-  }
   const k = isObj(doc['kubecerts']) ? doc['kubecerts'] : {};
   const nodeName = typeof k['nodeName'] === 'string' && k['nodeName'] !== '' ? k['nodeName'] : basename(file).replace(/\.json$/i, '');
   const checkTime = typeof k['checkTime'] === 'string' && !Number.isNaN(Date.parse(k['checkTime'])) ? new Date(k['checkTime']) : undefined;
   const host = typeof k['hostname'] === 'string' ? k['hostname'] : '';
-  const rows = entries.map((e): FleetRow => ({
-    node: nodeName, host, file, kind: e.kind, name: e.name, caName: e.caName, expiresAt: e.expiresAt, expirationDate: e.expirationDate,
-    residualSeconds: e.expiresAt !== null ? Math.floor((e.expiresAt - nowMs) / 1000) : 0, externallyManaged: e.externallyManaged, missing: e.missing,
-  }));
+  const owner: Owner = { node: nodeName, host, file, nowMs };
+  const rows: FleetRow[] = [];
+  for (const [key, kind] of [['certificates', 'certificate'], ['certificateAuthorities', 'ca']] as const) {
+    const list = doc[key] ?? [];
+    if (!Array.isArray(list)) return `"${key}" is not a list`;
+    for (const [i, v] of list.entries()) {
+      const e = entry(v, kind, `${key}[${i}]`, owner);
+      if (typeof e === 'string') return e;
+      rows.push(e);
+    }
+  }
   return { file, node: nodeName, host, checkTime, rows };
 }
