@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Whole-process wall-time benchmarks of the built CLI against node -e 0 and openssl doing the same work.
-// Usage: node bench/run.mjs [init|check|renew|users|users-ecdsa|startup|sea ...]   (default: all). Medians of several runs.
+// Usage: node bench/run.mjs [init|check|renew|users|users-ecdsa|startup|sea|fleet|scan ...]   (default: all). Medians of several runs.
 // `sea` needs the single executable: `npm run build:sea` first (`npm run bench` does).
 import { execFileSync, spawnSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, cpSync, readFileSync, writeFileSync, mkdirSync, existsSync, statSync, copyFileSync } from 'node:fs';
@@ -173,6 +173,80 @@ const benches = {
     const mib = (f) => `${(statSync(f).size / 1048576).toFixed(1)} MiB`;
     line(`single executable (${mib(SEA)}; node itself ${mib(NODE)}): node -e 0 ${ms(bare)}; --version ${ms(version)} (${(version / bare).toFixed(2)}x); check-expiration ${ms(seaCheck)} (${(seaCheck / bare).toFixed(2)}x, goal <= 1.5)`);
     line(`single-file bundle (${(statSync(BUNDLE).size / 1024).toFixed(0)} KiB) check-expiration ${ms(bundleCheck)} (${(bundleCheck / bare).toFixed(2)}x); npm install (bin.cjs) check-expiration ${ms(npmCheck)} (${(npmCheck / bare).toFixed(2)}x, goal <= 1.3)`);
+  },
+
+  // fleet report over 10,000 node reports (generated from a real check-expiration -o json --add-node-info), goal < 1 s
+  fleet() {
+    const N = 5;
+    const d = tmp();
+    initPki(d, 'ECDSA-P256');
+    const r = spawnSync(NODE, [BIN, 'certs', 'check-expiration', '--cert-dir', join(d, 'pki'), '--kubeconfig-dir', d, '-o', 'json', '--add-node-info'], { encoding: 'utf8' });
+    const template = JSON.parse(r.stdout);
+    const dir = join(d, 'reports');
+    mkdirSync(dir);
+    const now = Date.now();
+    for (let i = 0; i < 10_000; i++) {
+      const at = (j) => new Date(now + (((i * 37 + j * 11) % 400) - 5) * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+      const doc = {
+        ...template,
+        certificates: template.certificates.map((c, j) => ({ ...c, expirationDate: at(j) })),
+        certificateAuthorities: template.certificateAuthorities.map((c, j) => ({ ...c, expirationDate: at(j + 50) })),
+        kubecerts: { ...template.kubecerts, nodeName: `node-${i}`, hostname: `node-${i}.example` },
+      };
+      writeFileSync(join(dir, `node-${i}.json`), JSON.stringify(doc, null, 4));
+    }
+    const rows = 10_000 * (template.certificates.length + template.certificateAuthorities.length);
+    // wall time, and the CPU time (user + system) of the process from bash's `times`, which a loaded machine does not inflate
+    const cpu = (args) => {
+      const r = spawnSync('bash', ['-c', '"$@" >/dev/null; times', '_', NODE, BIN, 'fleet', 'report', dir, ...args], { encoding: 'utf8' });
+      const [u, s] = r.stdout.trim().split('\n')[1].split(' ').map((x) => { const m = /^(\d+)m([\d.]+)s$/.exec(x); return (Number(m[1]) * 60 + Number(m[2])) * 1000; });
+      return u + s;
+    };
+    const runAny = (args) => () => spawnSync(NODE, [BIN, 'fleet', 'report', dir, ...args], { stdio: ['ignore', 'ignore', 'ignore'] });
+    const text = measure(N, null, runAny([]));
+    const json = measure(N, null, runAny(['-o', 'json']));
+    const textCpu = median(Array.from({ length: N }, () => cpu([])));
+    const jsonCpu = median(Array.from({ length: N }, () => cpu(['-o', 'json'])));
+    const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+    line(`fleet report of 10,000 node reports (${rows} rows): table ${ms(text)} wall / ${ms(textCpu)} CPU, -o json ${ms(json)} wall / ${ms(jsonCpu)} CPU (goal < 1000 ms; load average ${load})`);
+    rmSync(d, { recursive: true, force: true });
+  },
+
+  // fleet scan of 100 HTTPS endpoints on 127.0.0.1 (served by a separate process): parallel vs one at a time
+  async scan() {
+    const d = tmp();
+    initPki(d, 'ECDSA-P256');
+    const script = join(d, 'servers.cjs');
+    writeFileSync(script, `const https = require('node:https'); const fs = require('node:fs');
+const cert = fs.readFileSync(${JSON.stringify(join(d, 'pki', 'apiserver.crt'))}) + fs.readFileSync(${JSON.stringify(join(d, 'pki', 'ca.crt'))});
+const key = fs.readFileSync(${JSON.stringify(join(d, 'pki', 'apiserver.key'))});
+const ports = []; let n = 0;
+const delay = Number(process.argv[2]);
+// each endpoint answers after \${delay} ms, like a server one network round trip away (0: loopback as it is)
+for (let i = 0; i < 100; i++) { const s = https.createServer({ cert, key }, (q, r) => r.end()); const front = require('node:net').createServer((sock) => { sock.pause(); setTimeout(() => s.emit('connection', sock), delay); }); front.listen(0, '127.0.0.1', () => { ports.push(front.address().port); if (++n === 100) console.log(ports.join(' ')); }); }`);
+    const bare = measure(5, null, () => run(NODE, ['-e', '0']));
+    for (const delay of [0, 50]) {
+    const servers = spawn(NODE, [script, String(delay)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const ports = await new Promise((resolve) => servers.stdout.once('data', (b) => resolve(b.toString().trim().split(' '))));
+    const endpoints = ports.map((p) => `127.0.0.1:${p}`);
+    const scanOnce = (parallel) => new Promise((resolve, reject) => {
+      const t = process.hrtime.bigint();
+      const c = spawn(NODE, [BIN, 'fleet', 'scan', ...endpoints, '--parallel', String(parallel), '-o', 'json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      c.stdout.on('data', (b) => (out += b));
+      c.on('close', (code) => (code === 0 && JSON.parse(out).endpoints.every((e) => e.chain.length === 2) ? resolve(Number(process.hrtime.bigint() - t) / 1e6) : reject(new Error(`scan failed (${code})`))));
+    });
+    const med = async (parallel) => {
+      const xs = [];
+      for (let i = 0; i < 5; i++) xs.push(await scanOnce(parallel));
+      return median(xs);
+    };
+    const p32 = await med(32);
+    const p1 = await med(1);
+    line(`fleet scan of 100 endpoints on 127.0.0.1${delay ? `, each answering after ${delay} ms` : ''}: --parallel 32 (default) ${ms(p32)}, --parallel 1 ${ms(p1)} (${((p1 - bare) / 100).toFixed(1)} ms per endpoint in sequence; node -e 0 ${ms(bare)}); parallel/sequential ${(p32 / p1).toFixed(2)}`);
+    servers.kill();
+    }
+    rmSync(d, { recursive: true, force: true });
   },
 };
 

@@ -1,7 +1,7 @@
 // `npm run build:sea`: the single executable dist/kubecerts (Node.js single executable application). It is the
 // local node binary (process.execPath: nothing is downloaded) with a blob injected by postject: the main script
 // dist/sea.cjs and, as assets, dist/main.cjs, its V8 code cache (made by this same Node.js in scripts/build.mjs),
-// dist/x509.cjs, dist/table.cjs and dist/yaml.cjs, so no file outside the executable is read. Also writes dist/kubecerts.sha256 for
+// and the library bundles (dist/x509.cjs, table.cjs, yaml.cjs, etcd3.cjs), so no file outside the executable is read. Also writes dist/kubecerts.sha256 for
 // the download check and dist/kubecerts.source, the SHA-256 of what it embeds. Run after scripts/build.mjs. Every
 // file is made under a name of its own and renamed into place, so two builds at once (e.g. two test files) do not mix
 // their files.
@@ -20,7 +20,7 @@ const exe = 'dist/kubecerts';
 const tmp = `${exe}.${process.pid}.tmp`;
 const cache = readdirSync('dist').find((f) => f.startsWith('main.cjs.') && f.endsWith(`.${process.version}-${process.arch}.cache`));
 if (!cache) throw new Error(`dist/ has no code cache of main.cjs for Node.js ${process.version}: run scripts/build.mjs first`);
-const assets = { 'main.cjs': 'dist/main.cjs', 'main.cjs.cache': `dist/${cache}`, 'x509.cjs': 'dist/x509.cjs', 'table.cjs': 'dist/table.cjs', 'yaml.cjs': 'dist/yaml.cjs' };
+const assets = { 'main.cjs': 'dist/main.cjs', 'main.cjs.cache': `dist/${cache}`, 'x509.cjs': 'dist/x509.cjs', 'table.cjs': 'dist/table.cjs', 'yaml.cjs': 'dist/yaml.cjs', 'etcd3.cjs': 'dist/etcd3.cjs' };
 const embedded = createHash('sha256');
 for (const f of ['dist/sea.cjs', ...Object.values(assets)]) embedded.update(readFileSync(f));
 writeFileSync(config, JSON.stringify({ main: 'dist/sea.cjs', output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, assets }));

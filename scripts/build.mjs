@@ -2,16 +2,17 @@
 // - dist/bin.cjs: a tiny entry that answers --version without loading anything else;
 // - dist/main.cjs: the CLI with commander, js-yaml and chalk (CommonJS: no ES-module loader at start-up, measurably
 //   faster here). Each command's code is initialised only when the command runs;
-// - dist/x509.cjs (@peculiar/x509 with reflect-metadata), dist/table.cjs (cli-table3) and dist/yaml.cjs (yaml's
-//   document API): the large libraries only the commands that sign, draw tables or edit the kubelet's config load,
-//   kept out of main.cjs so check-expiration does not compile them.
+// - dist/x509.cjs (@peculiar/x509 with reflect-metadata), dist/table.cjs (cli-table3), dist/yaml.cjs (yaml's
+//   document API) and dist/etcd3.cjs (etcd3 with grpc-js): the large libraries only the commands that sign, draw
+//   tables, edit the kubelet's config or take the agent's etcd lock load, kept out of main.cjs so check-expiration
+//   does not compile them.
 //   main.cjs requires them from beside itself, so the installed package needs no node_modules at all;
 // - dist/main.cjs.<source hash>.<node version>-<arch>.cache: a V8 code cache of main.cjs taken after a warm-up
 //   check-expiration on a scratch PKI. bin.cjs reads only the cache whose name matches main.cjs's content and the
 //   running Node.js (V8's own check covers only its version, its flags and the source's length);
 // - dist/kubecerts.cjs: the whole CLI in one file for any Node.js >= 20, without node_modules;
-// - dist/sea.cjs: the main script of the single executable, which carries main.cjs, its code cache, x509.cjs and
-//   table.cjs as assets (scripts/build-sea.mjs);
+// - dist/sea.cjs: the main script of the single executable, which carries main.cjs, its code cache and the library
+//   bundles as assets (scripts/build-sea.mjs);
 // - dist/kubecerts.1: the man page, generated from the commands' --help text (src/cli/man.ts).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -54,6 +55,7 @@ const besideMain = {
     b.onResolve({ filter: /^(@peculiar\/x509|reflect-metadata)$/ }, () => ({ path: './x509.cjs', external: true }));
     b.onResolve({ filter: /^cli-table3$/ }, () => ({ path: './table.cjs', external: true }));
     b.onResolve({ filter: /^yaml$/ }, () => ({ path: './yaml.cjs', external: true }));
+    b.onResolve({ filter: /^etcd3$/ }, () => ({ path: './etcd3.cjs', external: true }));
   },
 };
 
@@ -63,6 +65,28 @@ const besideMain = {
  * node:net (for isIP); together they pull in about twenty more internal modules (net, stream, dgram, ...) that
  * check-expiration never uses. Each becomes a module of getters that require the real one when read.
  */
+/**
+ * esbuild plugin: etcd3 reads its gRPC service definitions from proto/rpc.proto beside its own files at load time,
+ * which a bundle (and the single executable) does not have. The definitions are parsed here, at build time, with the
+ * same protobufjs and options, and embedded as JSON for @grpc/proto-loader's fromJSON.
+ */
+const etcd3Protos = {
+  name: 'etcd3-protos',
+  setup(b) {
+    b.onLoad({ filter: /etcd3[\\/]lib[\\/]connection-pool\.js$/ }, async (args) => {
+      const require = createRequire(args.path);
+      const protobuf = require('protobufjs');
+      const root = new protobuf.Root();
+      root.resolvePath = (_origin, target) => resolve(dirname(args.path), '..', 'proto', target);
+      root.loadSync('rpc.proto', { keepCase: true });
+      const source = readFileSync(args.path, 'utf8');
+      const call = /\(0, proto_loader_1\.loadSync\)\(`\$\{__dirname\}\/\.\.\/proto\/rpc\.proto`, /;
+      if (!call.test(source)) throw new Error('etcd3: the proto loading call changed; update scripts/build.mjs');
+      return { contents: source.replace(call, `(0, proto_loader_1.fromJSON)(${JSON.stringify(root.toJSON())}, `), loader: 'js' };
+    });
+  },
+};
+
 const LAZY_BUILTINS = ['node:child_process', 'node:net'];
 const lazyBuiltins = {
   name: 'lazy-builtins',
@@ -89,8 +113,9 @@ await Promise.all([
   build({ ...common, stdin: { contents: "import 'reflect-metadata'; export * from '@peculiar/x509';", resolveDir: '.', loader: 'js' }, outfile: 'dist/x509.cjs' }),
   build({ ...common, stdin: { contents: "module.exports = require('cli-table3');", resolveDir: '.', loader: 'js' }, outfile: 'dist/table.cjs' }),
   build({ ...common, stdin: { contents: "module.exports = require('yaml');", resolveDir: '.', loader: 'js' }, outfile: 'dist/yaml.cjs' }),
+  build({ ...common, stdin: { contents: "module.exports = require('etcd3');", resolveDir: '.', loader: 'js' }, outfile: 'dist/etcd3.cjs', plugins: [etcd3Protos] }),
   build({ ...common, entryPoints: ['src/bin.ts'], outfile: 'dist/bin.cjs', external: ['./main.cjs'] }),
-  build({ ...common, entryPoints: ['src/standalone.ts'], outfile: 'dist/kubecerts.cjs', banner: { js: '#!/usr/bin/env node' }, plugins: [lazyBuiltins] }),
+  build({ ...common, entryPoints: ['src/standalone.ts'], outfile: 'dist/kubecerts.cjs', banner: { js: '#!/usr/bin/env node' }, plugins: [lazyBuiltins, etcd3Protos] }),
   build({ ...common, entryPoints: ['src/sea.ts'], outfile: 'dist/sea.cjs' }),
 ]);
 chmodSync('dist/bin.cjs', 0o755);

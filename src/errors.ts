@@ -41,7 +41,11 @@ export type ManifestCode = 'MANIFEST_FLAGS' | 'MANIFEST_PARSE';
 export type RestartCode = 'RESTART_HOLDING_DIR' | 'RESTART_MANIFEST' | 'RESTART_NAME' | 'RESTART_STRAY';
 
 /** Every code a KubecertsError can carry. */
-export type ErrorCode = PkiCode | KubeconfigCode | ConfigCode | OutputCode | ManifestCode | RestartCode | 'USAGE' | 'LOCKED';
+/** `kubecerts agent`: AGENT_PENDING (a bad restart record) and AGENT_<step> for a failed check, renew or restart step. */
+export type AgentCode = `AGENT_${string}`;
+/** The cluster lock: LOCK_NO_QUORUM, LOCK_BUSY, LOCK_ABORTED, LOCK_UNREACHABLE. */
+export type LockCode = 'LOCK_NO_QUORUM' | 'LOCK_BUSY' | 'LOCK_ABORTED' | 'LOCK_UNREACHABLE';
+export type ErrorCode = PkiCode | KubeconfigCode | ConfigCode | OutputCode | ManifestCode | RestartCode | AgentCode | LockCode | 'USAGE' | 'LOCKED';
 
 export interface ErrorOptions {
   readonly cause?: unknown;

@@ -1,9 +1,9 @@
 /**
  * Main script of the single executable (scripts/build-sea.mjs). The executable carries dist/main.cjs, its V8 code
- * cache (made by the same Node.js at build time) and the library bundles x509.cjs, table.cjs and yaml.cjs as assets, so it
+ * cache (made by the same Node.js at build time) and the library bundles (x509.cjs, table.cjs, yaml.cjs, etcd3.cjs) as assets, so it
  * starts like the npm install does: main.cjs compiled from the warm cache, the large libraries compiled only by the
  * commands that use them. A single executable can require only Node.js's built-in modules; main.cjs's requires of
- * ./x509.cjs, ./table.cjs and ./yaml.cjs are answered from the assets.
+ * those bundles (./x509.cjs, ...) are answered from the assets.
  */
 import { wrap } from 'node:module';
 import { getAsset } from 'node:sea';

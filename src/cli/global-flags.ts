@@ -47,7 +47,7 @@ import { hostPath, rootfsSet } from '../lib/rootfs.js';
 /** Options that name files or folders, rewritten by `withRootfs`. */
 const PATH_OPTIONS = [
   'certDir', 'kubeconfigDir', 'config', 'csrDir', 'backupDir', 'outputFile', 'kubeletDir', 'out', 'outDir', 'fromFile', 'kubeconfig',
-  'manifestsDir', 'holdingDir', 'from', 'kubeletConfig', 'csrs', 'nodes',
+  'manifestsDir', 'holdingDir', 'from', 'kubeletConfig', 'csrs', 'nodes', 'textfileDir',
 ];
 
 /** A command's options with every file or folder option placed under --rootfs (unchanged without it). */

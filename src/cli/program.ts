@@ -11,6 +11,7 @@ import { withRootfs } from './global-flags.js';
 import { unknownCommand } from './usage-errors.js';
 import { helpFooter } from './help.js';
 import type { Io } from './io.js';
+import { registerAgentCommands } from './agent-commands.js';
 import { registerNodeCommands } from './node-commands.js';
 import {
   algorithmOption,
@@ -137,6 +138,7 @@ export function createProgram(io: Io): Command {
       .addOption(new Option('--fail-within <duration>', 'exit 3 when a certificate or CA expires within this window, e.g. 720h or 30d (default: off)'))
       .addOption(new Option('--include-kubelet', 'also report the kubelet client and serving certificates and kubelet.conf (default: false)'))
       .addOption(new Option('--kubelet-dir <dir>', 'folder of the kubelet certificates (default: "/var/lib/kubelet/pki")'))
+      .addOption(new Option('--add-node-info', 'with -o json|yaml: add a "kubecerts" object (nodeName, hostname, checkTime) after kubeadm\'s fields, for `kubecerts fleet report` (default: false)'))
       .addOption(new Option('--output-file <file>', 'write the report to this file atomically (temp file + rename) instead of stdout, e.g. for the node_exporter textfile collector (default: stdout)'))
       .addOption(new Option('--no-color', 'no colour in -o wide even on a terminal (default: colour on a terminal unless NO_COLOR is set)'))
       .addHelpText('after', helpFooter(['kubecerts certs check-expiration', 'kubecerts certs check-expiration -o json', 'kubecerts certs check-expiration --fail-within 30d || alert', 'kubecerts certs check-expiration -o prometheus > /var/lib/node_exporter/kubecerts.prom'], [0, 1, 2, 3]))
@@ -208,6 +210,7 @@ export function createProgram(io: Io): Command {
   );
 
   registerNodeCommands(program, run);
+  registerAgentCommands(program, run);
 
   program.addCommand(
     new Command('completion')

@@ -35,19 +35,35 @@ function extra(report: ExpirationReport): { pendingJournal: string | null; keyMi
   return { pendingJournal: i.pendingJournal ?? null, keyMismatch: [...i.keyMismatch] };
 }
 
-export function renderExpirationJson(report: ExpirationReport): string {
+/**
+ * `check-expiration --add-node-info`: which node a report is from, for `fleet report`. Added as one object under the
+ * key `kubecerts` after kubeadm's fields, which stay unchanged; absent without the flag (the output is kubeadm's).
+ */
+export interface NodeInfo {
+  /** nodeRegistration.name from --config, else the hostname (as kubeadm names the node) */
+  readonly nodeName: string;
+  /** os.hostname() of the machine that ran the check */
+  readonly hostname: string;
+  /** when the check ran (the report's clock) */
+  readonly checkTime: Date;
+}
+
+const nodeInfoObject = (n: NodeInfo): { nodeName: string; hostname: string; checkTime: string } => ({ nodeName: n.nodeName, hostname: n.hostname, checkTime: formatRfc3339(n.checkTime) });
+
+export function renderExpirationJson(report: ExpirationReport, node?: NodeInfo): string {
   const obj = {
     kind: 'CertificateExpirationInfo',
     apiVersion: 'output.kubeadm.k8s.io/v1alpha3',
     certificates: report.certificates.map(toOutput),
     certificateAuthorities: report.authorities.map(toOutput),
+    ...(node ? { kubecerts: nodeInfoObject(node) } : {}),
     ...(extra(report) ? { kubecertsWarnings: extra(report) } : {}),
   };
   return `${JSON.stringify(obj, null, 4)}\n`;
 }
 
 /** YAML the way sigs.k8s.io/yaml writes it: keys sorted, lists unindented, timestamps double-quoted. */
-export function renderExpirationYaml(report: ExpirationReport): string {
+export function renderExpirationYaml(report: ExpirationReport, node?: NodeInfo): string {
   const entry = (r: ExpirationRow): string => {
     const o = toOutput(r);
     const fields: [string, string][] = [];
@@ -73,6 +89,7 @@ export function renderExpirationYaml(report: ExpirationReport): string {
     `certificateAuthorities:${list(report.authorities)}`,
     `certificates:${list(report.certificates)}`,
     'kind: CertificateExpirationInfo',
+    ...(node ? ['kubecerts:', ...Object.entries(nodeInfoObject(node)).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `  ${k}: ${k === 'checkTime' ? `"${v}"` : yamlString(v)}`)] : []),
     ...warnings,
     '',
   ].join('\n');

@@ -42,7 +42,7 @@ describe('the npm package', () => {
     const packed = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[];
     const cache = `dist/main.cjs.${createHash('sha256').update(readFileSync(join(clone, 'dist', 'main.cjs'))).digest('hex').slice(0, 16)}.${process.version}-${process.arch}.cache`;
     expect(packed[0]!.files.map((f) => f.path).sort()).toEqual(
-      ['LICENSE', 'README.md', 'dist/bin.cjs', 'dist/kubecerts.1', 'dist/main.cjs', cache, 'dist/table.cjs', 'dist/x509.cjs', 'dist/yaml.cjs', 'package.json'].sort(),
+      ['LICENSE', 'README.md', 'dist/bin.cjs', 'dist/kubecerts.1', 'dist/main.cjs', cache, 'dist/table.cjs', 'dist/x509.cjs', 'dist/yaml.cjs', 'dist/etcd3.cjs', 'package.json'].sort(),
     );
 
     const prefix = tempDir();

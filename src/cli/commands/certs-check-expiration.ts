@@ -1,5 +1,6 @@
 /** `certs check-expiration`: kubeadm's report, structured output, prometheus metrics, and --fail-within. */
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { describe, ExitCode, ExitRequest, UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../store/fs-atomic.js';
 import { Warner } from '../../ops/external-ca.js';
@@ -7,7 +8,7 @@ import { checkIntegrity, integrityFailed, integrityWarnings } from '../../ops/in
 import { buildExpirationReport, rowsExpiringWithin, type ExpirationReport } from '../../pki/expiration.js';
 import { scanExpiration } from '../../ops/check-expiration.js';
 import { renderExpirationPrometheus } from '../../output/expiration-prometheus.js';
-import { renderExpirationJson, renderExpirationYaml } from '../../output/expiration-serialize.js';
+import { renderExpirationJson, renderExpirationYaml, type NodeInfo } from '../../output/expiration-serialize.js';
 import { renderExpirationText } from '../../output/expiration-text.js';
 import { durationFlag, runConfigFrom } from '../config-flags.js';
 import { hostPath } from '../global-flags.js';
@@ -17,7 +18,7 @@ import { line, type Io } from '../io.js';
 const TEMPLATE_FORMATS = ['go-template', 'go-template-file', 'template', 'templatefile', 'jsonpath', 'jsonpath-as-json', 'jsonpath-file'];
 const FORMATS = ['text', 'json', 'yaml', ...TEMPLATE_FORMATS, 'wide', 'prometheus'];
 
-async function render(report: ExpirationReport, format: string, io: Io, opts: Record<string, unknown>): Promise<string> {
+async function render(report: ExpirationReport, format: string, io: Io, opts: Record<string, unknown>, node?: NodeInfo): Promise<string> {
   const colorFlag = opts['color'] !== false;
   // the template printers (and jsonpath-plus) load only when a template format is asked for
   const printers = TEMPLATE_FORMATS.includes(format.split('=')[0] ?? '') ? await import('../../output/printers.js') : undefined;
@@ -35,9 +36,9 @@ async function render(report: ExpirationReport, format: string, io: Io, opts: Re
   }
   switch (format) {
     case 'json':
-      return renderExpirationJson(report);
+      return renderExpirationJson(report, node);
     case 'yaml':
-      return renderExpirationYaml(report);
+      return renderExpirationYaml(report, node);
     case 'prometheus':
       return renderExpirationPrometheus(report);
     case 'wide': {
@@ -70,7 +71,9 @@ export default async function checkExpiration(_args: unknown[], opts: Record<str
   const integrity = checkIntegrity(cfg);
   const report = { ...buildExpirationReport(scan.certificates, scan.authorities, now), integrity };
   if (format === 'text' || format === 'wide') for (const w of integrityWarnings(integrity)) io.stderr.write(`${w}\n`);
-  const text = await render(report, format, io, opts);
+  if (opts['addNodeInfo'] === true && format !== 'json' && format !== 'yaml') throw new UsageError('--add-node-info needs -o json or -o yaml');
+  const node = opts['addNodeInfo'] === true ? { nodeName: cfg.nodeName, hostname: hostname(), checkTime: now } : undefined;
+  const text = await render(report, format, io, opts, node);
   // only a regular file is replaced: a device, FIFO or link is refused (send the report to stdout instead)
   if (typeof opts['outputFile'] === 'string') writeFileAtomic(opts['outputFile'], text, { mode: 0o644 });
   else io.stdout.write(text);

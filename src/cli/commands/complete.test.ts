@@ -9,7 +9,7 @@ const io: Io = { stdout: { write: () => true }, stderr: { write: () => true }, e
 describe('completion candidates from the command tree', () => {
   it('offers subcommands, then argument words, then flag values', () => {
     const p = createProgram(io);
-    expect(candidates(p, [''])).toEqual(['init', 'certs', 'kubeconfig', 'control-plane', 'kubelet', 'completion']);
+    expect(candidates(p, [''])).toEqual(['init', 'certs', 'kubeconfig', 'control-plane', 'kubelet', 'agent', 'fleet', 'completion']);
     expect(candidates(p, ['certs', 'renew', 'a'])).toEqual(['all', 'admin.conf', 'apiserver', 'apiserver-etcd-client', 'apiserver-kubelet-client']);
     expect(candidates(p, ['certs', 'check-expiration', '--output', 'p'])).toEqual(['prometheus']);
     expect(candidates(p, ['certs', 'check-expiration', '-o=j'])).toEqual([]);
@@ -32,7 +32,7 @@ describe('completion candidates from the command tree', () => {
     p.addOption(new Option('--host-root <dir>', 'root of the host'));
     p.addOption(new Option('--log-level <level>', 'log level').choices(['0', '1', '2']));
     p.commands.find((c) => c.name() === 'kubeconfig')!.alias('kc');
-    p.addCommand(new Command('agent').addOption(new Option('--interval <duration>', 'how often')));
+    p.addCommand(new Command('watch').addOption(new Option('--interval <duration>', 'how often')));
     expect(candidates(p, ['--host-r'])).toEqual(['--host-root']);
     expect(candidates(p, ['--host-root', ''])).toEqual([DIRS]);
     expect(candidates(p, ['--host-root', '/host', '--log-level', ''])).toEqual(['0', '1', '2']);
@@ -41,7 +41,7 @@ describe('completion candidates from the command tree', () => {
     // the global flags of the program itself
     expect(candidates(p, ['--ro'])).toEqual(['--rootfs']);
     expect(candidates(p, ['--rootfs', ''])).toEqual([DIRS]);
-    expect(candidates(p, ['ag'])).toEqual(['agent']);
-    expect(candidates(p, ['agent', '--'])).toEqual(['--interval', '--help']);
+    expect(candidates(p, ['wa'])).toEqual(['watch']);
+    expect(candidates(p, ['watch', '--'])).toEqual(['--interval', '--help']);
   });
 });

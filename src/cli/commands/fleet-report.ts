@@ -1,0 +1,50 @@
+/** `fleet report FILE…|DIR…`: merge nodes' check-expiration JSON reports (src/report). */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, ExitCode, ExitRequest } from '../../errors.js';
+import { renderFleetJson, renderFleetText, renderFleetYaml } from '../../output/fleet-text.js';
+import { fleetExitCode, mergeReports } from '../../report/merge.js';
+import { parseNodeReport } from '../../report/parse.js';
+import type { BadReport, NodeReport } from '../../report/schema.js';
+import { durationFlag } from '../config-flags.js';
+import type { Io } from '../io.js';
+
+/** The files named: each FILE, and the *.json files of each folder (sorted); an unreadable path becomes a bad report. */
+function expand(paths: readonly string[], bad: BadReport[]): string[] {
+  const files: string[] = [];
+  for (const p of paths) {
+    try {
+      if (statSync(p).isDirectory()) {
+        files.push(...readdirSync(p).filter((f) => f.endsWith('.json')).sort().map((f) => join(p, f)));
+      } else files.push(p);
+    } catch (err) {
+      bad.push({ file: p, error: describe(err) });
+    }
+  }
+  return files;
+}
+
+export default async function fleetReport(args: unknown[], opts: Record<string, unknown>, io: Io): Promise<void> {
+  const windowMs = durationFlag(opts, 'failWithin', '--fail-within', 0) ?? 0;
+  const bad: BadReport[] = [];
+  const reports: NodeReport[] = [];
+  const now = io.now();
+  for (const file of expand(args[0] as string[], bad)) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      bad.push({ file, error: describe(err) });
+      continue;
+    }
+    const r = parseNodeReport(file, text, now.getTime());
+    if (typeof r === 'string') bad.push({ file, error: r });
+    else reports.push(r);
+  }
+  const merged = mergeReports(reports, bad, now, windowMs);
+  const format = String(opts['output'] ?? 'text');
+  io.stdout.write(format === 'json' ? renderFleetJson(merged) : format === 'yaml' ? renderFleetYaml(merged) : renderFleetText(merged));
+  for (const b of bad) io.stderr.write(`error: ${b.file}: ${b.error}\n`);
+  const code = fleetExitCode(merged);
+  if (code !== ExitCode.ok) throw new ExitRequest(code);
+}

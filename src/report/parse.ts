@@ -1,0 +1,70 @@
+/**
+ * Decodes one node's `certs check-expiration -o json` (kubeadm's output.kubeadm.k8s.io/v1alpha3
+ * CertificateExpirationInfo, from kubeadm or kubecerts) with kubecerts' optional `kubecerts` object (node name,
+ * hostname, check time; `--add-node-info`). Anything else comes back as a reason, never as an exception.
+ */
+import { basename } from 'node:path';
+import type { FleetRow, NodeReport } from './schema.js';
+
+/** Who the rows belong to and the fleet's clock: the row is built in one allocation (140,000 rows for 10,000 nodes). */
+interface Owner {
+  readonly node: string;
+  readonly host: string;
+  readonly file: string;
+  readonly nowMs: number;
+}
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function entry(v: unknown, kind: FleetRow['kind'], where: string, o: Owner): FleetRow | string {
+  if (!isObj(v)) return `${where}: not an object`;
+  const { name, expirationDate, externallyManaged, caName, missing } = v;
+  if (typeof name !== 'string' || name === '') return `${where}: no name`;
+  if (typeof missing !== 'boolean') return `${where} (${name}): "missing" is not a boolean`;
+  let date: number | null = null;
+  if (expirationDate !== null && expirationDate !== undefined) {
+    date = typeof expirationDate === 'string' ? Date.parse(expirationDate) : NaN;
+    if (Number.isNaN(date)) return `${where} (${name}): expirationDate is not an RFC 3339 time`;
+  } else if (!missing) return `${where} (${name}): no expirationDate but not missing`;
+  if (externallyManaged !== undefined && typeof externallyManaged !== 'boolean') return `${where} (${name}): externallyManaged is not a boolean`;
+  if (caName !== undefined && typeof caName !== 'string') return `${where} (${name}): caName is not a string`;
+  const expiresAt = missing ? null : date;
+  return {
+    node: o.node, host: o.host, file: o.file, kind, name, caName: caName ?? '', expiresAt,
+    expirationDate: expiresAt === null ? null : (expirationDate as string),
+    residualSeconds: expiresAt !== null ? Math.floor((expiresAt - o.nowMs) / 1000) : 0, externallyManaged: externallyManaged === true, missing,
+  };
+}
+
+/**
+ * `text` (the content of `file`) → the node's report with residual times at `nowMs` (the node's own residualTime was
+ * taken on its clock at its check time), or a string saying why it is not one. The node name is
+ * kubecerts.nodeName, else the file name without ".json"; the host is kubecerts.hostname, else "".
+ */
+export function parseNodeReport(file: string, text: string, nowMs: number): NodeReport | string {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    return `not JSON: ${(err as Error).message}`;
+  }
+  if (!isObj(doc)) return 'not a JSON object';
+  if (doc['kind'] !== 'CertificateExpirationInfo' || typeof doc['apiVersion'] !== 'string' || !doc['apiVersion'].startsWith('output.kubeadm.k8s.io/')) {
+    return `not a check-expiration report (kind "${String(doc['kind'])}", apiVersion "${String(doc['apiVersion'])}"; expected CertificateExpirationInfo, output.kubeadm.k8s.io/v1alpha3)`;
+  }
+  const k = isObj(doc['kubecerts']) ? doc['kubecerts'] : {};
+  const nodeName = typeof k['nodeName'] === 'string' && k['nodeName'] !== '' ? k['nodeName'] : basename(file).replace(/\.json$/i, '');
+  const checkTime = typeof k['checkTime'] === 'string' && !Number.isNaN(Date.parse(k['checkTime'])) ? new Date(k['checkTime']) : undefined;
+  const host = typeof k['hostname'] === 'string' ? k['hostname'] : '';
+  const owner: Owner = { node: nodeName, host, file, nowMs };
+  const rows: FleetRow[] = [];
+  for (const [key, kind] of [['certificates', 'certificate'], ['certificateAuthorities', 'ca']] as const) {
+    const list = doc[key] ?? [];
+    if (!Array.isArray(list)) return `"${key}" is not a list`;
+    for (const [i, v] of list.entries()) {
+      const e = entry(v, kind, `${key}[${i}]`, owner);
+      if (typeof e === 'string') return e;
+      rows.push(e);
+    }
+  }
+  return { file, node: nodeName, host, checkTime, rows };
+}
