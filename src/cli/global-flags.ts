@@ -41,7 +41,7 @@ export function extractGlobalFlags(argv: readonly string[]): { flags: GlobalFlag
   return { flags: { verbosity, rootfs }, rest };
 }
 
-export { globalFlags, hostPath, setGlobalFlags } from '../rootfs.js';
+export { globalFlags, hostPath, pathOnHost, setGlobalFlags } from '../rootfs.js';
 import { hostPath, rootfsSet } from '../rootfs.js';
 
 /** Options that name files or folders, rewritten by `withRootfs`. */

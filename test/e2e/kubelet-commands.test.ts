@@ -5,7 +5,7 @@
  * `serving enable` on the kubelet config file kubeadm v1.29 writes; `serving-csr review` on CSRs made by openssl.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -83,6 +83,38 @@ describe('kubelet fix-kubeconfig on a kubeadm v1.16 kubelet.conf', () => {
     const again = await run();
     expect(again.stdout).toContain('already references a client certificate file');
     expect(conf()).toBe(expected);
+  });
+});
+
+describe('kubelet fix-kubeconfig writes the absolute path the host\'s kubelet uses', () => {
+  it('under --rootfs: kubelet.conf names /var/lib/kubelet/pki/kubelet-client-current.pem, never the rootfs prefix', async () => {
+    const root = tempDir();
+    const tree = copyFixture('v1.16', join(root, 'etc', 'kubernetes'));
+    const pki = join(root, 'var', 'lib', 'kubelet', 'pki');
+    mkdirSync(pki, { recursive: true });
+    writeFileSync(join(pki, 'kubelet-client-current.pem'), nodePem(pki, '/O=system:nodes/CN=system:node:master1', { crt: join(tree, 'pki', 'ca.crt'), key: join(tree, 'pki', 'ca.key') }));
+    const dry = await runCli(['--rootfs', root, 'kubelet', 'fix-kubeconfig', '--dry-run']);
+    expect(dry.stdout).toContain('at /var/lib/kubelet/pki/kubelet-client-current.pem (valid until');
+    const r = await runCli(['--rootfs', root, 'kubelet', 'fix-kubeconfig']);
+    expect(r.code, r.stderr).toBe(0);
+    const conf = readFileSync(join(tree, 'kubelet.conf'), 'utf8');
+    expect(conf).toContain('client-certificate: /var/lib/kubelet/pki/kubelet-client-current.pem\n');
+    expect(conf).toContain('client-key: /var/lib/kubelet/pki/kubelet-client-current.pem\n');
+    expect(conf).not.toContain(root);
+  });
+
+  it('a relative --kubelet-dir is checked and written as an absolute path, so kubectl finds the file from any folder', async () => {
+    const cwd = tempDir();
+    const tree = copyFixture('v1.16', join(cwd, 'kubernetes'));
+    const kp = join(cwd, 'kp');
+    mkdirSync(kp);
+    writeFileSync(join(kp, 'kubelet-client-current.pem'), nodePem(kp, '/O=system:nodes/CN=system:node:master1', { crt: join(tree, 'pki', 'ca.crt'), key: join(tree, 'pki', 'ca.key') }));
+    const r = await runCli(['kubelet', 'fix-kubeconfig', '--kubeconfig-dir', 'kubernetes', '--kubelet-dir', 'kp'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(tree, 'kubelet.conf'), 'utf8')).toContain(`client-certificate: ${join(kp, 'kubelet-client-current.pem')}\n`);
+    const view = await kubectl(['--kubeconfig', join(tree, 'kubelet.conf'), 'config', 'view', '--flatten', '-o', 'jsonpath={.users[0].user.client-key-data}']);
+    expect(view.code, view.out).toBe(0);
+    expect(Buffer.from(view.stdout, 'base64').toString()).toContain('PRIVATE KEY');
   });
 });
 
