@@ -307,6 +307,37 @@ describe('kubelet serving-csr review', () => {
     expect(t.stdout.match(/kubectl certificate approve .*/g)).toEqual(['kubectl certificate approve csr-valid']);
   });
 
+  it('prints no approve line for a name that is not a DNS-1123 subdomain, and escapes control characters in every field', async () => {
+    dir = tempDir();
+    const good = { subj: '/O=system:nodes/CN=system:node:node1', san: 'DNS:node1,IP:10.0.0.11' };
+    const named = (name: string, c: object): object => ({ ...c, metadata: { name } });
+    const list = {
+      apiVersion: 'v1', kind: 'List',
+      items: [
+        named('x;touch /tmp/kubecerts-pwn', csr('a', good)),
+        named('csr-\u001b[2J\u001b[31mESC', csr('b', good)),
+        named('csr-\u009b31mC1', csr('c', good)),
+        csr('csr-forge', { ...good, username: 'system:node:node1\nkubectl certificate approve evil' }),
+        csr('csr-ok', good),
+      ],
+    };
+    writeFileSync(join(dir, 'csrs.json'), JSON.stringify(list));
+    writeFileSync(join(dir, 'nodes.json'), JSON.stringify(nodes));
+    const r = await runCli(['kubelet', 'serving-csr', 'review', '--csrs', join(dir, 'csrs.json'), '--nodes', join(dir, 'nodes.json')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(r.stdout).toMatch(/\nx;touch \/tmp\/kubecerts-pwn\s+node1\s+reject\s+the CSR name is not a DNS-1123 subdomain/);
+    expect(r.stdout).toContain('csr-\\x1b[2J\\x1b[31mESC');
+    expect(r.stdout).toContain('csr-\\u009b31mC1');
+    // the newline in the user name is shown escaped: no forged line
+    expect(r.stdout).toContain('"system:node:node1\\nkubectl certificate approve evil"');
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('kubectl'))).toEqual(['kubectl certificate approve csr-ok']);
+    const j = await runCli(['kubelet', 'serving-csr', 'review', '--csrs', join(dir, 'csrs.json'), '--nodes', join(dir, 'nodes.json'), '-o', 'json']);
+    const doc = JSON.parse(j.stdout) as { verdicts: { name: string; approve: boolean }[] };
+    expect(doc.verdicts.filter((v) => v.approve).map((v) => v.name)).toEqual(['csr-ok']);
+    expect(doc.verdicts.map((v) => v.name)).toContain('csr-\u001b[2J\u001b[31mESC');
+  });
+
   it('refuses input that is not a CSR list', async () => {
     dir = tempDir();
     writeFileSync(join(dir, 'x.json'), JSON.stringify({ kind: 'List' }));

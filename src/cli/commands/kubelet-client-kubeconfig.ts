@@ -6,6 +6,7 @@ import { KubecertsError, UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import { currentEntries, parseKubeconfig } from '../../kubeconfig/codec.js';
 import { buildNodeKubeconfig } from '../../ops/kubelet-kubeconfig.js';
+import { isDns1123Subdomain } from '../../ops/kubelet-serving-csr.js';
 import type { Io } from '../io.js';
 import { pathOption, readTextFile } from './node-common.js';
 
@@ -13,7 +14,7 @@ const read = readTextFile;
 
 export default async function clientKubeconfig(_args: unknown[], opts: Record<string, unknown>, io: Io): Promise<void> {
   const node = String(opts['nodeName']);
-  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(node) || node.length > 253) throw new UsageError(`invalid --node-name "${node}": not a DNS-1123 subdomain`);
+  if (!isDns1123Subdomain(node)) throw new UsageError(`invalid --node-name "${node}": not a DNS-1123 subdomain`);
   const certDir = pathOption(opts, 'certDir', '/etc/kubernetes/pki');
   const dir = pathOption(opts, 'kubeconfigDir', '/etc/kubernetes');
   let server = typeof opts['server'] === 'string' ? opts['server'] : undefined;

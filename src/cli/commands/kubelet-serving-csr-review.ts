@@ -1,7 +1,7 @@
 /** `kubelet serving-csr review --csrs FILE --nodes FILE`: verdicts and `kubectl certificate approve` lines. */
 import { readFileSync } from 'node:fs';
 import { KubecertsError, UsageError, describe } from '../../errors.js';
-import { reviewServingCsrs } from '../../ops/kubelet-serving-csr.js';
+import { isDns1123Subdomain, reviewServingCsrs } from '../../ops/kubelet-serving-csr.js';
 import { renderColumns, renderJson, renderYaml } from '../../output/control-plane-text.js';
 import type { Io } from '../io.js';
 
@@ -33,7 +33,8 @@ export default async function review(_args: unknown[], opts: Record<string, unkn
   const rows = [['NAME', 'NODE', 'VERDICT', 'REASON']];
   for (const v of r.verdicts) rows.push([v.name, v.node, v.approve ? 'approve' : 'reject', v.reasons.join('; ') || '-']);
   let out = r.verdicts.length > 0 ? renderColumns(rows) : 'no pending kubernetes.io/kubelet-serving CSRs\n';
-  const ok = r.verdicts.filter((v) => v.approve).map((v) => v.name);
+  // approve only names that are DNS-1123 subdomains (the review rejects others): one shell word, nothing to escape
+  const ok = r.verdicts.filter((v) => v.approve && isDns1123Subdomain(v.name)).map((v) => v.name);
   if (ok.length > 0) out += `\n${ok.map((n) => `kubectl certificate approve ${n}`).join('\n')}\n`;
   io.stdout.write(out);
 }
