@@ -22,7 +22,7 @@ import { caAnchoredWindow, randomSerialHex } from '../../pki/validity.js';
 import { Workspace } from '../../pki/workspace.js';
 import { signCertificate } from '../../pki/x509.js';
 import { runConfigFrom } from '../config-flags.js';
-import { line, type Io } from '../io.js';
+import { line, warnExposedStdout, type Io } from '../io.js';
 
 const DEFAULT_VALIDITY_MS = 8760 * 3_600_000;
 /** Users one run issues at most: each needs a key pair, and the batch is committed at once (documented in README). */
@@ -192,7 +192,7 @@ export default async function kubeconfigUser(_args: unknown[], opts: Opts, io: I
     if (!batch) {
       const yamlText = await render(users[0] as UserEntry);
       if (outFile === undefined) {
-        warnExposedStdout(io, warn);
+        warnExposedStdout(io, warn, 'this kubeconfig holds a private key');
         io.stdout.write(`${yamlText}\n`);
         return;
       }
@@ -205,17 +205,6 @@ export default async function kubeconfigUser(_args: unknown[], opts: Opts, io: I
     ws.commit(journal);
     progress?.done();
     warn(`wrote ${users.length} kubeconfig file(s) to ${outDir} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
-  }
-}
-
-/**
- * Warns on stderr when stdout is a regular file other users can read: the kubeconfig about to be written there holds
- * a private key (`> alice.conf` with umask 022 makes a 0644 file).
- */
-function warnExposedStdout(io: Io, warn: (l: string) => void): void {
-  const st = io.stdoutStat?.();
-  if (st && st.isFile() && (st.mode & 0o044) !== 0) {
-    warn(`WARNING: standard output is a file readable by other users (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}) and this kubeconfig holds a private key: chmod 600 it, or use --out`);
   }
 }
 

@@ -7,7 +7,7 @@ import { writeFileAtomic } from '../../fs-atomic.js';
 import { currentEntries, parseKubeconfig } from '../../kubeconfig/codec.js';
 import { buildNodeKubeconfig } from '../../ops/kubelet-kubeconfig.js';
 import { isDns1123Subdomain } from '../../ops/kubelet-serving-csr.js';
-import type { Io } from '../io.js';
+import { line, warnExposedStdout, type Io } from '../io.js';
 import { pathOption, readTextFile } from './node-common.js';
 
 const read = readTextFile;
@@ -37,6 +37,7 @@ export default async function clientKubeconfig(_args: unknown[], opts: Record<st
     writeFileAtomic(opts['out'], text, { mode: 0o600, secret: true });
     io.stderr.write(`[kubelet] wrote ${opts['out']} for system:node:${node}; copy it to that node as /etc/kubernetes/kubelet.conf and restart its kubelet\n`);
   } else {
+    warnExposedStdout(io, line(io.stderr), 'this kubeconfig holds a private key');
     io.stdout.write(text);
     io.stderr.write(`[kubelet] copy this to node ${node} as /etc/kubernetes/kubelet.conf (mode 0600) and restart its kubelet\n`);
   }
