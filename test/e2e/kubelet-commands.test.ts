@@ -5,7 +5,7 @@
  * `serving enable` on the kubelet config file kubeadm v1.29 writes; `serving-csr review` on CSRs made by openssl.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +65,8 @@ describe('kubelet fix-kubeconfig on a kubeadm v1.16 kubelet.conf', () => {
     const pem = join(kubeletDir, 'kubelet-client-current.pem');
     writeFileSync(pem, nodePem(kubeletDir, '/O=system:nodes/CN=system:node:master1', ca));
     const before = conf();
+    // kubelet.conf holds a key: it ends owned by the running user whoever owned it (the README's rule)
+    if (process.getuid?.() === 0) chownSync(join(tree, 'kubelet.conf'), 65534, 65534);
     const dry = await run(['--dry-run']);
     expect(dry.stdout).toContain(`would point user "system:node:master1" in ${join(tree, 'kubelet.conf')} at ${pem}`);
     expect(conf()).toBe(before);
@@ -75,6 +77,7 @@ describe('kubelet fix-kubeconfig on a kubeadm v1.16 kubelet.conf', () => {
       .replace(/client-key-data: \S+/, `client-key: ${pem}`);
     expect(conf()).toBe(expected);
     expect(statSync(join(tree, 'kubelet.conf')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(tree, 'kubelet.conf')).uid).toBe(process.getuid?.());
     const backups = readdirSync(join(tree, 'tmp'));
     expect(backups).toHaveLength(1);
     expect(readFileSync(join(tree, 'tmp', backups[0] as string), 'utf8')).toBe(before);
