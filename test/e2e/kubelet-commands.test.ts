@@ -121,6 +121,30 @@ describe('kubelet fix-kubeconfig writes the absolute path the host\'s kubelet us
   });
 });
 
+describe('kubelet commands and kubeconfig refresh never block on a FIFO or read a device', () => {
+  it('a FIFO or /dev/zero as an input file is one error naming it, at once', () => {
+    const d = tempDir();
+    const tree = copyFixture('v1.16', join(d, 'kubernetes'));
+    const fifo = join(d, 'fifo');
+    spawnSync('mkfifo', [fifo]);
+    mkdirSync(join(d, 'kp'));
+    spawnSync('mkfifo', [join(d, 'kp', 'kubelet-client-current.pem')]);
+    const cases: [string[], RegExp][] = [
+      [['kubelet', 'fix-kubeconfig', '--kubeconfig-dir', tree, '--kubelet-dir', join(d, 'kp')], /kubelet-client-current\.pem" is a FIFO, not a regular file/],
+      [['kubelet', 'serving', 'enable', '--kubelet-config', fifo], /fifo" is a FIFO, not a regular file/],
+      [['kubelet', 'serving', 'enable', '--kubelet-config', '/dev/zero'], /"\/dev\/zero" is a device, not a regular file/],
+      [['kubeconfig', 'refresh', '/dev/zero', '--from', join(tree, 'admin.conf')], /"\/dev\/zero" is a device, not a regular file/],
+      [['kubeconfig', 'refresh', join(tree, 'admin.conf'), '--from', fifo], /fifo" is a FIFO, not a regular file/],
+    ];
+    for (const [args, message] of cases) {
+      const r = spawnSync(process.execPath, [join(__dirname, '..', '..', 'dist', 'bin.cjs'), ...args], { encoding: 'utf8', timeout: 10_000 });
+      expect(r.signal, `${args.join(' ')} hung`).toBe(null);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+      expect(r.status).toBe(1);
+    }
+  });
+});
+
 describe('kubelet client-kubeconfig', () => {
   it('makes system:node:NAME in system:nodes signed by the cluster CA, with the cluster endpoint; kubectl authenticates with it', async () => {
     const dir = tempDir();
