@@ -3,15 +3,17 @@ import { writeFileAtomic } from '../../fs-atomic.js';
 import { planKubeconfigRefresh } from '../../ops/kubeconfig-refresh.js';
 import { hostPath } from '../../rootfs.js';
 import { line, type Io } from '../io.js';
-import { readTextFile, replaceFile } from './node-common.js';
+import { readFileBytes, readTextFile, replaceFile } from './node-common.js';
 
 const read = readTextFile;
+const readBytes = readFileBytes;
 
 export default async function refresh(args: unknown[], opts: Record<string, unknown>, io: Io): Promise<void> {
   const file = hostPath(String(args[0]));
   const from = String(opts['from']);
-  const old = read(file);
-  const r = planKubeconfigRefresh(old, file, read(from), from);
+  // the bytes as read, so the backup is an exact copy
+  const old = readBytes(file);
+  const r = planKubeconfigRefresh(old.toString('utf8'), file, read(from), from);
   const out = line(io.stdout);
   for (const u of r.current) out(`[kubeconfig] user "${u}" in ${file} already holds the credentials of ${from}`);
   if (r.refreshed.length === 0) return;

@@ -42,8 +42,13 @@ export function recoverNode(host: NodeHost, opts: Opts, io: Io): void {
  * An unreadable file is a KubecertsError (`code`, FILE_READ by default) naming it, never taken for a missing one.
  */
 export function readTextFile(path: string, code = 'FILE_READ'): string {
+  return readFileBytes(path, code).toString('utf8');
+}
+
+/** The bytes of an input file, with readTextFile's checks and errors. */
+export function readFileBytes(path: string, code = 'FILE_READ'): Buffer {
   try {
-    return readRegularFile(path).toString('utf8');
+    return readRegularFile(path);
   } catch (err) {
     throw new KubecertsError(code, `cannot read "${path}": ${describe(err)}`);
   }
