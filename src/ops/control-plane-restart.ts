@@ -96,8 +96,8 @@ const WAIT_FOR: Record<ComponentName, string> = {
 
 /**
  * Checks what can be checked without moving anything and returns the plan: the manifests must parse, no other file
- * in the folder may run the same component (a stray copy would keep it running), the holding folder must be outside, ours and closed to group/others.
- * Throws RestartError naming the first problem.
+ * in the folder may run the same component (a stray copy would keep it running), the holding folder must be outside,
+ * ours and closed to group/others. Throws RestartError naming the first problem.
  */
 export function planRestart(names: readonly string[], o: Pick<RestartOptions, 'host' | 'manifestsDir' | 'holdingDir'>): { plan: PlannedRestart[]; pods: Map<ComponentName, StaticPod> } {
   assertOutside(o.host, o.holdingDir, o.manifestsDir);
