@@ -41,8 +41,8 @@ export function extractGlobalFlags(argv: readonly string[]): { flags: GlobalFlag
   return { flags: { verbosity, rootfs }, rest };
 }
 
-export { globalFlags, hostPath, setGlobalFlags } from '../lib/rootfs.js';
 import { hostPath, rootfsSet } from '../lib/rootfs.js';
+export { globalFlags, hostPath, pathOnHost, setGlobalFlags } from '../lib/rootfs.js';
 
 /** Options that name files or folders, rewritten by `withRootfs`. */
 const PATH_OPTIONS = [

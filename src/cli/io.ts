@@ -75,6 +75,18 @@ export function processIo(): Io {
   };
 }
 
+/**
+ * Warns through `warn` when standard output is a regular file other users can read (`> alice.conf` under umask 022
+ * makes a 0644 file) and what is about to be written there is secret: `what` says why, e.g. "this kubeconfig holds
+ * a private key"; `advice` what to do. Every command that prints a private key or another secret calls it before writing.
+ */
+export function warnExposedStdout(io: Io, warn: (l: string) => void, what: string, advice = 'chmod 600 it, or use --out'): void {
+  const st = io.stdoutStat?.();
+  if (st && st.isFile() && (st.mode & 0o044) !== 0) {
+    warn(`WARNING: standard output is a file readable by other users (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}) and ${what}: ${advice}`);
+  }
+}
+
 export const line = (stream: OutStream) => (text: string): void => {
   stream.write(`${text}\n`);
 };

@@ -13,7 +13,7 @@ import { KubecertsError, describe as describeError, type RestartCode } from '../
 import { httpsGet, type TlsClientFiles } from '../net/tls-probe.js';
 import { COMPONENTS, certificateConsumers, componentsUsing, type ComponentName, type StaticPod } from '../node/manifests.js';
 import type { NodeHost, ProcessInfo } from '../store/node-host.js';
-import { RestartJournal, type Recovery } from '../store/restart-journal.js';
+import { RestartJournal, holdingDirProblem, type Recovery } from '../store/restart-journal.js';
 import { etcdClientFiles, fingerprint, loadPods, observe, readCert, readKubeconfigClient, type Observation } from './control-plane-observe.js';
 import { extraManifests } from './control-plane-status.js';
 
@@ -81,11 +81,10 @@ export function componentsToRestart(host: NodeHost, manifestsDir: string, change
 /** The holding folder kubecerts uses next to the manifests folder: `<parent>/tmp/kubecerts-held-manifests`. */
 export const defaultHoldingDir = (manifestsDir: string): string => join(resolve(manifestsDir), '..', 'tmp', 'kubecerts-held-manifests');
 
-function assertOutside(holdingDir: string, manifestsDir: string): void {
-  const rel = relative(resolve(manifestsDir), resolve(holdingDir));
-  if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) {
-    throw new RestartError('RESTART_HOLDING_DIR', `holding folder "${holdingDir}" is inside the manifests folder "${manifestsDir}": the kubelet would run what is held there`);
-  }
+/** Refuses a holding folder inside the manifests folder (links resolved), not ours, or open to group/others. */
+function assertOutside(host: NodeHost, holdingDir: string, manifestsDir: string): void {
+  const problem = holdingDirProblem(host, holdingDir, manifestsDir);
+  if (problem) throw new RestartError('RESTART_HOLDING_DIR', problem);
 }
 
 const WAIT_FOR: Record<ComponentName, string> = {
@@ -97,11 +96,11 @@ const WAIT_FOR: Record<ComponentName, string> = {
 
 /**
  * Checks what can be checked without moving anything and returns the plan: the manifests must parse, no other file
- * in the folder may run the same component (a stray copy would keep it running), the holding folder must be outside.
- * Throws RestartError naming the first problem.
+ * in the folder may run the same component (a stray copy would keep it running), the holding folder must be outside,
+ * ours and closed to group/others. Throws RestartError naming the first problem.
  */
 export function planRestart(names: readonly string[], o: Pick<RestartOptions, 'host' | 'manifestsDir' | 'holdingDir'>): { plan: PlannedRestart[]; pods: Map<ComponentName, StaticPod> } {
-  assertOutside(o.holdingDir, o.manifestsDir);
+  assertOutside(o.host, o.holdingDir, o.manifestsDir);
   const order = restartOrder(names);
   const loaded = loadPods(o.host, o.manifestsDir);
   const pods = new Map<ComponentName, StaticPod>();
@@ -236,10 +235,10 @@ async function waitUntil(o: RestartOptions, check: () => Promise<string | undefi
  * place. Throws RestartError before moving anything when the plan is refused, LockedError when another restart runs.
  */
 export async function restartComponents(names: readonly string[], o: RestartOptions): Promise<RestartReport> {
-  assertOutside(o.holdingDir, o.manifestsDir);
+  assertOutside(o.host, o.holdingDir, o.manifestsDir);
   if (!o.host.exists(o.manifestsDir)) throw new RestartError('RESTART_MANIFEST', `manifests folder "${o.manifestsDir}" does not exist`);
   // recover (and lock) first: a manifest a killed run left out must be back before the plan reads the folder
-  const { journal, recovery } = RestartJournal.open(o.host, o.holdingDir, o.now());
+  const { journal, recovery } = RestartJournal.open(o.host, o.holdingDir, o.manifestsDir, o.now());
   const outcomes: RestartOutcome[] = [];
   const step = (c: ComponentName, s: string): void => o.onStep?.(c, s);
   try {

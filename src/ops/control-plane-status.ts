@@ -92,12 +92,15 @@ function certFacts(cert: X509Certificate, now: Date): Pick<FileFacts, 'subject' 
   };
 }
 
-/** Files a manifest names in the extra-file check: hidden files are skipped by the kubelet, as here. */
+/**
+ * Files a manifest names in the extra-file check: hidden files and anything but regular files (folders, FIFOs,
+ * devices, sockets) are skipped by the kubelet, as here.
+ */
 export function extraManifests(host: NodeHost, manifestsDir: string): ExtraManifest[] {
   const known = new Set<string>(COMPONENTS.map(manifestFileName));
   return host
-    .list(manifestsDir)
-    .filter((n) => !n.startsWith('.') && !known.has(n))
+    .regularFiles(manifestsDir)
+    .filter((n) => !known.has(n))
     .sort()
     .map((file) => {
       try {

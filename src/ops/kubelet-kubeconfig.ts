@@ -28,11 +28,13 @@ const iso = (d: string): string => new Date(d).toISOString().replace(/\.000Z$/, 
 const escape = (s: string): string => s.replace(/[+/=]/g, (c) => `\\${c}`);
 
 /**
- * Plans the rewrite of kubelet.conf (`confText` from `confPath`) to reference `pemPath` (whose text is `pemText`).
+ * Plans the rewrite of kubelet.conf (`confText` from `confPath`) to reference `pemPath` (whose text is `pemText`),
+ * written into kubelet.conf as `refPath` (default `pemPath`): the absolute path the kubelet on the host uses, which
+ * differs from the path read under --rootfs.
  * Throws KubeconfigError when kubelet.conf has no embedded credentials to replace, PkiError (KUBELET_PEM) naming the
  * reason when the rotating file is not a valid certificate and key of the same node signed by the cluster CA.
  */
-export function planFixKubeconfig(confText: string, confPath: string, pemText: string, pemPath: string, now: Date): FixResult {
+export function planFixKubeconfig(confText: string, confPath: string, pemText: string, pemPath: string, now: Date, refPath = pemPath): FixResult {
   const kc = parseKubeconfig(confText, confPath);
   const { user, cluster, userName } = currentEntries(kc, confPath);
   if (typeof user['client-certificate'] === 'string' && user['client-certificate'] !== '') {
@@ -69,10 +71,10 @@ export function planFixKubeconfig(confText: string, confPath: string, pemText: s
   for (const [field, value, ref] of [['client-certificate-data', certB64, 'client-certificate'], ['client-key-data', keyB64, 'client-key']] as const) {
     const re = new RegExp(`(^|\\n)([ \\t]*)${field}:[ \\t]*${escape(value.trim())}[ \\t]*(?=\\r?\\n|$)`);
     if (!re.test(text)) throw new KubeconfigError('KUBECONFIG_LAYOUT', `${field} in ${confPath} is not a plain one-line value; edit it by hand`);
-    text = text.replace(re, (_m, nl: string, indent: string) => `${nl}${indent}${ref}: ${pemPath}`);
+    text = text.replace(re, (_m, nl: string, indent: string) => `${nl}${indent}${ref}: ${refPath}`);
   }
   const after = currentEntries(parseKubeconfig(text, confPath), confPath).user;
-  if (after['client-certificate'] !== pemPath || after['client-key'] !== pemPath || after['client-certificate-data'] !== undefined) {
+  if (after['client-certificate'] !== refPath || after['client-key'] !== refPath || after['client-certificate-data'] !== undefined) {
     throw new KubeconfigError('KUBECONFIG_LAYOUT', `refusing to write ${confPath}: the edit did not give the expected user entry`);
   }
   return { text, changed: true, identity: userName, notAfter: iso(rotated.validTo) };

@@ -42,6 +42,15 @@ const items = (doc: unknown, what: string, path: string): Record<string, unknown
 const SERVING_USAGES = new Set(['digital signature', 'key encipherment', 'server auth']);
 const MAX_EXPIRATION_SECONDS = 367 * 24 * 3600;
 
+/**
+ * True when `s` is a DNS-1123 subdomain (Kubernetes' IsDNS1123Subdomain, k8s.io/apimachinery/pkg/util/validation):
+ * at most 253 characters, dot-separated labels of lowercase letters, digits and inner hyphens. Such a name is one
+ * word in every shell: no quoting, no control character.
+ */
+export function isDns1123Subdomain(s: string): boolean {
+  return s.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(s);
+}
+
 /** The names and addresses a node may put in its serving certificate. */
 function nodeAddresses(node: Record<string, unknown>): { dns: Set<string>; ips: Set<string> } {
   const meta = isObj(node['metadata']) ? node['metadata'] : {};
@@ -149,6 +158,9 @@ export async function reviewServingCsrs(csrsDoc: unknown, nodesDoc: unknown, pat
     if (!usages.includes('server auth')) reasons.push('usages lack "server auth"');
     const exp = spec['expirationSeconds'];
     if (typeof exp === 'number' && exp > MAX_EXPIRATION_SECONDS) reasons.push(`expirationSeconds ${exp} is more than 367 days`);
+    // the name goes into a `kubectl certificate approve NAME` line an operator may paste into a shell; Kubernetes does
+    // not restrict CSR names (ValidateCertificateRequestName accepts any), so only a DNS-1123 subdomain is offered
+    if (!isDns1123Subdomain(name)) reasons.push('the CSR name is not a DNS-1123 subdomain (kubelets name theirs csr-xxxxx): no approve line is printed for it; check it and approve it by hand if it is genuine');
     verdicts.push({ name, node: node || '-', approve: reasons.length === 0, reasons });
   }
   verdicts.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -3,8 +3,28 @@ import * as yaml from 'js-yaml';
 import type { PlannedRestart, RestartReport } from '../ops/control-plane-restart.js';
 import type { ControlPlaneStatus } from '../ops/control-plane-status.js';
 
-/** Left-aligned columns separated by three spaces (kubectl's table look). */
-export function renderColumns(rows: readonly (readonly string[])[]): string {
+/**
+ * `s` with every control character (C0, DEL, C1; a newline, an escape sequence) written as a Go-style escape
+ * (`\n`, `\x1b`, `\u009b`, `\u202e`), so a field taken from the node or from the API (a CSR name, a file name, a user
+ * name) can neither forge a line nor drive the terminal. Every other character is kept.
+ */
+export function escapeControls(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  // also the Unicode line separators and bidirectional overrides, which reorder or break what a terminal shows
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    const code = c.charCodeAt(0);
+    return named[c] ?? (code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
+  });
+}
+
+/** A template tag: the literal text as written, every interpolated value through escapeControls. */
+export const safeText = (strings: TemplateStringsArray, ...values: unknown[]): string =>
+  strings.reduce((acc, lit, i) => acc + lit + (i < values.length ? escapeControls(String(values[i])) : ''), '');
+
+/** Left-aligned columns separated by three spaces (kubectl's table look); control characters in cells are escaped. */
+export function renderColumns(rawRows: readonly (readonly string[])[]): string {
+  const rows = rawRows.map((r) => r.map(escapeControls));
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('   ').trimEnd()).join('\n') + '\n';
@@ -21,9 +41,9 @@ export function renderStatusText(s: ControlPlaneStatus): string {
   }
   let out = renderColumns(rows);
   for (const c of s.components) {
-    out += `\n${c.component} (${c.manifest}): ${c.verdict}\n`;
-    for (const r of c.reasons) out += `  reason: ${r}\n`;
-    for (const p of c.problems) out += `  problem: ${p}\n`;
+    out += safeText`\n${c.component} (${c.manifest}): ${c.verdict}\n`;
+    for (const r of c.reasons) out += safeText`  reason: ${r}\n`;
+    for (const p of c.problems) out += safeText`  problem: ${p}\n`;
     if (c.files.length > 0) {
       const fr: string[][] = [['  FILE', 'FLAG', 'EXPIRES', 'SHA-256']];
       for (const f of c.files) fr.push([`  ${f.path}`, `--${f.flag}`, f.error ? `error: ${f.error}` : f.notAfter ? `${f.notAfter}${f.expired ? ' (expired)' : ''}` : '-', short(f.sha256)]);
@@ -31,21 +51,21 @@ export function renderStatusText(s: ControlPlaneStatus): string {
     }
     for (const x of c.served) {
       out += x.servedSha256
-        ? `  serves on ${x.address}: ${short(x.servedSha256)} ${x.matches === true ? '= ' : x.matches === false ? '≠ ' : '? '}${x.file}\n`
-        : `  serves on ${x.address}: ${x.error ?? 'no answer'}\n`;
+        ? safeText`  serves on ${x.address}: ${short(x.servedSha256)} ${x.matches === true ? '= ' : x.matches === false ? '≠ ' : '? '}${x.file}\n`
+        : safeText`  serves on ${x.address}: ${x.error ?? 'no answer'}\n`;
     }
-    if (c.health) out += `  health: ${c.health.url}: ${c.health.ok ? 'ok' : c.health.detail}\n`;
-    if (c.loopback) out += `  apiserver-loopback-client certificate expires ${c.loopback.notAfter}${c.loopback.expired ? ' (expired)' : ''}\n`;
+    if (c.health) out += safeText`  health: ${c.health.url}: ${c.health.ok ? 'ok' : c.health.detail}\n`;
+    if (c.loopback) out += safeText`  apiserver-loopback-client certificate expires ${c.loopback.notAfter}${c.loopback.expired ? ' (expired)' : ''}\n`;
   }
   if (s.kubelet.length > 0) {
     out += '\nkubelet:\n';
-    for (const k of s.kubelet) out += `  ${k.path}: ${k.error ? `error: ${k.error}` : `expires ${k.notAfter}${k.expired ? ' (expired)' : ''}`}\n`;
+    for (const k of s.kubelet) out += safeText`  ${k.path}: ${k.error ? `error: ${k.error}` : `expires ${k.notAfter}${k.expired ? ' (expired)' : ''}`}\n`;
     if (s.kubelet.some((k) => k.flag === 'kubelet-serving' && k.expired === true)) {
       out += '  hint: the self-signed kubelet.crt is not renewed by the kubelet and breaks metrics-server when it expires; `kubecerts kubelet serving enable` switches to rotating CA-signed serving certificates\n';
     }
   }
   for (const e of s.extraManifests) {
-    out += `\nWARNING: ${s.manifestsDir}/${e.file} is not a kubeadm manifest name, and the kubelet runs every file in that folder${e.runs ? `: it runs a second ${e.runs}` : ''}; move it out\n`;
+    out += safeText`\nWARNING: ${s.manifestsDir}/${e.file} is not a kubeadm manifest name, and the kubelet runs every file in that folder${e.runs ? `: it runs a second ${e.runs}` : ''}; move it out\n`;
   }
   return out;
 }
@@ -60,10 +80,10 @@ export const statusDocument = (s: ControlPlaneStatus): Record<string, unknown> =
 export function renderRestartPlan(plan: readonly PlannedRestart[], etcdQuorum: string | undefined, timeoutMs: number): string {
   let out = '';
   plan.forEach((p, i) => {
-    out += `${i + 1}. ${p.component}\n`;
-    if (p.component === 'etcd') out += `   check etcd quorum without this member: ${etcdQuorum ?? 'not checked'}\n`;
-    out += `   move ${p.manifest} to ${p.held}\n   wait until ${p.waitFor.split('; back: ')[0]} (at most ${timeoutMs / 1000}s)\n`;
-    out += `   move ${p.held} back to ${p.manifest}\n   wait until ${p.waitFor.split('; back: ')[1] ?? 'healthy'} (at most ${timeoutMs / 1000}s)\n`;
+    out += safeText`${i + 1}. ${p.component}\n`;
+    if (p.component === 'etcd') out += safeText`   check etcd quorum without this member: ${etcdQuorum ?? 'not checked'}\n`;
+    out += safeText`   move ${p.manifest} to ${p.held}\n   wait until ${p.waitFor.split('; back: ')[0]} (at most ${timeoutMs / 1000}s)\n`;
+    out += safeText`   move ${p.held} back to ${p.manifest}\n   wait until ${p.waitFor.split('; back: ')[1] ?? 'healthy'} (at most ${timeoutMs / 1000}s)\n`;
   });
   if (plan.length === 0) out += 'nothing to restart\n';
   return out;
@@ -72,12 +92,12 @@ export function renderRestartPlan(plan: readonly PlannedRestart[], etcdQuorum: s
 /** One line per restart outcome. */
 export function renderRestartText(r: RestartReport): string {
   let out = '';
-  for (const m of r.recovered.restored) out += `[restart] put back ${m}, left out by an interrupted restart\n`;
-  for (const w of r.recovered.warnings) out += `WARNING: ${w}\n`;
+  for (const m of r.recovered.restored) out += safeText`[restart] put back ${m}, left out by an interrupted restart\n`;
+  for (const w of r.recovered.warnings) out += safeText`WARNING: ${w}\n`;
   for (const o of r.outcomes) {
-    if (o.result === 'restarted') out += `[restart] ${o.component}: restarted (stopped after ${(o.stoppedAfterMs / 1000).toFixed(1)}s, healthy and serving the current certificate after ${(o.healthyAfterMs / 1000).toFixed(1)}s)\n`;
-    else if (o.result === 'failed') out += `[restart] ${o.component}: FAILED at ${o.step}: ${o.error}\n`;
-    else out += `[restart] ${o.component}: not attempted\n`;
+    if (o.result === 'restarted') out += safeText`[restart] ${o.component}: restarted (stopped after ${(o.stoppedAfterMs / 1000).toFixed(1)}s, healthy and serving the current certificate after ${(o.healthyAfterMs / 1000).toFixed(1)}s)\n`;
+    else if (o.result === 'failed') out += safeText`[restart] ${o.component}: FAILED at ${o.step}: ${o.error}\n`;
+    else out += safeText`[restart] ${o.component}: not attempted\n`;
   }
   return out;
 }

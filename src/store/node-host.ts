@@ -3,7 +3,7 @@
  * place those commands touch the filesystem or the process table; ops take a `NodeHost` so they can be driven over
  * another implementation (a chroot, a recorded node).
  */
-import { lstatSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, closeSync, constants, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import { commitFile, writeFileAtomic } from './fs-atomic.js';
 
 export interface ProcessInfo {
@@ -19,14 +19,51 @@ export interface FileTimes {
   /** inode change time, ms since the epoch: any write or rename of the file moves it */
   readonly ctimeMs: number;
   readonly mode: number;
+  /** owner's user id */
+  readonly uid: number;
+}
+
+/** The size bound of every file the node commands read (manifests, certificates, kubeconfigs, the journal): 1 MiB, as the PKI readers. */
+export const MAX_NODE_FILE_BYTES = 1 << 20;
+
+/**
+ * The bytes of the regular file at `path` (a symbolic link is followed, as the kubelet follows it), at most `max`
+ * bytes. Opened with O_NONBLOCK and checked with fstat before any read, so a FIFO or a device (a manifest named
+ * `x` that is a FIFO, a --tls-cert-file of /dev/zero) is refused at once instead of blocking or reading forever.
+ * Throws Node's errno error (ENOENT, EACCES...) from open, or an Error with code `ENOTREG` (not a regular file) or
+ * `EFBIG` (larger than `max`) whose message names the path.
+ */
+export function readRegularFile(path: string, max = MAX_NODE_FILE_BYTES): Buffer {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
+      const what = st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'a special file';
+      throw Object.assign(new Error(`"${path}" is ${what}, not a regular file`), { code: 'ENOTREG' });
+    }
+    const tooBig = (): Error => Object.assign(new Error(`"${path}" is larger than ${max >= 1 << 20 ? `${max / (1 << 20)} MiB` : `${max} bytes`}`), { code: 'EFBIG' });
+    if (st.size > max) throw tooBig();
+    // read to the end, up to one byte past the bound: the file may have grown since fstat
+    const buf = Buffer.allocUnsafe(max + 1);
+    let len = 0;
+    for (let n = -1; n !== 0 && len <= max; len += n) n = readSync(fd, buf, len, buf.length - len, null);
+    if (len > max) throw tooBig();
+    return Buffer.from(buf.subarray(0, len));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Filesystem and process-table access of the control-plane commands. */
 export interface NodeHost {
   /** names in `dir`; [] when it does not exist; other errors are thrown */
   list(dir: string): string[];
-  /** the bytes of `path`; throws Node's errno error (ENOENT, EACCES...) */
+  /** the bytes of the regular file `path`, at most 1 MiB, never blocking on a FIFO or device (see readRegularFile) */
   read(path: string): Buffer;
+  /** the regular files (a link to one counts) in `dir` whose names do not start with "."; what the kubelet reads */
+  regularFiles(dir: string): string[];
+  /** `path` with every symbolic link resolved; throws Node's errno error */
+  realpath(path: string): string;
   /** undefined when `path` does not exist; throws on any other error */
   times(path: string): FileTimes | undefined;
   isFile(path: string): boolean;
@@ -39,7 +76,10 @@ export interface NodeHost {
   self(): { pid: number; startTicks: number };
   /** rename(2) and fsync of the target folder: atomic, and durable once it returns */
   move(from: string, to: string): void;
-  /** temp file, fsync, rename; an existing file keeps its mode, narrowed to 0600 when `secret` */
+  /**
+   * temp file, fsync, rename; an existing file keeps its mode and owner, except when `secret` (it holds a private
+   * key): then it ends owned by the running user, 0600 at most
+   */
   writeAtomic(path: string, data: string | Uint8Array, mode: number, secret?: boolean): void;
   remove(path: string): void;
   mkdir(dir: string, mode: number): void;
@@ -71,11 +111,23 @@ export function realNodeHost(): NodeHost {
         throw err;
       }
     },
-    read: (path) => readFileSync(path),
+    read: (path) => readRegularFile(path),
+    regularFiles(dir) {
+      return this.list(dir).filter((n) => {
+        if (n.startsWith('.')) return false;
+        try {
+          // stat follows a link, as the kubelet's os.Stat does; directories, FIFOs, devices and sockets are skipped
+          return statSync(`${dir}/${n}`).isFile();
+        } catch {
+          return false;
+        }
+      });
+    },
+    realpath: (path) => realpathSync(path),
     times(path) {
       try {
         const st = statSync(path);
-        return { ctimeMs: st.ctimeMs, mode: st.mode & 0o7777 };
+        return { ctimeMs: st.ctimeMs, mode: st.mode & 0o7777, uid: st.uid };
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
         throw err;

@@ -4,12 +4,13 @@
  * controller-manager and scheduler of test/helpers/fake-control-plane.mjs (no real kubelet or kube-apiserver can run
  * here); certificates from `kubecerts init` and `certs renew`, others made with openssl; kubectl is the real one.
  */
-import { copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubectlVersion } from '../helpers/apiserver.js';
-import { runCli } from '../helpers/cli.js';
+import { BIN, runCli } from '../helpers/cli.js';
+import { writeControlPlaneManifests } from '../helpers/manifests.js';
 import { startNodes, stopNodes, until, waitNodeHealthy, type SimNode } from '../helpers/control-plane-node.js';
 import { openssl } from '../helpers/openssl.js';
 import { snapshotTree, tempDir } from '../helpers/tmp.js';
@@ -279,5 +280,88 @@ describe('control-plane status on bad input: each a clear verdict, nothing moved
     const r = await runCli(['control-plane', 'restart', 'kube-apiserver', '--manifests-dir', n.manifestsDir, '--timeout', '30s']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(comp((await status(n)).s, 'kube-apiserver').verdict).toBe('ok');
+  });
+});
+
+describe('control-plane status and restart on a hostile node folder (no simulated node needed)', () => {
+  const PORTS = { apiserver: 1, etcdClient: 2, etcdPeer: 3, etcdMetrics: 4, controllerManager: 5, scheduler: 6 };
+
+  it('a journal planted by another user in a shared holding folder is refused; nothing lands in the manifests folder', () => {
+    const d = tempDir();
+    chmodSync(d, 0o755);
+    mkdirSync(join(d, 'manifests'));
+    mkdirSync(join(d, 'shared'), { mode: 0o1777 });
+    chmodSync(join(d, 'shared'), 0o1777);
+    const held = join(d, 'shared', 'held');
+    const doc = JSON.stringify({ pid: 0, startTicks: 0, startedAt: '', held: [{ manifest: join(d, 'manifests', 'zz-evil.yaml'), held: join(held, 'evil.yaml') }] });
+    const plant = spawnSync('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', 'sh', '-c', `mkdir ${held} && echo 'kind: Pod' > ${held}/evil.yaml && printf '%s' '${doc}' > ${held}/restart.json`]);
+    expect(plant.status, plant.stderr.toString()).toBe(0);
+    for (const cmd of [['control-plane', 'status'], ['control-plane', 'restart', 'all', '--dry-run'], ['control-plane', 'restart', 'all']]) {
+      const r = spawnSync(process.execPath, [BIN, ...cmd, '--manifests-dir', join(d, 'manifests'), '--holding-dir', held], { encoding: 'utf8', timeout: 20_000 });
+      expect(r.stderr, cmd.join(' ')).toMatch(/holding folder ".*held" is owned by uid 65534, not by the running user \(uid 0\)/);
+      expect(r.stderr).not.toContain('put back');
+      expect(r.status).toBe(1);
+      expect(readdirSync(join(d, 'manifests'))).toEqual([]);
+    }
+    // the same journal in a folder of ours is refused too: it names a file that is not <component>.yaml
+    const ours = join(d, 'ours');
+    mkdirSync(ours, { mode: 0o700 });
+    copyFileSync(join(held, 'evil.yaml'), join(ours, 'evil.yaml'));
+    writeFileSync(join(ours, 'restart.json'), doc.replaceAll(held, ours));
+    const r = spawnSync(process.execPath, [BIN, 'control-plane', 'status', '--manifests-dir', join(d, 'manifests'), '--holding-dir', ours], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.stderr).toMatch(/names a move other than .*<component>\.yaml.*refusing to recover from it/);
+    expect(r.status).toBe(1);
+    expect(readdirSync(join(d, 'manifests'))).toEqual([]);
+    // a holding folder that is a link into the manifests folder is inside it
+    mkdirSync(join(d, 'manifests', 'h'), { mode: 0o700 });
+    symlinkSync(join(d, 'manifests', 'h'), join(d, 'link'));
+    const l = spawnSync(process.execPath, [BIN, 'control-plane', 'restart', 'all', '--manifests-dir', join(d, 'manifests'), '--holding-dir', join(d, 'link')], { encoding: 'utf8', timeout: 20_000 });
+    expect(l.stderr).toContain('is inside the manifests folder');
+    expect(l.status).toBe(1);
+  });
+
+  it('a FIFO, a device or a huge file in the manifests folder or named by a manifest never hangs status or restart', async () => {
+    const d = tempDir();
+    const m = join(d, 'manifests');
+    mkdirSync(m);
+    execFileSync('mkfifo', [join(m, 'x')]);
+    const st = spawnSync(process.execPath, [BIN, 'control-plane', 'status', '--manifests-dir', m, '-o', 'json'], { encoding: 'utf8', timeout: 10_000 });
+    expect(st.signal, 'status hung on a FIFO').toBe(null);
+    expect((JSON.parse(st.stdout) as Status).extraManifests).toEqual([]);
+    const rs = spawnSync(process.execPath, [BIN, 'control-plane', 'restart', 'all', '--manifests-dir', m, '--timeout', '1s'], { encoding: 'utf8', timeout: 10_000 });
+    expect(rs.signal, 'restart hung on a FIFO').toBe(null);
+    expect(rs.stderr).toMatch(/no control-plane manifests/);
+    expect(readdirSync(join(d, 'tmp', 'kubecerts-held-manifests'))).toEqual([]);
+    // a component's manifest that is a FIFO; a manifest naming /dev/zero as --tls-cert-file; a 2 MiB manifest
+    execFileSync('mkfifo', [join(m, 'kube-scheduler.yaml')]);
+    writeControlPlaneManifests(join(d, 'real'), { name: 'cp1', dir: d, ports: PORTS });
+    writeFileSync(join(m, 'kube-apiserver.yaml'), readFileSync(join(d, 'real', 'kube-apiserver.yaml'), 'utf8').replace(/--tls-cert-file=\S+/, '--tls-cert-file=/dev/zero'));
+    writeFileSync(join(m, 'etcd.yaml'), `${readFileSync(join(d, 'real', 'etcd.yaml'), 'utf8')}#${'x'.repeat(2 << 20)}\n`);
+    const s2 = spawnSync(process.execPath, [BIN, 'control-plane', 'status', '--manifests-dir', m, '-o', 'json', '--probe-timeout', '200ms'], { encoding: 'utf8', timeout: 20_000 });
+    expect(s2.signal, 'status hung on /dev/zero or a FIFO manifest').toBe(null);
+    const s = JSON.parse(s2.stdout) as Status;
+    expect(comp(s, 'kube-scheduler').reasons.join(' ')).toMatch(/is a FIFO, not a regular file/);
+    expect(comp(s, 'etcd').reasons.join(' ')).toMatch(/is larger than 1 MiB/);
+    expect(JSON.stringify(comp(s, 'kube-apiserver'))).toMatch(/\/dev\/zero.*is a device, not a regular file/);
+  });
+
+  it('restart ends promptly on SIGTERM while it waits, with the manifest back in place', async () => {
+    const d = tempDir();
+    const m = join(d, 'manifests');
+    writeControlPlaneManifests(m, { name: 'cp1', dir: d, ports: PORTS });
+    const before = readdirSync(m).sort();
+    // nothing runs the manifest, so the restart waits for a new kube-scheduler until SIGTERM
+    const child = spawn(process.execPath, [BIN, 'control-plane', 'restart', 'kube-scheduler', '--manifests-dir', m, '--timeout', '60s', '--probe-timeout', '200ms'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    await until('waiting for a new process', () => out.includes('waiting until it is healthy'), 20_000);
+    const t0 = Date.now();
+    child.kill('SIGTERM');
+    expect(await exited).toBe(1);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(out).toMatch(/interrupted while waiting for kube-scheduler to come back; the manifest is back in place/);
+    expect(readdirSync(m).sort()).toEqual(before);
   });
 });

@@ -285,6 +285,29 @@ describe('stdout write failures exit 1 with one line', () => {
       closeSync(fd2);
     }
   });
+  it.each([
+    ['kubelet client-kubeconfig', (k: string): string[] => ['kubelet', 'client-kubeconfig', '--node-name', 'n1', ...dirs(k)], 'this kubeconfig holds a private key: chmod 600 it, or use --out'],
+    ['certs certificate-key', (): string[] => ['certs', 'certificate-key'], 'this key decrypts the certificates and keys uploaded with --upload-certs: chmod 600 it'],
+  ])('%s to a stdout file others can read is warned about, like kubeconfig user', (_n, args, why) => {
+    const k = copyFixture('v1.29');
+    const p = join(tempDir(), 'out');
+    const fd = openSync(p, 'w', 0o644);
+    chmodSync(p, 0o644);
+    try {
+      const r = runTo(args(k), fd);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`WARNING: standard output is a file readable by other users (mode 0644) and ${why}`);
+    } finally {
+      closeSync(fd);
+    }
+    const q = join(tempDir(), 'private');
+    const fd2 = openSync(q, 'w', 0o600);
+    try {
+      expect(runTo(args(k), fd2).stderr).not.toContain('WARNING');
+    } finally {
+      closeSync(fd2);
+    }
+  });
 });
 
 describe('encoding: UTF-8 in, the same bytes out', () => {

@@ -3,7 +3,7 @@
  * the way operators merge them; read back with the real kubectl and used against a TLS test server that requires
  * client certificates signed by the cluster CA (test/helpers/apiserver.ts).
  */
-import { chmodSync, lstatSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -70,11 +70,13 @@ users:
 `;
   }
 
-  it('replaces only the matching user\'s certificate and key after renewal; every other byte, cluster, user and context stays; mode at most 0600', async () => {
+  it('replaces only the matching user\'s certificate and key after renewal; every other byte, cluster, user and context stays; owned by the running user, mode at most 0600', async () => {
     const file = join(tempDir(), 'config');
     const before = mergedConfig();
     writeFileSync(file, before);
     chmodSync(file, 0o640);
+    // a key-bearing file ends owned by the user running kubecerts, whoever owned it before (the README's rule)
+    if (process.getuid?.() === 0) chownSync(file, 65534, 65534);
     const oldAdmin = yaml.load(readFileSync(join(dir, 'admin.conf'), 'utf8')) as Kc;
     const renew = await runCli(['certs', 'renew', 'admin.conf', '--cert-dir', join(dir, 'pki'), '--kubeconfig-dir', dir]);
     expect(renew.code, renew.stderr).toBe(0);
@@ -89,6 +91,7 @@ users:
     const expected = before.replace(ou['client-certificate-data'] as string, nu['client-certificate-data'] as string).replace(ou['client-key-data'] as string, nu['client-key-data'] as string);
     expect(after).toBe(expected);
     expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(file).uid).toBe(process.getuid?.());
     const backups = readdirSync(join(file, '..')).filter((f) => f.startsWith('config.kubecerts-') && f.endsWith('.bak'));
     expect(backups).toHaveLength(1);
     expect(readFileSync(join(file, '..', backups[0] as string), 'utf8')).toBe(before);

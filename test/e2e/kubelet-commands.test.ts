@@ -5,7 +5,7 @@
  * `serving enable` on the kubelet config file kubeadm v1.29 writes; `serving-csr review` on CSRs made by openssl.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +65,8 @@ describe('kubelet fix-kubeconfig on a kubeadm v1.16 kubelet.conf', () => {
     const pem = join(kubeletDir, 'kubelet-client-current.pem');
     writeFileSync(pem, nodePem(kubeletDir, '/O=system:nodes/CN=system:node:master1', ca));
     const before = conf();
+    // kubelet.conf holds a key: it ends owned by the running user whoever owned it (the README's rule)
+    if (process.getuid?.() === 0) chownSync(join(tree, 'kubelet.conf'), 65534, 65534);
     const dry = await run(['--dry-run']);
     expect(dry.stdout).toContain(`would point user "system:node:master1" in ${join(tree, 'kubelet.conf')} at ${pem}`);
     expect(conf()).toBe(before);
@@ -75,6 +77,7 @@ describe('kubelet fix-kubeconfig on a kubeadm v1.16 kubelet.conf', () => {
       .replace(/client-key-data: \S+/, `client-key: ${pem}`);
     expect(conf()).toBe(expected);
     expect(statSync(join(tree, 'kubelet.conf')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(tree, 'kubelet.conf')).uid).toBe(process.getuid?.());
     const backups = readdirSync(join(tree, 'tmp'));
     expect(backups).toHaveLength(1);
     expect(readFileSync(join(tree, 'tmp', backups[0] as string), 'utf8')).toBe(before);
@@ -83,6 +86,62 @@ describe('kubelet fix-kubeconfig on a kubeadm v1.16 kubelet.conf', () => {
     const again = await run();
     expect(again.stdout).toContain('already references a client certificate file');
     expect(conf()).toBe(expected);
+  });
+});
+
+describe('kubelet fix-kubeconfig writes the absolute path the host\'s kubelet uses', () => {
+  it('under --rootfs: kubelet.conf names /var/lib/kubelet/pki/kubelet-client-current.pem, never the rootfs prefix', async () => {
+    const root = tempDir();
+    const tree = copyFixture('v1.16', join(root, 'etc', 'kubernetes'));
+    const pki = join(root, 'var', 'lib', 'kubelet', 'pki');
+    mkdirSync(pki, { recursive: true });
+    writeFileSync(join(pki, 'kubelet-client-current.pem'), nodePem(pki, '/O=system:nodes/CN=system:node:master1', { crt: join(tree, 'pki', 'ca.crt'), key: join(tree, 'pki', 'ca.key') }));
+    const dry = await runCli(['--rootfs', root, 'kubelet', 'fix-kubeconfig', '--dry-run']);
+    expect(dry.stdout).toContain('at /var/lib/kubelet/pki/kubelet-client-current.pem (valid until');
+    const r = await runCli(['--rootfs', root, 'kubelet', 'fix-kubeconfig']);
+    expect(r.code, r.stderr).toBe(0);
+    const conf = readFileSync(join(tree, 'kubelet.conf'), 'utf8');
+    expect(conf).toContain('client-certificate: /var/lib/kubelet/pki/kubelet-client-current.pem\n');
+    expect(conf).toContain('client-key: /var/lib/kubelet/pki/kubelet-client-current.pem\n');
+    expect(conf).not.toContain(root);
+  });
+
+  it('a relative --kubelet-dir is checked and written as an absolute path, so kubectl finds the file from any folder', async () => {
+    const cwd = tempDir();
+    const tree = copyFixture('v1.16', join(cwd, 'kubernetes'));
+    const kp = join(cwd, 'kp');
+    mkdirSync(kp);
+    writeFileSync(join(kp, 'kubelet-client-current.pem'), nodePem(kp, '/O=system:nodes/CN=system:node:master1', { crt: join(tree, 'pki', 'ca.crt'), key: join(tree, 'pki', 'ca.key') }));
+    const r = await runCli(['kubelet', 'fix-kubeconfig', '--kubeconfig-dir', 'kubernetes', '--kubelet-dir', 'kp'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(tree, 'kubelet.conf'), 'utf8')).toContain(`client-certificate: ${join(kp, 'kubelet-client-current.pem')}\n`);
+    const view = await kubectl(['--kubeconfig', join(tree, 'kubelet.conf'), 'config', 'view', '--flatten', '-o', 'jsonpath={.users[0].user.client-key-data}']);
+    expect(view.code, view.out).toBe(0);
+    expect(Buffer.from(view.stdout, 'base64').toString()).toContain('PRIVATE KEY');
+  });
+});
+
+describe('kubelet commands and kubeconfig refresh never block on a FIFO or read a device', () => {
+  it('a FIFO or /dev/zero as an input file is one error naming it, at once', () => {
+    const d = tempDir();
+    const tree = copyFixture('v1.16', join(d, 'kubernetes'));
+    const fifo = join(d, 'fifo');
+    spawnSync('mkfifo', [fifo]);
+    mkdirSync(join(d, 'kp'));
+    spawnSync('mkfifo', [join(d, 'kp', 'kubelet-client-current.pem')]);
+    const cases: [string[], RegExp][] = [
+      [['kubelet', 'fix-kubeconfig', '--kubeconfig-dir', tree, '--kubelet-dir', join(d, 'kp')], /kubelet-client-current\.pem" is a FIFO, not a regular file/],
+      [['kubelet', 'serving', 'enable', '--kubelet-config', fifo], /fifo" is a FIFO, not a regular file/],
+      [['kubelet', 'serving', 'enable', '--kubelet-config', '/dev/zero'], /"\/dev\/zero" is a device, not a regular file/],
+      [['kubeconfig', 'refresh', '/dev/zero', '--from', join(tree, 'admin.conf')], /"\/dev\/zero" is a device, not a regular file/],
+      [['kubeconfig', 'refresh', join(tree, 'admin.conf'), '--from', fifo], /fifo" is a FIFO, not a regular file/],
+    ];
+    for (const [args, message] of cases) {
+      const r = spawnSync(process.execPath, [join(__dirname, '..', '..', 'dist', 'bin.cjs'), ...args], { encoding: 'utf8', timeout: 10_000 });
+      expect(r.signal, `${args.join(' ')} hung`).toBe(null);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+      expect(r.status).toBe(1);
+    }
   });
 });
 
@@ -273,6 +332,37 @@ describe('kubelet serving-csr review', () => {
     expect(t.stdout).toMatch(/\ncsr-valid\s+node1\s+approve\s+-\n/);
     expect(t.stdout).toMatch(/\ncsr-client-auth\s+node1\s+reject\s+usages not for serving: client auth\n/);
     expect(t.stdout.match(/kubectl certificate approve .*/g)).toEqual(['kubectl certificate approve csr-valid']);
+  });
+
+  it('prints no approve line for a name that is not a DNS-1123 subdomain, and escapes control characters in every field', async () => {
+    dir = tempDir();
+    const good = { subj: '/O=system:nodes/CN=system:node:node1', san: 'DNS:node1,IP:10.0.0.11' };
+    const named = (name: string, c: object): object => ({ ...c, metadata: { name } });
+    const list = {
+      apiVersion: 'v1', kind: 'List',
+      items: [
+        named('x;touch /tmp/kubecerts-pwn', csr('a', good)),
+        named('csr-\u001b[2J\u001b[31mESC', csr('b', good)),
+        named('csr-\u009b31mC1', csr('c', good)),
+        csr('csr-forge', { ...good, username: 'system:node:node1\nkubectl certificate approve evil' }),
+        csr('csr-ok', good),
+      ],
+    };
+    writeFileSync(join(dir, 'csrs.json'), JSON.stringify(list));
+    writeFileSync(join(dir, 'nodes.json'), JSON.stringify(nodes));
+    const r = await runCli(['kubelet', 'serving-csr', 'review', '--csrs', join(dir, 'csrs.json'), '--nodes', join(dir, 'nodes.json')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(r.stdout).toMatch(/\nx;touch \/tmp\/kubecerts-pwn\s+node1\s+reject\s+the CSR name is not a DNS-1123 subdomain/);
+    expect(r.stdout).toContain('csr-\\x1b[2J\\x1b[31mESC');
+    expect(r.stdout).toContain('csr-\\u009b31mC1');
+    // the newline in the user name is shown escaped: no forged line
+    expect(r.stdout).toContain('"system:node:node1\\nkubectl certificate approve evil"');
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('kubectl'))).toEqual(['kubectl certificate approve csr-ok']);
+    const j = await runCli(['kubelet', 'serving-csr', 'review', '--csrs', join(dir, 'csrs.json'), '--nodes', join(dir, 'nodes.json'), '-o', 'json']);
+    const doc = JSON.parse(j.stdout) as { verdicts: { name: string; approve: boolean }[] };
+    expect(doc.verdicts.filter((v) => v.approve).map((v) => v.name)).toEqual(['csr-ok']);
+    expect(doc.verdicts.map((v) => v.name)).toContain('csr-\u001b[2J\u001b[31mESC');
   });
 
   it('refuses input that is not a CSR list', async () => {

@@ -4,14 +4,17 @@ import { writeFileAtomic } from '../../store/fs-atomic.js';
 import { planKubeconfigRefresh } from '../../ops/kubeconfig-refresh.js';
 import { hostPath } from '../../lib/rootfs.js';
 import { line, type Io } from '../io.js';
-import { readTextFile, replaceFile } from './node-common.js';
+import { readFileBytes, readTextFile, replaceFile } from './node-common.js';
 
 const read = readTextFile;
+const readBytes = readFileBytes;
 
 export default async function refresh(args: unknown[], opts: Record<string, unknown>, io: Io): Promise<void> {
   const file = hostPath(String(args[0]));
   const from = String(opts['from']);
-  const r = planKubeconfigRefresh(read(file), file, read(from), from);
+  // the bytes as read, so the backup is an exact copy
+  const old = readBytes(file);
+  const r = planKubeconfigRefresh(old.toString('utf8'), file, read(from), from);
   const out = line(io.stdout);
   for (const u of r.current) out(`[kubeconfig] user "${u}" in ${file} already holds the credentials of ${from}`);
   if (r.refreshed.length === 0) return;
@@ -23,7 +26,7 @@ export default async function refresh(args: unknown[], opts: Record<string, unkn
     const stamp = io.now().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
     const backup = `${file}.kubecerts-${stamp}.bak`;
     // the copy holds a private key: 0600 whatever FILE's mode
-    writeFileAtomic(backup, readFileSync(file), { mode: 0o600, secret: true });
+    writeFileAtomic(backup, old, { mode: 0o600, secret: true });
     out(`[kubeconfig] kept a copy of ${file} as ${backup}`);
   }
   replaceFile(file, r.text, true);

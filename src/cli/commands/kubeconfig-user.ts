@@ -7,7 +7,7 @@ import { decodeUtf8 } from '../../lib/utf8.js';
 import { checkUsers, DEFAULT_VALIDITY_MS, issueUserKubeconfigs, resolveTarget } from '../../ops/kubeconfig-user.js';
 import { ProgressBar } from '../../output/progress.js';
 import { runConfigFrom } from '../config-flags.js';
-import { line, type Io } from '../io.js';
+import { line, warnExposedStdout, type Io } from '../io.js';
 import { incompatibleFlags, invalidFlag, missingFlag } from '../usage-errors.js';
 
 type Opts = Record<string, unknown>;
@@ -47,19 +47,11 @@ export default async function kubeconfigUser(_args: unknown[], opts: Opts, io: I
     cfg, target, users, batch, validityMs, token, outDir, outFile, force: opts['force'] === true, start: io.now(), warn, ...(progress ? { tick: () => progress.tick() } : {}),
   });
   if (r.kind === 'stdout') {
-    warnExposedStdout(io, warn);
+    warnExposedStdout(io, warn, 'this kubeconfig holds a private key');
     io.stdout.write(`${r.text}\n`);
   } else if (!batch) warn(`wrote ${outFile}`);
   else {
     progress?.done();
     warn(`wrote ${users.length} kubeconfig file(s) to ${outDir} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
-  }
-}
-
-/** Warns when stdout is a regular file others can read: the kubeconfig holds a private key (`> alice.conf`, umask 022). */
-function warnExposedStdout(io: Io, warn: (l: string) => void): void {
-  const st = io.stdoutStat?.();
-  if (st && st.isFile() && (st.mode & 0o044) !== 0) {
-    warn(`WARNING: standard output is a file readable by other users (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}) and this kubeconfig holds a private key: chmod 600 it, or use --out`);
   }
 }

@@ -6,14 +6,15 @@ import { KubecertsError, UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../store/fs-atomic.js';
 import { currentEntries, parseKubeconfig } from '../../kubeconfig/codec.js';
 import { buildNodeKubeconfig } from '../../ops/kubelet-kubeconfig.js';
-import type { Io } from '../io.js';
+import { isDns1123Subdomain } from '../../ops/kubelet-serving-csr.js';
+import { line, warnExposedStdout, type Io } from '../io.js';
 import { pathOption, readTextFile } from './node-common.js';
 
 const read = readTextFile;
 
 export default async function clientKubeconfig(_args: unknown[], opts: Record<string, unknown>, io: Io): Promise<void> {
   const node = String(opts['nodeName']);
-  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(node) || node.length > 253) throw new UsageError(`invalid --node-name "${node}": not a DNS-1123 subdomain`);
+  if (!isDns1123Subdomain(node)) throw new UsageError(`invalid --node-name "${node}": not a DNS-1123 subdomain`);
   const certDir = pathOption(opts, 'certDir', '/etc/kubernetes/pki');
   const dir = pathOption(opts, 'kubeconfigDir', '/etc/kubernetes');
   let server = typeof opts['server'] === 'string' ? opts['server'] : undefined;
@@ -36,6 +37,7 @@ export default async function clientKubeconfig(_args: unknown[], opts: Record<st
     writeFileAtomic(opts['out'], text, { mode: 0o600, secret: true });
     io.stderr.write(`[kubelet] wrote ${opts['out']} for system:node:${node}; copy it to that node as /etc/kubernetes/kubelet.conf and restart its kubelet\n`);
   } else {
+    warnExposedStdout(io, line(io.stderr), 'this kubeconfig holds a private key');
     io.stdout.write(text);
     io.stderr.write(`[kubelet] copy this to node ${node} as /etc/kubernetes/kubelet.conf (mode 0600) and restart its kubelet\n`);
   }

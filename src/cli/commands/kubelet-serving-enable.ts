@@ -1,20 +1,14 @@
 /** `kubelet serving enable`: serverTLSBootstrap: true in the kubelet config, then the cluster-side steps. */
-import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { KubecertsError, describe } from '../../errors.js';
 import { writeFileAtomic } from '../../store/fs-atomic.js';
 import { planServingEnable } from '../../ops/kubelet-serving-enable.js';
 import { line, type Io } from '../io.js';
-import { pathOption, replaceFile } from './node-common.js';
+import { pathOption, readTextFile, replaceFile } from './node-common.js';
 
 export default async function enable(_args: unknown[], opts: Record<string, unknown>, io: Io): Promise<void> {
   const path = pathOption(opts, 'kubeletConfig', '/var/lib/kubelet/config.yaml');
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new KubecertsError('KUBELET_CONFIG', `cannot read "${path}": ${describe(err)}`);
-  }
+  const text = readTextFile(path, 'KUBELET_CONFIG');
   const r = planServingEnable(text, path);
   const out = line(io.stdout);
   if (!r.changed) out(`[kubelet] ${path} already has serverTLSBootstrap: true`);

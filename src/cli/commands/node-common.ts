@@ -4,7 +4,7 @@ import { writeFileAtomic } from '../../store/fs-atomic.js';
 import { KubecertsError, UsageError, describe } from '../../errors.js';
 import { parseDuration } from '../../lib/duration.js';
 import { defaultHoldingDir } from '../../ops/control-plane-restart.js';
-import type { NodeHost } from '../../store/node-host.js';
+import { readRegularFile, type NodeHost } from '../../store/node-host.js';
 import { recoverHeldManifests } from '../../store/restart-journal.js';
 import { hostPath } from '../../lib/rootfs.js';
 import type { Io } from '../io.js';
@@ -32,23 +32,33 @@ export function msFlag(opts: Opts, key: string, flag: string, dflt: number): num
  * commands once they share the node's ports).
  */
 export function recoverNode(host: NodeHost, opts: Opts, io: Io): void {
-  const r = recoverHeldManifests(host, holdingDirOf(opts), io.now());
+  const r = recoverHeldManifests(host, holdingDirOf(opts), manifestsDirOf(opts), io.now());
   for (const m of r.restored) io.stderr.write(`[restart] put back ${m}, left out by an interrupted control-plane restart\n`);
   for (const w of r.warnings) io.stderr.write(`WARNING: ${w}\n`);
 }
 
-/** The text of an input file; an unreadable file is an error naming it (never taken for a missing one). */
-export function readTextFile(path: string): string {
+/**
+ * The text of an input file: a regular file of at most 1 MiB, never blocking on a FIFO or device (readRegularFile).
+ * An unreadable file is a KubecertsError (`code`, FILE_READ by default) naming it, never taken for a missing one.
+ */
+export function readTextFile(path: string, code = 'FILE_READ'): string {
+  return readFileBytes(path, code).toString('utf8');
+}
+
+/** The bytes of an input file, with readTextFile's checks and errors. */
+export function readFileBytes(path: string, code = 'FILE_READ'): Buffer {
   try {
-    return readFileSync(path, 'utf8');
+    return readRegularFile(path);
   } catch (err) {
-    throw new KubecertsError('FILE_READ', `cannot read "${path}": ${describe(err)}`);
+    throw new KubecertsError(code, `cannot read "${path}": ${describe(err)}`);
   }
 }
 
 /**
  * Replaces an existing file atomically at its real path, so a symlink (e.g. ~/.kube/config pointing elsewhere)
- * survives; the file keeps its mode and owner, narrowed to at most 0600 when `secret`.
+ * survives. A file that holds a private key (`secret`: a kubeconfig with client-key-data) ends owned by the running
+ * user with its mode narrowed to 0600 at most, as every key-bearing file kubecerts writes; any other file keeps its
+ * mode and owner. Throws FileWriteError.
  */
 export function replaceFile(path: string, text: string, secret: boolean): void {
   writeFileAtomic(realpathSync(path), text, { mode: secret ? 0o600 : 0o644, secret });
