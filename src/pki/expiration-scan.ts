@@ -3,7 +3,7 @@
  * on request, the kubelet's. node:crypto only, so this path never loads the X.509 library.
  */
 import type { X509Certificate } from 'node:crypto';
-import { realpathSync } from 'node:fs';
+import { realPath } from '../rootfs.js';
 import { join } from 'node:path';
 import type { RunConfig } from '../config/types.js';
 import { KubeconfigError, PkiError } from '../errors.js';
@@ -96,7 +96,7 @@ function scanKubelet(o: ScanOptions, dir: string, guard: Guard): CertificateFact
       guard('kubelet-client', client, 'ca', () => {
         let real = client;
         try {
-          real = realpathSync(client);
+          real = realPath(client);
         } catch (err) {
           throw new PkiError('READ', `cannot resolve ${client}: ${(err as Error).message}`);
         }

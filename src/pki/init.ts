@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { RunConfig } from '../config/types.js';
 import { readFileSync } from 'node:fs';
 import { describe, PkiError } from '../errors.js';
-import { hostPath } from '../rootfs.js';
+import { hostPath, inRoot } from '../rootfs.js';
 import { buildKubeconfig, currentEntries, dataField, parseKubeconfig, serializeKubeconfig } from '../kubeconfig/codec.js';
 import { controlPlaneEndpoint, localEndpoint } from '../kubeconfig/endpoint.js';
 import { chainError, detectExternalCa, type Warner } from './authority.js';
@@ -245,7 +245,7 @@ export class KubeconfigPhases {
     if (current === '' && typeof caFile === 'string' && caFile !== '') {
       // kubeadm's validateKubeConfig falls back to the CA file the cluster names
       try {
-        current = readFileSync(hostPath(caFile), 'latin1');
+        current = readFileSync(inRoot(hostPath(caFile)), 'latin1');
       } catch (err) {
         this.ctx.warner.warn(`failed to load CA cert from "${caFile}" for kubeconfig "${path}", ${describe(err)}`);
       }

@@ -7,14 +7,18 @@ import { parsePrivateKey } from './keys.js';
 import { criticalExtensionOids, HANDLED_EXTENSIONS } from './der.js';
 import { certificatePems } from './pem.js';
 import { decodeUtf8 } from '../utf8.js';
+import { inRoot } from '../rootfs.js';
 
 const MAX_PEM_BYTES = 1 << 20;
 
 /** Reads a small text file; errors read like Go's ("open <p>: no such file or directory"). */
 export function readSmallFile(path: string): string {
   let size: number;
+  let real = path;
   try {
-    const st = statSync(path);
+    // under --rootfs, links resolve inside the root
+    real = inRoot(path);
+    const st = statSync(real);
     if (st.isDirectory()) throw new PkiError('READ', `read ${path}: is a directory`);
     size = st.size;
   } catch (err) {
@@ -24,7 +28,7 @@ export function readSmallFile(path: string): string {
   if (size > MAX_PEM_BYTES) throw new PkiError('READ', `read ${path}: file is larger than 1 MiB`);
   let buf: Buffer;
   try {
-    buf = readFileSync(path);
+    buf = readFileSync(real);
   } catch (err) {
     throw new PkiError('READ', `open ${path}: ${errnoText(err)}`);
   }
@@ -37,7 +41,7 @@ export function readSmallFile(path: string): string {
  */
 export function fileExists(path: string): boolean {
   try {
-    return !statSync(path).isDirectory();
+    return !statSync(inRoot(path)).isDirectory();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return false;
@@ -48,7 +52,7 @@ export function fileExists(path: string): boolean {
 /** True unless stat says "does not exist" (kubeadm's test for a CA key being present). */
 export function pathPresent(path: string): boolean {
   try {
-    statSync(path);
+    statSync(inRoot(path));
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code !== 'ENOENT';

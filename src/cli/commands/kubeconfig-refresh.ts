@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import { planKubeconfigRefresh } from '../../ops/kubeconfig-refresh.js';
-import { hostPath } from '../../rootfs.js';
+import { hostPath, inRoot } from '../../rootfs.js';
 import { line, type Io } from '../io.js';
 import { readTextFile, replaceFile } from './node-common.js';
 
@@ -23,7 +23,7 @@ export default async function refresh(args: unknown[], opts: Record<string, unkn
     const stamp = io.now().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
     const backup = `${file}.kubecerts-${stamp}.bak`;
     // the copy holds a private key: 0600 whatever FILE's mode
-    writeFileAtomic(backup, readFileSync(file), { mode: 0o600, secret: true });
+    writeFileAtomic(backup, readFileSync(inRoot(file)), { mode: 0o600, secret: true });
     out(`[kubeconfig] kept a copy of ${file} as ${backup}`);
   }
   replaceFile(file, r.text, true);

@@ -1,12 +1,12 @@
 /** Flags, input reading and the start-up recovery shared by the commands that act on a node (control-plane, kubelet, kubeconfig refresh). */
-import { readFileSync, realpathSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import { KubecertsError, UsageError, describe } from '../../errors.js';
 import { parseDuration } from '../../duration.js';
 import { defaultHoldingDir } from '../../ops/control-plane-restart.js';
 import type { NodeHost } from '../../store/node-host.js';
 import { recoverHeldManifests } from '../../store/restart-journal.js';
-import { hostPath } from '../../rootfs.js';
+import { hostPath, inRoot, realPath } from '../../rootfs.js';
 import type { Io } from '../io.js';
 
 export type Opts = Record<string, unknown>;
@@ -40,7 +40,7 @@ export function recoverNode(host: NodeHost, opts: Opts, io: Io): void {
 /** The text of an input file; an unreadable file is an error naming it (never taken for a missing one). */
 export function readTextFile(path: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return readFileSync(inRoot(path), 'utf8');
   } catch (err) {
     throw new KubecertsError('FILE_READ', `cannot read "${path}": ${describe(err)}`);
   }
@@ -51,5 +51,5 @@ export function readTextFile(path: string): string {
  * survives; the file keeps its mode and owner, narrowed to at most 0600 when `secret`.
  */
 export function replaceFile(path: string, text: string, secret: boolean): void {
-  writeFileAtomic(realpathSync(path), text, { mode: secret ? 0o600 : 0o644, secret });
+  writeFileAtomic(realPath(path), text, { mode: secret ? 0o600 : 0o644, secret });
 }
