@@ -35,7 +35,7 @@ describe('template printers (pure parts)', () => {
 });
 
 describe('template failures are one-line template errors, as kubectl reports them (kubectl annotate --local -o ...)', () => {
-  const d = { items: [{ n: 'api', v: 1, c: false }, { n: 'ca', v: 5, c: true }, { n: 'x', v: 7 }] };
+  const d = { items: [{ n: 'api', v: 1, c: false }, { n: 'ca', v: 5, c: true }, { n: 'x', v: 7 }] } as Parameters<typeof renderJsonPath>[1];
   const jp = (t: string): string => renderJsonPath(t, d, { allowMissingKeys: true, asJson: false });
 
   it('printf: widths and precisions above 1e6 are %!(NOVERB) as in Go; long precisions are exact; extras and missing arguments are marked', () => {

@@ -3,6 +3,7 @@
  * place those commands touch the filesystem or the process table; ops take a `NodeHost` so they can be driven over
  * another implementation (a chroot, a recorded node).
  */
+import { inRoot } from '../rootfs.js';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { commitFile, writeFileAtomic } from '../fs-atomic.js';
 
@@ -71,10 +72,11 @@ export function realNodeHost(): NodeHost {
         throw err;
       }
     },
-    read: (path) => readFileSync(path),
+    // under --rootfs links resolve inside the root (inRoot); without it the kernel follows them
+    read: (path) => readFileSync(inRoot(path)),
     times(path) {
       try {
-        const st = statSync(path);
+        const st = statSync(inRoot(path));
         return { ctimeMs: st.ctimeMs, mode: st.mode & 0o7777 };
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -83,7 +85,7 @@ export function realNodeHost(): NodeHost {
     },
     isFile(path) {
       try {
-        return lstatSync(path).isFile() || statSync(path).isFile();
+        return lstatSync(path).isFile() || statSync(inRoot(path)).isFile();
       } catch {
         return false;
       }

@@ -4,10 +4,11 @@
  * is an error before anything runs.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, lstatSync, mkdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, lstatSync, mkdirSync, readFileSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { writeControlPlaneManifests } from '../helpers/manifests.js';
 import { tempDir } from '../helpers/tmp.js';
 
 async function rootWithPki(): Promise<{ root: string; pki: string }> {
@@ -77,6 +78,23 @@ describe('--rootfs follows symbolic links inside the root', () => {
     expect(lstatSync(join(pki, 'apiserver.crt')).isSymbolicLink()).toBe(true);
     expect(lstatSync(join(pki, 'apiserver.key')).isSymbolicLink()).toBe(true);
     expect(lstatSync(join(twin, 'apiserver.key')).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('--rootfs: control-plane status reads linked files inside the root too', () => {
+  it('a certificate the manifests name, linked absolutely, is read from inside the root', async () => {
+    const { root, pki } = await rootWithPki();
+    const real = join(root, 'srv/pki');
+    mkdirSync(real, { recursive: true });
+    renameSync(join(pki, 'apiserver.crt'), join(real, 'apiserver.crt'));
+    symlinkSync('/srv/pki/apiserver.crt', join(pki, 'apiserver.crt'));
+    const ports = { apiserver: 1, etcdClient: 2, etcdPeer: 3, etcdMetrics: 4, controllerManager: 5, scheduler: 6 };
+    writeControlPlaneManifests(join(root, 'etc/kubernetes/manifests'), { name: 'cp1', dir: '/etc/kubernetes', ports });
+    const r = await runCli(['--rootfs', root, 'control-plane', 'status', '-o', 'json', '--probe-timeout', '200ms']);
+    const report = JSON.parse(r.stdout) as { components: { component: string; files: { path: string; error?: string; notAfter?: string }[] }[] };
+    const api = report.components.find((c) => c.component === 'kube-apiserver')?.files.find((f) => f.path.endsWith('/pki/apiserver.crt'));
+    expect(api?.error).toBeUndefined();
+    expect(api?.notAfter).toBeDefined();
   });
 });
 
