@@ -24,11 +24,18 @@ export function globalFlags(): GlobalFlags {
 
 /**
  * `path` as seen from the host root given with --rootfs: absolute paths and, as after kubeadm's chroot + chdir("/"),
- * relative ones are placed under the rootfs. Without --rootfs the path is returned unchanged.
+ * relative ones are placed under the rootfs, and the links on the existing part of the path are resolved inside it
+ * (inRoot), so folders created or locked below it stay inside the root. A loop is left for the read or write that
+ * follows to report. Without --rootfs the path is returned unchanged.
  */
 export function hostPath(path: string): string {
   if (!current.rootfs) return path;
-  return join(current.rootfs, resolve('/', path));
+  const placed = join(current.rootfs, resolve('/', path));
+  try {
+    return inRoot(placed);
+  } catch {
+    return placed;
+  }
 }
 
 /** True when --rootfs was given. */

@@ -113,3 +113,18 @@ describe('--rootfs must name a folder', () => {
     expect(f.code).toBe(1);
   });
 });
+
+describe('--rootfs: a linked folder resolves inside the root for locks, backups and new files', () => {
+  it('/etc/kubernetes linked absolutely: renew locks, backs up and writes inside the root only', async () => {
+    const { root } = await rootWithPki();
+    // the host's /etc/kubernetes is a link to /data/kubernetes: without the root, that folder does not exist
+    mkdirSync(join(root, 'data'), { recursive: true });
+    renameSync(join(root, 'etc/kubernetes'), join(root, 'data/kubernetes'));
+    symlinkSync('/data/kubernetes', join(root, 'etc/kubernetes'));
+    const r = await runCli(['--rootfs', root, 'certs', 'renew', 'apiserver']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(join(root, 'data/kubernetes/tmp/kubecerts-backup-'));
+    expect(lstatSync(join(root, 'etc/kubernetes')).isSymbolicLink()).toBe(true);
+    expect(lstatSync(join(root, 'data/kubernetes/tmp')).isDirectory()).toBe(true);
+  });
+});
