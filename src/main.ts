@@ -1,7 +1,7 @@
 /** run(argv, io) → exit code. The only place that maps errors to exit codes. */
 import { CommanderError } from 'commander';
 import { createProgram } from './cli/program.js';
-import { extractGlobalFlags, setGlobalFlags } from './cli/global-flags.js';
+import { checkRootfs, extractGlobalFlags, setGlobalFlags } from './cli/global-flags.js';
 import { processIo, type Io } from './cli/io.js';
 import { ExitCode, ExitRequest, KubecertsError } from './errors.js';
 
@@ -13,6 +13,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   try {
     const { flags, rest } = extractGlobalFlags(argv);
     setGlobalFlags(flags);
+    checkRootfs(flags);
     // kubeadm prints stack traces from --v=5 up
     if (flags.verbosity >= 5) debug = true;
     // kubeadm prints its help for a bare `kubeadm` and for `kubeadm help`, and exits 0

@@ -5,9 +5,10 @@
  * is given or defaults to inside PATH instead: see hostPath).
  */
 import { resolve } from 'node:path';
-import { UsageError } from '../errors.js';
+import { statSync } from 'node:fs';
+import { errnoText, KubecertsError, UsageError } from '../errors.js';
 
-import type { GlobalFlags } from '../lib/rootfs.js';
+import type { GlobalFlags } from '../store/rootfs.js';
 
 /**
  * Removes the global flags from `argv` (up to a `--`) and returns them with the rest. Raises UsageError with
@@ -41,8 +42,24 @@ export function extractGlobalFlags(argv: readonly string[]): { flags: GlobalFlag
   return { flags: { verbosity, rootfs }, rest };
 }
 
-import { hostPath, rootfsSet } from '../lib/rootfs.js';
-export { globalFlags, hostPath, pathOnHost, setGlobalFlags } from '../lib/rootfs.js';
+/**
+ * Checks the folder given with --rootfs before any command runs: kubeadm's chroot fails on a path that does not
+ * exist or is not a directory, and so does this (KubecertsError ROOTFS, exit 1), so a wrong mount path never
+ * yields an all-missing report. Nothing is checked without --rootfs.
+ */
+export function checkRootfs(flags: GlobalFlags): void {
+  if (flags.rootfs === undefined) return;
+  let st;
+  try {
+    st = statSync(flags.rootfs);
+  } catch (err) {
+    throw new KubecertsError('ROOTFS', `unable to use --rootfs "${flags.rootfs}": ${errnoText(err)}`);
+  }
+  if (!st.isDirectory()) throw new KubecertsError('ROOTFS', `unable to use --rootfs "${flags.rootfs}": not a directory`);
+}
+
+import { hostPath, rootfsSet } from '../store/rootfs.js';
+export { globalFlags, hostPath, pathOnHost, setGlobalFlags } from '../store/rootfs.js';
 
 /** Options that name files or folders, rewritten by `withRootfs`. */
 const PATH_OPTIONS = [

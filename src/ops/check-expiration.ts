@@ -3,6 +3,7 @@
  * on request, the kubelet's. node:crypto only, so this path never loads the X.509 library.
  */
 import type { X509Certificate } from 'node:crypto';
+import { realPath } from '../store/rootfs.js';
 import { join } from 'node:path';
 import type { RunConfig } from '../config/types.js';
 import { KubeconfigError, PkiError } from '../errors.js';
@@ -12,7 +13,7 @@ import { externalCaDetector, type Warner } from './external-ca.js';
 import type { CertificateFacts } from '../pki/expiration.js';
 import { describeKey } from '../pki/keys.js';
 import { activeSpecs, CA_SPECS, RENEWABLE_SPECS } from '../pki/specs.js';
-import { fileExists, readCertificateFile, readSmallFile, realPath } from '../store/pki-files.js';
+import { fileExists, readCertificateFile, readSmallFile } from '../store/pki-files.js';
 import { certPath, validity } from '../pki/certificate.js';
 
 export interface ScanOptions {

@@ -6,7 +6,7 @@ import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import type { RunConfig } from '../config/types.js';
 import { describe, PkiError } from '../errors.js';
-import { hostPath } from '../lib/rootfs.js';
+import { hostPath, inRoot } from '../store/rootfs.js';
 import { buildKubeconfig, currentEntries, dataField, parseKubeconfig, serializeKubeconfig } from '../kubeconfig/codec.js';
 import { controlPlaneEndpoint, localEndpoint } from '../kubeconfig/endpoint.js';
 import { detectExternalCa, type Warner } from './external-ca.js';
@@ -246,7 +246,7 @@ export class KubeconfigPhases {
     if (current === '' && typeof caFile === 'string' && caFile !== '') {
       // kubeadm's validateKubeConfig falls back to the CA file the cluster names
       try {
-        current = readTextFile(hostPath(caFile));
+        current = readTextFile(inRoot(hostPath(caFile)));
       } catch (err) {
         this.ctx.warner.warn(`failed to load CA cert from "${caFile}" for kubeconfig "${path}", ${describe(err)}`);
       }

@@ -44,9 +44,23 @@ export function parseTemplateFormat(output: string, templateFlag: string | undef
 /** Renders `data` (the JSON object -o json prints) with a parsed template format whose text is `template`. */
 export function renderTemplate(kind: TemplateFormat['kind'], template: string, data: unknown, allowMissingKeys: boolean): string {
   const json = JSON.parse(JSON.stringify(data)) as Json;
-  if (kind === 'go-template') return renderGoTemplate(template, json, allowMissingKeys);
-  return renderJsonPath(template, json, { allowMissingKeys, asJson: kind === 'jsonpath-as-json' });
+  try {
+    if (kind === 'go-template') return renderGoTemplate(template, json, allowMissingKeys);
+    return renderJsonPath(template, json, { allowMissingKeys, asJson: kind === 'jsonpath-as-json' });
+  } catch (err) {
+    // every template failure is a one-line template error, never an unexpected one
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`error executing template: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
+
+/**
+ * How deep `{{if}}`/`{{range}}`/`{{with}}` (go-template) or `{range}` (jsonpath) may nest. Go allows deeper
+ * nesting; kubecerts refuses it with a one-line error rather than exhaust the stack.
+ */
+export const MAX_TEMPLATE_DEPTH = 1000;
+
+const tooDeep = (): UsageError => new UsageError(`error parsing template: nesting deeper than ${MAX_TEMPLATE_DEPTH} levels is not supported`);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Go's encoding/json and fmt, as kubectl's printers use them
@@ -93,10 +107,47 @@ function jsonPathError(template: string, why: string): UsageError {
   return new UsageError(`error parsing jsonpath ${template}, ${why}`);
 }
 
-/** Go's strconv.Unquote for a double- or single-quoted jsonpath literal. */
-function unquote(lit: string): string {
+const SIMPLE_ESCAPES: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', '"': '"' };
+
+/**
+ * Go's strconv.Unquote for a double-quoted jsonpath literal (\a \b \f \n \r \t \v \\ \" \xHH \ooo \uHHHH
+ * \UHHHHHHHH); a single-quoted one is taken as written. Any other escape is kubectl's parse error.
+ */
+function unquote(lit: string, template: string): string {
   if (lit.startsWith("'")) return lit.slice(1, -1);
-  return JSON.parse(lit.replace(/\\([abfv'])/g, (_m, c: string) => ({ a: '\\u0007', b: '\\b', f: '\\f', v: '\\u000b', "'": "'" })[c] ?? c)) as string;
+  const bad = (): UsageError => jsonPathError(template, `unquote string ${lit} error invalid syntax`);
+  const body = lit.slice(1, -1);
+  const bytes: number[] = [];
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i] as string;
+    if (c === '"') throw bad();
+    if (c !== '\\') {
+      const ch = String.fromCodePoint(body.codePointAt(i) as number);
+      bytes.push(...Buffer.from(ch, 'utf8'));
+      i += ch.length - 1;
+      continue;
+    }
+    const e = body[++i];
+    if (e === undefined) throw bad();
+    if (Object.hasOwn(SIMPLE_ESCAPES, e)) {
+      bytes.push(...Buffer.from(SIMPLE_ESCAPES[e] as string, 'utf8'));
+    } else if (e === 'x' && /^[0-9a-fA-F]{2}$/.test(body.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(body.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (/[0-7]/.test(e) && /^[0-7]{3}$/.test(body.slice(i, i + 3)) && parseInt(body.slice(i, i + 3), 8) <= 255) {
+      bytes.push(parseInt(body.slice(i, i + 3), 8));
+      i += 2;
+    } else if ((e === 'u' || e === 'U') && new RegExp(`^[0-9a-fA-F]{${e === 'u' ? 4 : 8}}$`).test(body.slice(i + 1, i + (e === 'u' ? 5 : 9)))) {
+      const n = e === 'u' ? 4 : 8;
+      const cp = parseInt(body.slice(i + 1, i + 1 + n), 16);
+      if (cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000)) throw bad();
+      bytes.push(...Buffer.from(String.fromCodePoint(cp), 'utf8'));
+      i += n;
+    } else {
+      throw bad();
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
 }
 
 function parseJsonPath(template: string): JpNode[] {
@@ -121,10 +172,11 @@ function parseJsonPath(template: string): JpNode[] {
       stack.pop();
     } else if (action.startsWith('range ')) {
       const body: JpNode[] = [];
+      if (stack.length > MAX_TEMPLATE_DEPTH) throw tooDeep();
       top.push({ t: 'range', path: toJsonPathPlus(action.slice(6).trim(), template), source: action, body });
       stack.push(body);
     } else if (/^(["']).*\1$/s.test(action)) {
-      top.push({ t: 'text', text: unquote(action) });
+      top.push({ t: 'text', text: unquote(action, template) });
     } else if (action === '') {
       continue;
     } else {
@@ -163,17 +215,165 @@ function splitTopLevel(s: string, sep: string): string[] {
 
 /** kubectl's path spelling (`.a.b`, `@.a`, `$.a`, `..a`, `[?(@.x=="y")]`) as jsonpath-plus's, rooted at `$`. */
 function toJsonPathPlus(path: string, template: string): string {
+  for (const f of filtersOf(path)) parseFilter(f, template);
   if (path === '@' || path === '$' || path === '') return '$';
   if (path.startsWith('$') || path.startsWith('@')) return `$${path.slice(1)}`;
   if (path.startsWith('.') || path.startsWith('[')) return `$${path}`;
   throw jsonPathError(template, `unrecognized identifier ${path}`);
 }
 
+// jsonpath filters: kubectl's grammar (k8s.io/client-go/util/jsonpath parser.go parseFilter): an @-path alone
+// (existence) or `operand op operand` with op one of == != < <= > >= and operands @-paths or literals. Own evaluator
+// because jsonpath-plus evaluates filters as JavaScript (method calls, prototype access); its `eval` hook calls it.
+
+type FilterOperand = { readonly path: readonly (string | number)[] } | { readonly lit: Json };
+interface Filter {
+  readonly left: FilterOperand;
+  readonly op?: string;
+  readonly right?: FilterOperand;
+}
+
+/** The `?(...)` filter expressions inside a kubectl path, outermost first. */
+function filtersOf(path: string): string[] {
+  const out: string[] = [];
+  for (let i = path.indexOf('?('); i >= 0; i = path.indexOf('?(', i + 1)) {
+    let depth = 0;
+    let quote = '';
+    for (let j = i + 1; j < path.length; j++) {
+      const c = path[j] as string;
+      if (quote) {
+        if (c === '\\') j++;
+        else if (c === quote) quote = '';
+      } else if (c === '"' || c === "'") quote = c;
+      else if (c === '(') depth++;
+      else if (c === ')' && --depth === 0) {
+        out.push(path.slice(i + 2, j));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+const filterCache = new Map<string, Filter>();
+
+/** Parses one filter expression (the text inside `?(...)`); kubectl's parse error for anything outside its grammar. */
+function parseFilter(text: string, template: string): Filter {
+  const cached = filterCache.get(text);
+  if (cached) return cached;
+  let i = 0;
+  const unrecognized = (): UsageError => {
+    const c = String.fromCodePoint(text.codePointAt(i) ?? 0x29);
+    return jsonPathError(template, `unrecognized character in action: U+${(c.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0')} '${c}'`);
+  };
+  const skip = (): void => {
+    while (i < text.length && /\s/.test(text[i] as string)) i++;
+  };
+  const operand = (): FilterOperand => {
+    skip();
+    const rest = text.slice(i);
+    if (rest.startsWith('@') || rest.startsWith('_$_v')) {
+      i += rest.startsWith('@') ? 1 : 4;
+      const path: (string | number)[] = [];
+      for (;;) {
+        const m = /^\.([A-Za-z0-9_-]+)/.exec(text.slice(i)) ?? /^\[\s*(?:'([^'\\]*)'|"([^"\\]*)"|(\d+))\s*\]/.exec(text.slice(i));
+        if (!m) break;
+        path.push(m[3] !== undefined && m[0].startsWith('[') && m[1] === undefined && m[2] === undefined ? Number(m[3]) : ((m[1] ?? m[2] ?? m[3]) as string));
+        i += m[0].length;
+      }
+      return { path };
+    }
+    const lit = /^(?:"(?:[^"\\]|\\.)*"|'[^']*'|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|true\b|false\b)/.exec(rest);
+    if (!lit) throw unrecognized();
+    i += lit[0].length;
+    const t = lit[0];
+    if (t === 'true' || t === 'false') return { lit: t === 'true' };
+    if (t.startsWith('"') || t.startsWith("'")) return { lit: unquote(t, template) };
+    return { lit: Number(t) };
+  };
+  const left = operand();
+  skip();
+  let f: Filter = { left };
+  if (i < text.length) {
+    const op = /^(==|!=|<=|>=|<|>)/.exec(text.slice(i));
+    if (!op) {
+      // kubectl reads `=` and stumbles on what follows it (=~ is reported at the ~)
+      if (text[i] === '=' && i + 1 < text.length) i++;
+      throw unrecognized();
+    }
+    i += (op[1] as string).length;
+    f = { left, op: op[1] as string, right: operand() };
+    skip();
+    if (i < text.length) throw unrecognized();
+  }
+  filterCache.set(text, f);
+  return f;
+}
+
+const NONE = Symbol('absent');
+
+/** A filter's execution error, reported as kubectl's "error executing jsonpath" by evaluate. */
+class FilterError extends Error {}
+let filterFailure: FilterError | undefined;
+
+function operandValue(o: FilterOperand, at: unknown): unknown {
+  if ('lit' in o) return o.lit;
+  let v = at;
+  for (const k of o.path) {
+    if (typeof k === 'number' ? Array.isArray(v) && k < v.length : v !== null && typeof v === 'object' && !Array.isArray(v) && Object.hasOwn(v, k)) {
+      v = (v as Record<string | number, unknown>)[k];
+    } else {
+      return NONE;
+    }
+  }
+  return v;
+}
+
+/** jsonpath-plus's `eval` hook: evaluates a filter (already checked by parseFilter) on the current value. */
+function runFilter(script: string, context: { _$_v?: unknown }): boolean {
+  try {
+    return filterHolds(script, context);
+  } catch (err) {
+    if (err instanceof FilterError) filterFailure = err;
+    throw err;
+  }
+}
+
+function filterHolds(script: string, context: { _$_v?: unknown }): boolean {
+  const f = parseFilter(script, script);
+  const a = operandValue(f.left, context._$_v);
+  if (f.op === undefined || f.right === undefined) return a !== NONE;
+  const b = operandValue(f.right, context._$_v);
+  if (a === NONE || b === NONE) return false;
+  const same = typeof a === typeof b;
+  switch (f.op) {
+    case '==':
+      return same && (typeof a === 'object' ? goJson(a as Json) === goJson(b as Json) : a === b);
+    case '!=':
+      return !(same && (typeof a === 'object' ? goJson(a as Json) === goJson(b as Json) : a === b));
+    default: {
+      // kubectl: an ordering of values of different (or unordered) types is an execution error
+      if (!same || (typeof a !== 'number' && typeof a !== 'string')) throw new FilterError('incompatible types for comparison');
+      const x = a as number | string;
+      const y = b as number | string;
+      return f.op === '<' ? x < y : f.op === '<=' ? x <= y : f.op === '>' ? x > y : x >= y;
+    }
+  }
+}
+
 /** True when `path` can only name one value, so an empty result means a key is missing. */
 const isSingular = (path: string): boolean => !/\[\*\]|\.\.|\?\(|\[[^\]]*[:,]/.test(path);
 
 function evaluate(path: string, data: Json, allowMissingKeys: boolean, source: string, template: string): Json[] {
-  const results = JSONPath({ path, json: data as object, wrap: true, eval: 'safe' }) as Json[] | undefined;
+  // filters are evaluated by kubecerts' own evaluator of kubectl's filter grammar, never as JavaScript
+  let results: Json[] | undefined;
+  filterFailure = undefined;
+  try {
+    results = JSONPath({ path, json: data as object, wrap: true, eval: runFilter }) as Json[] | undefined;
+  } catch (err) {
+    const why = (filterFailure as FilterError | undefined)?.message ?? (err instanceof Error ? err.message : String(err));
+    throw new UsageError(`error executing jsonpath "${template}": Error executing template: ${why}`);
+  }
   const list = results ?? [];
   if (list.length === 0 && isSingular(path) && !allowMissingKeys) {
     const key = /([^.[\]'"]+)['"\]]*$/.exec(source)?.[1] ?? source;
@@ -271,7 +471,17 @@ type GoNode =
 
 function parseGo(toks: Tok[]): GoNode[] {
   let pos = 0;
+  // the template itself is depth 0
+  let depth = -1;
   const block = (stops: readonly string[]): { nodes: GoNode[]; stop: string } => {
+    if (++depth > MAX_TEMPLATE_DEPTH) throw tooDeep();
+    try {
+      return blockBody(stops);
+    } finally {
+      depth--;
+    }
+  };
+  const blockBody = (stops: readonly string[]): { nodes: GoNode[]; stop: string } => {
     const nodes: GoNode[] = [];
     while (pos < toks.length) {
       const tok = toks[pos++] as Tok;
@@ -413,6 +623,17 @@ const cmpArgs = (a: GoVal, b: GoVal, name: string): [number | string, number | s
   throw new UsageError(`error calling ${name}: incompatible types for comparison`);
 };
 
+/** text/template's arity check: "wrong number of args for NAME: want [at least ]N got M". */
+function arity(name: string, args: readonly GoVal[], want: number, atLeast = false): void {
+  if (atLeast ? args.length >= want : args.length === want) return;
+  throw new UsageError(`error executing template: wrong number of args for ${name}: want ${atLeast ? 'at least ' : ''}${want} got ${args.length}`);
+}
+
+const ARITY: Record<string, [number, boolean]> = {
+  printf: [1, true], len: [1, false], index: [1, true], not: [1, false], and: [1, true], or: [1, true],
+  eq: [1, true], ne: [2, false], lt: [2, false], le: [2, false], gt: [2, false], ge: [2, false],
+};
+
 const FUNCS: Record<string, (args: GoVal[]) => GoVal> = {
   printf: (a) => goSprintf(String(a[0] === MISSING ? '' : a[0]), a.slice(1)),
   print: (a) => a.map(goText).join(''),
@@ -435,7 +656,10 @@ const FUNCS: Record<string, (args: GoVal[]) => GoVal> = {
   not: ([v]) => !truthy(v ?? MISSING),
   and: (a) => a.find((v) => !truthy(v)) ?? (a[a.length - 1] as GoVal),
   or: (a) => a.find((v) => truthy(v)) ?? (a[a.length - 1] as GoVal),
-  eq: ([a, ...bs]) => bs.some((b) => JSON.stringify(a === MISSING ? null : a) === JSON.stringify(b === MISSING ? null : b)),
+  eq: ([a, ...bs]) => {
+    if (bs.length === 0) throw new UsageError('error calling eq: missing argument for comparison');
+    return bs.some((b) => JSON.stringify(a === MISSING ? null : a) === JSON.stringify(b === MISSING ? null : b));
+  },
   ne: ([a, b]) => JSON.stringify(a) !== JSON.stringify(b),
   lt: ([a, b]) => { const [x, y] = cmpArgs(a as GoVal, b as GoVal, 'lt'); return x < y; },
   le: ([a, b]) => { const [x, y] = cmpArgs(a as GoVal, b as GoVal, 'le'); return x <= y; },
@@ -449,6 +673,8 @@ function evalCommand(cmd: string, s: GoScope, piped: GoVal | undefined): GoVal {
   if (Object.hasOwn(FUNCS, head)) {
     const args = ws.slice(1).map((w) => evalWord(w, s));
     if (piped !== undefined) args.push(piped);
+    const want = ARITY[head];
+    if (want) arity(head, args, want[0], want[1]);
     return (FUNCS[head] as (a: GoVal[]) => GoVal)(args);
   }
   if (ws.length !== 1 || piped !== undefined) throw goTemplateError(`can't give argument to non-function ${head}`);
@@ -467,12 +693,90 @@ function goText(v: GoVal): string {
   return goValue(v);
 }
 
-/** Go's fmt.Sprintf for the verbs kubectl templates use: %s %d %v %q %t %f %x %%, with flags and widths. */
+/** Go's fmt: a width or precision is refused once the number exceeds 1e6 before its next digit (fmt/print.go tooLarge). */
+function parseFmtNum(digits: string): number | undefined {
+  let num = 0;
+  for (const d of digits) {
+    if (num > 1e6) return undefined;
+    num = num * 10 + Number(d);
+  }
+  return num;
+}
+
+/** Go's type name of a template value, as fmt's %!(EXTRA type=value) prints it. */
+function goTypeName(v: GoVal): string {
+  if (v === MISSING || v === null) return '<nil>';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float64';
+  if (typeof v === 'string') return 'string';
+  if (typeof v === 'boolean') return 'bool';
+  return Array.isArray(v) ? '[]interface {}' : 'map[string]interface {}';
+}
+
+/**
+ * Go's %.Nf: exact decimal digits of the binary value, rounded half to even (Number#toFixed stops at 100 digits).
+ * A double has at most 1074 fractional digits, so past that the digits are zeros.
+ */
+function goFixed(v: number, prec: number): string {
+  if (prec <= 100 || !Number.isFinite(v)) return v.toFixed(Math.min(prec, 100));
+  const exact = Math.min(prec, 1100);
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(v));
+  const bits = view.getBigUint64(0);
+  const e = Number((bits >> 52n) & 0x7ffn);
+  let m = bits & ((1n << 52n) - 1n);
+  let exp = -1074;
+  if (e !== 0) {
+    m |= 1n << 52n;
+    exp = e - 1075;
+  }
+  let num = m * 10n ** BigInt(exact);
+  let den = 1n;
+  if (exp >= 0) num <<= BigInt(exp);
+  else den <<= BigInt(-exp);
+  let q = num / den;
+  const r = (num % den) * 2n;
+  if (r > den || (r === den && (q & 1n) === 1n)) q++;
+  const digits = q.toString().padStart(exact + 1, '0');
+  return `${v < 0 ? '-' : ''}${digits.slice(0, -exact)}.${digits.slice(-exact)}${'0'.repeat(prec - exact)}`;
+}
+
+/**
+ * Go's fmt.Sprintf for the verbs kubectl templates use: %s %d %v %q %t %f %x %%, with flags, widths and
+ * precisions. As Go: a missing argument prints %!v(MISSING), unused ones %!(EXTRA type=value), a width or
+ * precision above 1e6 (or a format ending in a bare %) %!(NOVERB) and ends the format.
+ */
 export function goSprintf(format: string, args: readonly GoVal[]): string {
   let n = 0;
-  return format.replace(/%([-+# 0]*)(\d+)?(?:\.(\d+))?([a-zA-Z%])/g, (_m, flags: string, width: string | undefined, prec: string | undefined, verb: string) => {
-    if (verb === '%') return '%';
-    if (n >= args.length) return `%!${verb}(MISSING)`;
+  let result = '';
+  let i = 0;
+  while (i < format.length) {
+    const pct = format.indexOf('%', i);
+    if (pct < 0) {
+      result += format.slice(i);
+      break;
+    }
+    result += format.slice(i, pct);
+    const m = /^%([-+# 0]*)(\d*)(?:\.(\d*))?/.exec(format.slice(pct)) as RegExpExecArray;
+    const flags = m[1] as string;
+    const wNum = parseFmtNum(m[2] as string);
+    const pNum = m[3] === undefined ? undefined : parseFmtNum(m[3]);
+    const next = pct + m[0].length;
+    if (wNum === undefined || (m[3] !== undefined && pNum === undefined) || next >= format.length) {
+      result += '%!(NOVERB)';
+      break;
+    }
+    const verb = String.fromCodePoint(format.codePointAt(next) as number);
+    i = next + verb.length;
+    const width = m[2] === '' ? undefined : String(wNum);
+    const prec = m[3] === undefined ? undefined : String(pNum);
+    if (verb === '%') {
+      result += '%';
+      continue;
+    }
+    if (n >= args.length) {
+      result += `%!${verb}(MISSING)`;
+      continue;
+    }
     const a = args[n++] as GoVal;
     let out: string;
     const v = a === MISSING ? null : a;
@@ -491,7 +795,7 @@ export function goSprintf(format: string, args: readonly GoVal[]): string {
         out = typeof v === 'boolean' ? String(v) : `%!t(${goValue(v)})`;
         break;
       case 'f':
-        out = typeof v === 'number' ? v.toFixed(prec === undefined ? 6 : Number(prec)) : `%!f(${goValue(v)})`;
+        out = typeof v === 'number' ? goFixed(v, prec === undefined ? 6 : Number(prec)) : `%!f(${goValue(v)})`;
         break;
       case 'x':
         out = typeof v === 'number' ? Math.trunc(v).toString(16) : Buffer.from(String(v)).toString('hex');
@@ -502,8 +806,10 @@ export function goSprintf(format: string, args: readonly GoVal[]): string {
     if (prec !== undefined && verb === 's') out = out.slice(0, Number(prec));
     const w = width === undefined ? 0 : Number(width);
     if (out.length < w) out = flags.includes('-') ? out.padEnd(w) : out.padStart(w, flags.includes('0') && verb !== 's' ? '0' : ' ');
-    return out;
-  });
+    result += out;
+  }
+  if (n < args.length) result += `%!(EXTRA ${args.slice(n).map((a) => (a === MISSING || a === null ? '<nil>' : `${goTypeName(a)}=${goValue(a)}`)).join(', ')})`;
+  return result;
 }
 
 function execGo(nodes: readonly GoNode[], s: GoScope, out: string[]): void {

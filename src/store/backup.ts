@@ -6,6 +6,7 @@
  * the newest `keep` folders of that exact naming (real directories owned by the running user) are kept; nothing
  * else in the root is ever deleted.
  */
+import { inRoot } from './rootfs.js';
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -55,7 +56,8 @@ function ensureRoot(root: string): void {
 }
 
 function copyPrivate(from: string, to: string): void {
-  const data = readFileSync(from);
+  // under --rootfs a linked file is backed up from its target inside the root
+  const data = readFileSync(inRoot(from));
   const fd = openSync(to, 'wx', 0o600);
   try {
     let off = 0;

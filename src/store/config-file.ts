@@ -1,4 +1,5 @@
 /** Reads the kubeadm config file and the host facts that kubeadm auto-detects. */
+import { inRoot } from './rootfs.js';
 import { readFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { ConfigError, describe } from '../errors.js';
@@ -22,7 +23,7 @@ export function readHostFacts(): HostFacts {
 export function readConfigDocuments(path: string): ConfigDocuments {
   let text: string;
   try {
-    const buf = readFileSync(path);
+    const buf = readFileSync(inRoot(path));
     if (buf.length > MAX_CONFIG_BYTES) throw new ConfigError('CONFIG_SIZE', `config file "${path}" is larger than 1 MiB`);
     text = decodeUtf8(buf, (why) => new ConfigError('CONFIG_ENCODING', `unable to read config from "${path}": ${why}`));
   } catch (err) {

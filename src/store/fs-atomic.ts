@@ -10,6 +10,7 @@ import { open } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { errnoText, KubecertsError, type OutputCode } from '../errors.js';
+import { inRoot, rootfsSet } from './rootfs.js';
 
 export interface WriteOptions {
   /** mode for a new file; an existing file keeps its mode and owner unless `secret` */
@@ -173,6 +174,8 @@ export async function fsyncFiles(paths: readonly string[]): Promise<void> {
 
 /** Stages and commits one file; the target must be absent or a regular file (FileWriteError otherwise). */
 export function writeFileAtomic(path: string, data: string | Uint8Array, options: WriteOptions): void {
+  // under --rootfs, links on the way to the file resolve inside the root (the file itself must not be a link)
+  if (rootfsSet()) path = join(inRoot(dirname(path)), basename(path));
   const tmp = stageFile(path, data, options);
   try {
     // the target may have been swapped for something else while we wrote

@@ -4,7 +4,8 @@
  * Recovery only ever renames a kubecerts temp file over a file in the same folder, and only inside the folders the
  * journal belongs to (the PKI's own folders); a journal naming anything else is refused untouched.
  */
-import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { realPath } from './rootfs.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import { commitFile, removeQuietly, TEMP_NAME, writeFileAtomic } from './fs-atomic.js';
 import { errnoText, PkiError } from '../errors.js';
@@ -38,7 +39,7 @@ const inRoots = (p: string, roots: readonly string[]): boolean => roots.some((r)
 
 function realOrSelf(p: string): string {
   try {
-    return realpathSync(p);
+    return realPath(p);
   } catch {
     return p;
   }

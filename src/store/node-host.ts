@@ -5,6 +5,7 @@
  */
 import { lstatSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, closeSync, constants, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import { commitFile, writeFileAtomic } from './fs-atomic.js';
+import { inRoot, realPath } from './rootfs.js';
 
 export interface ProcessInfo {
   readonly pid: number;
@@ -111,22 +112,23 @@ export function realNodeHost(): NodeHost {
         throw err;
       }
     },
-    read: (path) => readRegularFile(path),
+    // under --rootfs links resolve inside the root (inRoot); without it the kernel follows them
+    read: (path) => readRegularFile(inRoot(path)),
     regularFiles(dir) {
       return this.list(dir).filter((n) => {
         if (n.startsWith('.')) return false;
         try {
           // stat follows a link, as the kubelet's os.Stat does; directories, FIFOs, devices and sockets are skipped
-          return statSync(`${dir}/${n}`).isFile();
+          return statSync(inRoot(`${dir}/${n}`)).isFile();
         } catch {
           return false;
         }
       });
     },
-    realpath: (path) => realpathSync(path),
+    realpath: (path) => realPath(path),
     times(path) {
       try {
-        const st = statSync(path);
+        const st = statSync(inRoot(path));
         return { ctimeMs: st.ctimeMs, mode: st.mode & 0o7777, uid: st.uid };
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -135,7 +137,7 @@ export function realNodeHost(): NodeHost {
     },
     isFile(path) {
       try {
-        return lstatSync(path).isFile() || statSync(path).isFile();
+        return lstatSync(path).isFile() || statSync(inRoot(path)).isFile();
       } catch {
         return false;
       }

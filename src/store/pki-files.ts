@@ -1,18 +1,22 @@
 /** Filesystem reads of certificates and keys, with kubeadm's error wording. */
 import { type KeyObject } from 'node:crypto';
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { errnoText, PkiError } from '../errors.js';
 import { parsePrivateKey } from '../pki/keys.js';
 import { decodeUtf8 } from '../lib/utf8.js';
 import { type LoadedCertificate, parseCertificates } from '../pki/certificate.js';
+import { inRoot } from './rootfs.js';
 
 const MAX_PEM_BYTES = 1 << 20;
 
 /** Reads a small text file; errors read like Go's ("open <p>: no such file or directory"). */
 export function readSmallFile(path: string): string {
   let size: number;
+  let real = path;
   try {
-    const st = statSync(path);
+    // under --rootfs, links resolve inside the root
+    real = inRoot(path);
+    const st = statSync(real);
     if (st.isDirectory()) throw new PkiError('READ', `read ${path}: is a directory`);
     size = st.size;
   } catch (err) {
@@ -22,7 +26,7 @@ export function readSmallFile(path: string): string {
   if (size > MAX_PEM_BYTES) throw new PkiError('READ', `read ${path}: file is larger than 1 MiB`);
   let buf: Buffer;
   try {
-    buf = readFileSync(path);
+    buf = readFileSync(real);
   } catch (err) {
     throw new PkiError('READ', `open ${path}: ${errnoText(err)}`);
   }
@@ -35,7 +39,7 @@ export function readSmallFile(path: string): string {
  */
 export function fileExists(path: string): boolean {
   try {
-    return !statSync(path).isDirectory();
+    return !statSync(inRoot(path)).isDirectory();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return false;
@@ -46,7 +50,7 @@ export function fileExists(path: string): boolean {
 /** True unless stat says "does not exist" (kubeadm's test for a CA key being present). */
 export function pathPresent(path: string): boolean {
   try {
-    statSync(path);
+    statSync(inRoot(path));
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code !== 'ENOENT';
@@ -72,11 +76,6 @@ export function readPrivateKeyFile(path: string, read: (p: string) => string = r
     throw new PkiError('KEY_READ', `couldn't load the private key file ${path}: ${(err as Error).message}`, { cause: err });
   }
   return parsePrivateKey(text, path);
-}
-
-/** The path with symbolic links resolved (Node's error when it cannot be). */
-export function realPath(path: string): string {
-  return realpathSync(path);
 }
 
 /** A whole file as Latin-1 text, with no size limit or decoding check (kubeadm's fallback to a CA file a kubeconfig names); Node's error on failure. */

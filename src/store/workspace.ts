@@ -3,6 +3,7 @@
  * disk until commit(), which stages every file as a temp file first and renames only when all were staged, so a
  * failure (read-only directory, full disk) leaves the old files complete.
  */
+import { inRoot, rootfsSet } from './rootfs.js';
 import { existsSync, lstatSync, realpathSync, rmdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { commitFile, fsyncDir, fsyncFiles, ensureDir, FileWriteError, removeQuietly, stageFile } from './fs-atomic.js';
@@ -104,6 +105,8 @@ export function holdsPrivateKey(text: string): boolean {
 }
 
 function resolveLink(path: string): string {
+  // under --rootfs every link on the path resolves inside the root (a loop is an error, raised here)
+  if (rootfsSet()) return inRoot(path);
   try {
     return lstatSync(path).isSymbolicLink() ? realpathSync(path) : path;
   } catch {

@@ -199,19 +199,21 @@ describe('backups', () => {
     expect(snapshotTree(k8s)).toEqual(before);
   });
 
-  it('the README restore command puts the old files back without changing folder modes', async () => {
+  it('the README restore command puts the old files back without changing folder modes; a deleted key comes back 0600', async () => {
     const k8s = copyFixture('v1.29');
     chmodSync(k8s, 0o755);
     const before = snapshotTree(k8s);
     expect((await runCli(['certs', 'renew', 'all', ...dirs(k8s)])).code).toBe(0);
     const backup = join(k8s, 'tmp', readdirSync(join(k8s, 'tmp'))[0]!);
+    // deleted since the backup, not just replaced: they must not come back world-readable under umask 022
+    for (const f of ['pki/apiserver.key', 'pki/etcd/peer.key', 'admin.conf']) rmSync(join(k8s, f));
     const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
-    const cmd = /^cp -r --no-preserve=mode,ownership \S+ \/etc\/kubernetes\/$/m.exec(readme)?.[0];
+    const cmd = /^\(umask 077 && cp -r --no-preserve=mode,ownership \S+ \/etc\/kubernetes\/\)$/m.exec(readme)?.[0];
     expect(cmd).toBeDefined();
-    const run = cmd!.replace(/\/etc\/kubernetes\/tmp\/kubecerts-backup-<time>-<random>/, backup).replace(/\/etc\/kubernetes\/$/, `${k8s}/`);
-    expect(spawnSync('bash', ['-c', run]).status).toBe(0);
+    const run = cmd!.replace(/\/etc\/kubernetes\/tmp\/kubecerts-backup-<time>-<random>/, backup).replace(/\/etc\/kubernetes\/\)$/, `${k8s}/)`);
+    expect(spawnSync('bash', ['-c', `umask 022; ${run}`]).status).toBe(0);
     for (const d of [k8s, join(k8s, 'pki'), join(k8s, 'pki', 'etcd')]) expect(mode(d), d).toBe(0o755);
-    expect(mode(join(k8s, 'pki', 'apiserver.key'))).toBe(0o600);
+    for (const f of ['pki/apiserver.key', 'pki/etcd/peer.key', 'admin.conf', 'pki/sa.key']) expect(mode(join(k8s, f)), f).toBe(0o600);
     expect(mode(join(k8s, 'pki', 'apiserver.crt'))).toBe(0o644);
     const after = snapshotTree(k8s);
     for (const [p, h] of before) expect(after.get(p), p).toBe(h);

@@ -67,7 +67,21 @@ const SAME_AS_KUBECTL = [
   'go-template={{range .certificates -}} {{ .name }} {{- end}}',
   'go-template={{range .certificates}}{{if and (not .missing) (gt .residualTime 26000000)}}{{.name}} {{end}}{{end}}',
   'go-template={{if eq .kind "CertificateExpirationInfo"}}yes{{else}}no{{end}}',
+  'go-template={{printf "%999999999d" 1}}|{{printf "%.120f" 0.1}}|{{printf "a" 1 "b"}}|{{printf "%d %d" 1}}',
+  'jsonpath={.certificates[?(@.missing)].name}|{.certificates[?(@.name!="ca")].caName}|{.certificates[?(@.residualTime>=0)].name}',
+  'jsonpath={.certificates[?(@.constructor)].name}{"\\x41\\101\\u00e9"}',
 ];
+
+/** Templates kubectl refuses: kubecerts refuses them too, with one line and a non-zero exit. */
+const REFUSED = [
+  ['go-template={{printf}}', 'error: error executing template: wrong number of args for printf: want at least 1 got 0'],
+  ['go-template={{eq 1}}', 'error: error calling eq: missing argument for comparison'],
+  ['jsonpath={.certificates[?(@.name=~/^api/)].name}', "error: error parsing jsonpath {.certificates[?(@.name=~/^api/)].name}, unrecognized character in action: U+007E '~'"],
+  ['jsonpath={.certificates[?(@.name=="ca" && @.missing)].name}', "error: error parsing jsonpath {.certificates[?(@.name==\"ca\" && @.missing)].name}, unrecognized character in action: U+0026 '&'"],
+  ['jsonpath={.certificates[?(@.name.includes("api"))].name}', "error: error parsing jsonpath {.certificates[?(@.name.includes(\"api\"))].name}, unrecognized character in action: U+0028 '('"],
+  ['jsonpath={.certificates[?(@.name<2)].name}', 'error: error executing jsonpath "{.certificates[?(@.name<2)].name}": Error executing template: incompatible types for comparison'],
+  ['jsonpath={"\\q"}', 'error: error parsing jsonpath {"\\q"}, unquote string "\\q" error invalid syntax'],
+] as const;
 
 describe('check-expiration -o jsonpath|go-template print what kubectl prints for the same JSON', () => {
   it.each(SAME_AS_KUBECTL)('%s', async (format) => {
@@ -77,6 +91,20 @@ describe('check-expiration -o jsonpath|go-template print what kubectl prints for
     expect(ours.stderr).toBe('');
     expect(ours.stdout).toBe(theirs.stdout);
     expect(ours.code).toBe(0);
+  });
+
+  it.each(REFUSED)('%s is refused in one line, as kubectl refuses it', async (format, line) => {
+    const ours = await runCli([...args, '-o', format], { faketime: AT });
+    expect(kubectl(format).code).not.toBe(0);
+    expect(ours.stderr).toBe(`${line}\n`);
+    expect(ours.stdout).toBe('');
+    expect(ours.code).toBe(2);
+  });
+
+  it('templates nested beyond the limit are a one-line error, never an unexpected failure', async () => {
+    const ours = await runCli([...args, '-o', `go-template=${'{{if true}}'.repeat(5000)}x${'{{end}}'.repeat(5000)}`], { faketime: AT });
+    expect(ours.stderr).toBe('error: error parsing template: nesting deeper than 1000 levels is not supported\n');
+    expect(ours.code).toBe(2);
   });
 
   it('the acceptance template prints one name<TAB>residual line per certificate', async () => {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../store/fs-atomic.js';
 import { planKubeconfigRefresh } from '../../ops/kubeconfig-refresh.js';
-import { hostPath } from '../../lib/rootfs.js';
+import { hostPath, inRoot } from '../../store/rootfs.js';
 import { line, type Io } from '../io.js';
 import { readFileBytes, readTextFile, replaceFile } from './node-common.js';
 

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../../store/fs-atomic.js';
 import { UsageError } from '../../errors.js';
 import { planFixKubeconfig } from '../../ops/kubelet-kubeconfig.js';
-import { pathOnHost } from '../../lib/rootfs.js';
+import { pathOnHost } from '../../store/rootfs.js';
 import { line, type Io } from '../io.js';
 import { pathOption, readTextFile, replaceFile } from './node-common.js';
 

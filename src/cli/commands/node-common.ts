@@ -6,7 +6,7 @@ import { parseDuration } from '../../lib/duration.js';
 import { defaultHoldingDir } from '../../ops/control-plane-restart.js';
 import { readRegularFile, type NodeHost } from '../../store/node-host.js';
 import { recoverHeldManifests } from '../../store/restart-journal.js';
-import { hostPath } from '../../lib/rootfs.js';
+import { hostPath, inRoot, realPath } from '../../store/rootfs.js';
 import type { Io } from '../io.js';
 
 export type Opts = Record<string, unknown>;
@@ -48,7 +48,7 @@ export function readTextFile(path: string, code = 'FILE_READ'): string {
 /** The bytes of an input file, with readTextFile's checks and errors. */
 export function readFileBytes(path: string, code = 'FILE_READ'): Buffer {
   try {
-    return readRegularFile(path);
+    return readRegularFile(inRoot(path));
   } catch (err) {
     throw new KubecertsError(code, `cannot read "${path}": ${describe(err)}`);
   }
@@ -61,5 +61,5 @@ export function readFileBytes(path: string, code = 'FILE_READ'): Buffer {
  * mode and owner. Throws FileWriteError.
  */
 export function replaceFile(path: string, text: string, secret: boolean): void {
-  writeFileAtomic(realpathSync(path), text, { mode: secret ? 0o600 : 0o644, secret });
+  writeFileAtomic(realPath(path), text, { mode: secret ? 0o600 : 0o644, secret });
 }
