@@ -28,8 +28,9 @@ export function msFlag(opts: Opts, key: string, flag: string, dflt: number): num
 
 /**
  * Puts back any manifest an interrupted `control-plane restart` left out, and says so on stderr. Every command that
- * touches a control-plane node calls this first (today the control-plane commands; renew, init and the kubelet
- * commands once they share the node's ports).
+ * writes on a control-plane node calls this first: the control-plane commands, `certs renew`, `init` and its phases,
+ * `kubelet fix-kubeconfig` and `kubelet serving enable` (with the default manifests folder where they have no
+ * --manifests-dir).
  */
 export function recoverNode(host: NodeHost, opts: Opts, io: Io): void {
   const r = recoverHeldManifests(host, holdingDirOf(opts), io.now());
