@@ -53,13 +53,14 @@ export function checkPrivateFolder(dir: string, what: string, code: 'BACKUP' | '
   const why = st.isSymbolicLink()
     ? 'it is a symbolic link'
     : !st.isDirectory()
-      ? 'not a directory'
+      ? undefined
       : uid !== undefined && st.uid !== uid
         ? `it is owned by uid ${st.uid}, not by the running user (uid ${uid})`
         : (st.mode & 0o022) !== 0
           ? `it is writable by ${(st.mode & 0o020) !== 0 ? 'its group' : 'others'} (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')})`
           : undefined;
   if (why) throw new PkiError(code, `refusing ${what} "${dir}": ${why}`, { hint });
+  if (!st.isDirectory()) throw new PkiError(code, code === 'BACKUP' ? `cannot back up to "${dir}": not a directory` : `cannot use ${what} "${dir}": not a directory`, { hint });
   return true;
 }
 

@@ -11,7 +11,7 @@ import { planKubeconfigRefresh } from '../../ops/kubeconfig-refresh.js';
 import { renderJson, renderRestartText, renderYaml } from '../../output/control-plane-text.js';
 import { realNodeHost } from '../../store/node-host.js';
 import { hostPath } from '../../lib/rootfs.js';
-import { holdingDirOf, manifestsDirOf, msFlag, readTextFile, recoverNode, replaceFile } from './node-common.js';
+import { holdingDirOf, manifestsDirOf, msFlag, readTextFile, recoverNodeIfPresent, replaceFile } from './node-common.js';
 import { Warner } from '../../ops/external-ca.js';
 import { DEFAULT_KEEP_BACKUPS } from '../../store/backup.js';
 import { renewCertificates, type RenewOutcome } from '../../ops/renew.js';
@@ -86,7 +86,7 @@ export default async function renew(args: unknown[], opts: Record<string, unknow
   const host = realNodeHost();
   const manifestsDir = manifestsDirOf(opts);
   // a manifest an interrupted control-plane restart left out goes back before anything else touches the node
-  if (!dryRun) recoverNode(host, opts, io);
+  if (!dryRun) recoverNodeIfPresent(host, opts, io);
   // refuse a FILE that holds another identity before renewing anything
   const sources = new Map(updates.map((f) => [f, sourceFor(f, cfg.kubeconfigDir)]));
   const text = format === 'text';

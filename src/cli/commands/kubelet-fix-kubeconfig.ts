@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../../store/fs-atomic.js';
 import { planFixKubeconfig } from '../../ops/kubelet-kubeconfig.js';
 import { line, type Io } from '../io.js';
-import { pathOption, readTextFile, recoverNode, replaceFile } from './node-common.js';
+import { pathOption, readTextFile, recoverNodeIfPresent, replaceFile } from './node-common.js';
 import { realNodeHost } from '../../store/node-host.js';
 
 const read = readTextFile;
 
 export default async function fix(_args: unknown[], opts: Record<string, unknown>, io: Io): Promise<void> {
-  if (opts['dryRun'] !== true) recoverNode(realNodeHost(), opts, io);
+  if (opts['dryRun'] !== true) recoverNodeIfPresent(realNodeHost(), opts, io);
   const dir = pathOption(opts, 'kubeconfigDir', '/etc/kubernetes');
   const kubeletDir = pathOption(opts, 'kubeletDir', '/var/lib/kubelet/pki');
   const conf = join(dir, 'kubelet.conf');

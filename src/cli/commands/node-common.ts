@@ -1,5 +1,5 @@
 /** Flags, input reading and the start-up recovery shared by the commands that act on a node (control-plane, kubelet, kubeconfig refresh). */
-import { readFileSync, realpathSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { writeFileAtomic } from '../../store/fs-atomic.js';
 import { KubecertsError, UsageError, describe } from '../../errors.js';
 import { parseDuration } from '../../lib/duration.js';
@@ -36,6 +36,25 @@ export function recoverNode(host: NodeHost, opts: Opts, io: Io): void {
   const r = recoverHeldManifests(host, holdingDirOf(opts), io.now());
   for (const m of r.restored) io.stderr.write(`[restart] put back ${m}, left out by an interrupted control-plane restart\n`);
   for (const w of r.warnings) io.stderr.write(`WARNING: ${w}\n`);
+}
+
+/**
+ * `recoverNode` for the commands that write on a node but do not need its manifests folder (renew, init, kubelet):
+ * when neither --manifests-dir nor --holding-dir was given and the default manifests folder does not exist or
+ * cannot be seen by the running user, there is nothing to recover (a restart needs that folder, and a user who
+ * cannot see it could neither have moved its manifests nor put them back), so a PKI outside a node still works.
+ */
+export function recoverNodeIfPresent(host: NodeHost, opts: Opts, io: Io): void {
+  if (typeof opts['manifestsDir'] !== 'string' && typeof opts['holdingDir'] !== 'string') {
+    try {
+      statSync(manifestsDirOf(opts));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'EACCES' || code === 'ENOTDIR') return;
+      throw new KubecertsError('RESTART_JOURNAL', `cannot look at the manifests folder "${manifestsDirOf(opts)}": ${describe(err)}`);
+    }
+  }
+  recoverNode(host, opts, io);
 }
 
 /** The text of an input file; an unreadable file is an error naming it (never taken for a missing one). */
