@@ -11,7 +11,7 @@ import { planKubeconfigRefresh } from '../../ops/kubeconfig-refresh.js';
 import { renderJson, renderRestartText, renderYaml } from '../../output/control-plane-text.js';
 import { realNodeHost } from '../../store/node-host.js';
 import { hostPath } from '../../lib/rootfs.js';
-import { holdingDirOf, manifestsDirOf, msFlag, readTextFile, recoverNodeIfPresent, replaceFile } from './node-common.js';
+import { holdingDirOf, manifestsDirOf, msFlag, readTextFile, recoverNodeIfPresent, replaceFile, withSignalAbort } from './node-common.js';
 import { Warner } from '../../ops/external-ca.js';
 import { DEFAULT_KEEP_BACKUPS } from '../../store/backup.js';
 import { renewCertificates, type RenewOutcome } from '../../ops/renew.js';
@@ -130,18 +130,10 @@ export default async function renew(args: unknown[], opts: Record<string, unknow
   }
   let report: RestartReport | undefined;
   if (restart && needRestart.length > 0) {
-    const abort = new AbortController();
-    const onSignal = (): void => abort.abort();
-    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-    for (const s of signals) process.on(s, onSignal);
-    try {
-      report = await restartComponents(needRestart, {
-        host, manifestsDir, holdingDir: holdingDirOf(opts), timeoutMs, probeTimeoutMs: msFlag(opts, 'probeTimeout', '--probe-timeout', 2000),
-        now: () => io.now(), sleep: (ms) => sleep(ms), signal: abort.signal, onStep: (c, s) => io.stderr.write(`[restart] ${c}: ${s}\n`),
-      });
-    } finally {
-      for (const s of signals) process.off(s, onSignal);
-    }
+    report = await withSignalAbort((signal) => restartComponents(needRestart, {
+      host, manifestsDir, holdingDir: holdingDirOf(opts), timeoutMs, probeTimeoutMs: msFlag(opts, 'probeTimeout', '--probe-timeout', 2000),
+      now: () => io.now(), sleep: (ms) => sleep(ms), signal, onStep: (c, s) => io.stderr.write(`[restart] ${c}: ${s}\n`),
+    }));
     if (text) io.stdout.write(renderRestartText(report));
   } else if (restart && text) {
     out('[restart] no running component uses a renewed file: nothing to restart');

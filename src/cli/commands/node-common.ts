@@ -57,6 +57,22 @@ export function recoverNodeIfPresent(host: NodeHost, opts: Opts, io: Io): void {
   recoverNode(host, opts, io);
 }
 
+/**
+ * Runs `fn` with a signal that SIGINT, SIGTERM or SIGHUP aborts (a restart then puts the manifest back before the
+ * process exits); returns what `fn` returns.
+ */
+export async function withSignalAbort<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort();
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const s of signals) process.on(s, onSignal);
+  try {
+    return await fn(abort.signal);
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+  }
+}
+
 /** The text of an input file; an unreadable file is an error naming it (never taken for a missing one). */
 export function readTextFile(path: string): string {
   try {
