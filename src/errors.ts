@@ -18,7 +18,7 @@ export type PkiCode =
   | 'KEY_LOAD' | 'KEY_MISMATCH' | 'KEY_MISSING' | 'KEY_PARSE' | 'KEY_READ' | 'KEY_TYPE' | 'LEAF_LOAD' | 'LOCK'
   | 'NOT_CA' | 'NOT_FOUND' | 'NOT_SIGNED' | 'READ' | 'RENEW_READ' | 'SA_LOAD' | 'WRITE' | 'WRONG_CA'
   | 'BACKUP' | 'CERT_INVALID' | 'CSR_PARSE' | 'ENCODING' | 'JOURNAL' | 'KUBECONFIG_CA_FILE' | 'KUBECONFIG_FILE_REF'
-  | 'KUBELET_PEM' | 'NO_EKU' | 'UNREADABLE';
+  | 'KUBELET_PEM' | 'NO_EKU' | 'UNREADABLE' | 'CSR_DIR';
 
 /** Codes of KubeconfigError: reading, parsing and writing kubeconfig files. */
 export type KubeconfigCode =

@@ -160,6 +160,11 @@ export function createProgram(io: Io): Command {
       .addOption(new Option('--no-backup', 'do not copy the old files to a backup folder first (default: back up)'))
       .addOption(new Option('--backup-dir <dir>', 'parent folder of the backups (default: "<kubeconfig-dir>/tmp")'))
       .addOption(new Option('--keep-backups <n>', 'keep only the newest n kubecerts backup folders in the backup folder (default: 5)'))
+      .addOption(new Option('--restart', 'after renewing, restart the static pods that use a renewed file, one at a time, and check each serves the new certificate (default: false)'))
+      .addOption(new Option('--manifests-dir <dir>', 'the kubelet\'s static-pod manifests folder (default: "/etc/kubernetes/manifests")'))
+      .addOption(new Option('--timeout <duration>', 'with --restart: bound of each wait for a stop or a healthy start (default: "90s")'))
+      .addOption(new Option('--update-kubeconfig <file>', 'after renewing admin.conf or super-admin.conf, put the new credentials into this copy of them, e.g. $HOME/.kube/config; repeatable (default: none)').argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]))
+      .addOption(new Option('-o, --output <format>', 'output format: text (kubeadm\'s lines), or a json/yaml summary (default: "text")').choices(['text', 'json', 'yaml']))
       .addOption(dryRunOption())
       .addHelpText('after', helpFooter(['kubecerts certs renew all', 'kubecerts certs renew apiserver --reuse-key', 'kubecerts certs renew all --expiring-within 30d   # daily cron', 'kubecerts certs renew all --dry-run', 'kubecerts certs renew all --csr-only --csr-dir /tmp/csrs'], [0, 1, 2, 4]))
       .action(run(() => import('./commands/certs-renew.js'))),

@@ -18,7 +18,7 @@ import { findCa, type CaName, type KubeconfigSpec, type LeafSpec } from '../pki/
 import { certPath, keyPath, validity } from '../pki/certificate.js';
 import { backdatedWindow } from '../pki/validity.js';
 import { Workspace } from '../store/workspace.js';
-import { backupFiles, backupFolderName, pruneBackups } from '../store/backup.js';
+import { backupFiles, backupFolderName, checkPrivateFolder, pruneBackups } from '../store/backup.js';
 import { pkiJournal } from '../store/journal.js';
 import { beginWrite } from '../store/write-session.js';
 import { checkIntegrity, integrityWarnings } from './integrity.js';
@@ -322,6 +322,10 @@ export async function renewCertificates(o: RenewRunOptions): Promise<RenewRunRes
   const journal = pkiJournal(cfg.certificatesDir, cfg.kubeconfigDir);
   const release = o.dryRun ? () => undefined : beginWrite({ lockDir: cfg.certificatesDir, journal, tempDirs: journal.roots, what: 'renewal', notice: o.notice });
   try {
+    // --csr-dir holds new private keys: the same rule as backup folders (created 0700 when absent)
+    if (o.csrOnly && o.csrDir !== undefined) {
+      checkPrivateFolder(o.csrDir, '--csr-dir', 'CSR_DIR', 'name a folder of your own that only you can write, or a new one (created 0700)');
+    }
     // a dry run does not complete an interrupted renewal, so it says what it found instead
     const warnings = o.dryRun ? integrityWarnings(checkIntegrity(cfg)) : [];
     const ws = new Workspace();

@@ -8,7 +8,7 @@
  */
 import { inRoot } from './rootfs.js';
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { errnoText, PkiError } from '../errors.js';
 
@@ -36,22 +36,46 @@ export function backupFolderName(start: Date): string {
   return `kubecerts-backup-${stamp(start)}-${randomBytes(8).toString('hex')}`;
 }
 
-/** Creates `root` (0700) when absent; throws PkiError BACKUP when it exists but is not a directory. */
-function ensureRoot(root: string): void {
+/**
+ * The rule for a folder kubecerts writes keys or backups into: when `dir` exists it must be a real directory (not a
+ * symlink), owned by the running user and not writable by group or others, else someone else could read, plant or
+ * swap what is written there. Returns false when `dir` does not exist (the caller creates it 0700); throws PkiError
+ * `code` naming the folder otherwise. `what` names the folder in the message, `hint` is the hint.
+ */
+export function checkPrivateFolder(dir: string, what: string, code: 'BACKUP' | 'CSR_DIR', hint: string): boolean {
   let st;
   try {
-    st = statSync(root); // a link to a directory is accepted as the root, as the operator named it
+    st = lstatSync(dir);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw backupError(root, err);
-    try {
-      mkdirSync(root, { recursive: true, mode: 0o700 });
-    } catch (e) {
-      throw backupError(root, e);
-    }
-    return;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw new PkiError(code, `cannot use ${what} "${dir}": ${(err as Error).message}`, { hint });
   }
-  if (!st.isDirectory()) {
-    throw new PkiError('BACKUP', `cannot back up to "${root}": not a directory`, { hint: 'choose a folder with --backup-dir (or pass --no-backup)' });
+  const uid = process.getuid?.();
+  const why = st.isSymbolicLink()
+    ? 'it is a symbolic link'
+    : !st.isDirectory()
+      ? undefined
+      : uid !== undefined && st.uid !== uid
+        ? `it is owned by uid ${st.uid}, not by the running user (uid ${uid})`
+        : (st.mode & 0o022) !== 0
+          ? `it is writable by ${(st.mode & 0o020) !== 0 ? 'its group' : 'others'} (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')})`
+          : undefined;
+  if (why) throw new PkiError(code, `refusing ${what} "${dir}": ${why}`, { hint });
+  if (!st.isDirectory()) throw new PkiError(code, code === 'BACKUP' ? `cannot back up to "${dir}": not a directory` : `cannot use ${what} "${dir}": not a directory`, { hint });
+  return true;
+}
+
+/**
+ * Creates `root` (0700) when absent; throws PkiError BACKUP when it exists but is not a real directory of the
+ * running user that only it can write (a symlink, another user's or a group/other-writable folder could have the
+ * backups, which hold private keys, planted or read).
+ */
+function ensureRoot(root: string): void {
+  if (checkPrivateFolder(root, 'backup folder parent', 'BACKUP', 'choose a folder of your own with --backup-dir (or pass --no-backup)')) return;
+  try {
+    mkdirSync(root, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw backupError(root, e);
   }
 }
 

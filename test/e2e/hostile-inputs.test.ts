@@ -148,7 +148,7 @@ describe('backups', () => {
     for (const f of files) expect(mode(f)).toBe(0o600);
   });
 
-  it.runIf(ROOT)('folders and links planted in a shared --backup-dir are never used or followed', async () => {
+  it.runIf(ROOT)('a shared --backup-dir (1777) with folders and links planted by another user is refused; nothing is followed', async () => {
     const k8s = copyFixture('v1.29');
     const w = tempDir();
     const shared = join(w, 'shared');
@@ -159,16 +159,16 @@ describe('backups', () => {
     // another user plants every name of this second (the random suffix makes the real one unguessable anyway)
     const plant = `for i in $(seq 0 999); do d=${shared}/kubecerts-backup-2026-12-01T00-00-00-$(printf %03d $i)Z; mkdir -p $d/pki; : > $d/admin.conf; ln -s ${w}/victim $d/pki/apiserver.key; ln -s ${w}/victimdir $d-link; done`;
     expect(spawnSync('setpriv', ['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', 'bash', '-c', plant]).status).toBe(0);
+    const before = snapshotTree(k8s);
     for (const name of ['admin.conf', 'apiserver']) {
       const r = await runCli(['certs', 'renew', name, '--backup-dir', shared, ...dirs(k8s)], { faketime: '2026-12-01 00:00:00' });
-      expect(r.code, r.stderr).toBe(0);
+      expect(r.code).toBe(1);
+      expectOneLineError(r.stderr, `refusing backup folder parent "${shared}": it is writable by its group (mode 0777)`);
     }
+    expect(snapshotTree(k8s)).toEqual(before);
     expect(readFileSync(join(w, 'victim'), 'utf8')).toBe('ORIGINAL');
     expect(readdirSync(join(w, 'victimdir'))).toEqual([]);
-    for (const n of readdirSync(shared).filter((x) => !x.endsWith('-link'))) {
-      const d = join(shared, n);
-      if (statSync(d).uid === NOBODY) expect(statSync(join(d, 'admin.conf')).size, n).toBe(0);
-    }
+    for (const n of readdirSync(shared).filter((x) => !x.endsWith('-link'))) expect(statSync(join(shared, n)).uid, n).toBe(NOBODY);
   });
 
   it('retention keeps the newest --keep-backups folders and deletes nothing else', async () => {

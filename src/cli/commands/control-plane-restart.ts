@@ -5,7 +5,7 @@ import { describeRestart, restartComponents } from '../../ops/control-plane-rest
 import { renderJson, renderRestartPlan, renderRestartText, renderYaml } from '../../output/control-plane-text.js';
 import { realNodeHost } from '../../store/node-host.js';
 import type { Io } from '../io.js';
-import { holdingDirOf, manifestsDirOf, msFlag, recoverNode, type Opts } from './node-common.js';
+import { holdingDirOf, manifestsDirOf, msFlag, recoverNode, withSignalAbort, type Opts } from './node-common.js';
 
 export default async function restart(args: unknown[], opts: Opts, io: Io): Promise<void> {
   const names = ((args[0] as string[] | undefined) ?? []).length > 0 ? (args[0] as string[]) : ['all'];
@@ -22,19 +22,10 @@ export default async function restart(args: unknown[], opts: Opts, io: Io): Prom
     return;
   }
   // a signal ends the current wait; the manifest goes back before the process exits
-  const abort = new AbortController();
-  const onSignal = (): void => abort.abort();
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  for (const s of signals) process.on(s, onSignal);
-  let report;
-  try {
-    report = await restartComponents(names, {
-      ...o, now: () => io.now(), sleep: (ms) => sleep(ms), signal: abort.signal,
-      onStep: format === 'text' ? (c, s) => io.stderr.write(`[restart] ${c}: ${s}\n`) : undefined,
-    });
-  } finally {
-    for (const s of signals) process.off(s, onSignal);
-  }
+  const report = await withSignalAbort((signal) => restartComponents(names, {
+    ...o, now: () => io.now(), sleep: (ms) => sleep(ms), signal,
+    onStep: format === 'text' ? (c, s) => io.stderr.write(`[restart] ${c}: ${s}\n`) : undefined,
+  }));
   io.stdout.write(format === 'text' ? renderRestartText(report) : (format === 'json' ? renderJson : renderYaml)({ kind: 'ControlPlaneRestart', ...report }));
   if (!report.ok) throw new ExitRequest(ExitCode.failed);
 }

@@ -11,6 +11,8 @@ import { Workspace } from '../../store/workspace.js';
 import { beginWrite } from '../../store/write-session.js';
 import { runConfigFrom } from '../config-flags.js';
 import { line, type Io } from '../io.js';
+import { realNodeHost } from '../../store/node-host.js';
+import { recoverNodeIfPresent } from './node-common.js';
 
 export interface InitSelection {
   readonly certs?: string;
@@ -21,6 +23,8 @@ export async function runInit(selection: InitSelection, opts: Record<string, unk
   const cfg = runConfigFrom(opts);
   // an init killed in its renames is completed before anything is read, so the re-run sees the finished PKI
   const journal = pkiJournal(cfg.certificatesDir, cfg.kubeconfigDir);
+  // a manifest an interrupted control-plane restart left out (default manifests folder) goes back first
+  if (!opts['dryRun']) recoverNodeIfPresent(realNodeHost(), opts, io);
   const release = opts['dryRun']
     ? () => undefined
     : beginWrite({ lockDir: cfg.certificatesDir, journal, tempDirs: journal.roots, what: 'init', notice: line(io.stderr), lockDirMode: 0o755 });

@@ -5,11 +5,13 @@ import { UsageError } from '../../errors.js';
 import { planFixKubeconfig } from '../../ops/kubelet-kubeconfig.js';
 import { pathOnHost } from '../../store/rootfs.js';
 import { line, type Io } from '../io.js';
-import { pathOption, readTextFile, replaceFile } from './node-common.js';
+import { pathOption, readTextFile, recoverNodeIfPresent, replaceFile } from './node-common.js';
+import { realNodeHost } from '../../store/node-host.js';
 
 const read = readTextFile;
 
 export default async function fix(_args: unknown[], opts: Record<string, unknown>, io: Io): Promise<void> {
+  if (opts['dryRun'] !== true) recoverNodeIfPresent(realNodeHost(), opts, io);
   const dir = pathOption(opts, 'kubeconfigDir', '/etc/kubernetes');
   const kubeletDir = pathOption(opts, 'kubeletDir', '/var/lib/kubelet/pki');
   const conf = join(dir, 'kubelet.conf');

@@ -4,9 +4,11 @@ import { KubecertsError, describe } from '../../errors.js';
 import { writeFileAtomic } from '../../store/fs-atomic.js';
 import { planServingEnable } from '../../ops/kubelet-serving-enable.js';
 import { line, type Io } from '../io.js';
-import { pathOption, readTextFile, replaceFile } from './node-common.js';
+import { pathOption, readTextFile, recoverNodeIfPresent, replaceFile } from './node-common.js';
+import { realNodeHost } from '../../store/node-host.js';
 
 export default async function enable(_args: unknown[], opts: Record<string, unknown>, io: Io): Promise<void> {
+  if (opts['dryRun'] !== true) recoverNodeIfPresent(realNodeHost(), opts, io);
   const path = pathOption(opts, 'kubeletConfig', '/var/lib/kubelet/config.yaml');
   const text = readTextFile(path, 'KUBELET_CONFIG');
   const r = planServingEnable(text, path);

@@ -1,5 +1,5 @@
 /** Flags, input reading and the start-up recovery shared by the commands that act on a node (control-plane, kubelet, kubeconfig refresh). */
-import { readFileSync, realpathSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { writeFileAtomic } from '../../store/fs-atomic.js';
 import { KubecertsError, UsageError, describe } from '../../errors.js';
 import { parseDuration } from '../../lib/duration.js';
@@ -28,14 +28,51 @@ export function msFlag(opts: Opts, key: string, flag: string, dflt: number): num
 
 /**
  * Puts back any manifest an interrupted `control-plane restart` left out, and says so on stderr. Every command that
- * touches a control-plane node calls this first (today the control-plane commands; renew, init and the kubelet
- * commands once they share the node's ports).
+ * writes on a control-plane node calls this first: the control-plane commands, `certs renew`, `init` and its phases,
+ * `kubelet fix-kubeconfig` and `kubelet serving enable` (with the default manifests folder where they have no
+ * --manifests-dir).
  */
 export function recoverNode(host: NodeHost, opts: Opts, io: Io): void {
   const r = recoverHeldManifests(host, holdingDirOf(opts), manifestsDirOf(opts), io.now());
   for (const m of r.restored) io.stderr.write(`[restart] put back ${m}, left out by an interrupted control-plane restart\n`);
   for (const w of r.warnings) io.stderr.write(`WARNING: ${w}\n`);
 }
+
+/**
+ * `recoverNode` for the commands that write on a node but do not need its manifests folder (renew, init, kubelet):
+ * when neither --manifests-dir nor --holding-dir was given and the default manifests folder does not exist or
+ * cannot be seen by the running user, there is nothing to recover (a restart needs that folder, and a user who
+ * cannot see it could neither have moved its manifests nor put them back), so a PKI outside a node still works.
+ */
+export function recoverNodeIfPresent(host: NodeHost, opts: Opts, io: Io): void {
+  if (typeof opts['manifestsDir'] !== 'string' && typeof opts['holdingDir'] !== 'string') {
+    try {
+      statSync(manifestsDirOf(opts));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'EACCES' || code === 'ENOTDIR') return;
+      throw new KubecertsError('RESTART_JOURNAL', `cannot look at the manifests folder "${manifestsDirOf(opts)}": ${describe(err)}`);
+    }
+  }
+  recoverNode(host, opts, io);
+}
+
+/**
+ * Runs `fn` with a signal that SIGINT, SIGTERM or SIGHUP aborts (a restart then puts the manifest back before the
+ * process exits); returns what `fn` returns.
+ */
+export async function withSignalAbort<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort();
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const s of signals) process.on(s, onSignal);
+  try {
+    return await fn(abort.signal);
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+  }
+}
+
 
 /**
  * The text of an input file: a regular file of at most 1 MiB, never blocking on a FIFO or device (readRegularFile).
