@@ -23,6 +23,7 @@ import { Workspace } from '../../pki/workspace.js';
 import { replaceValues } from '../../pki/renewal.js';
 import { signCertificate, readCertificateDetails } from '../../pki/x509.js';
 import { encodePrivateKey } from '../../pki/keys.js';
+import { normalizeAltNames } from '../../pki/sans.js';
 import { CA_SPECS, type CaName } from '../../pki/specs.js';
 import { bundleText, certFingerprint, issuedBy, keyFingerprint, keyMatches, publicKeysText, spkiHash } from '../../pki/trust-bundle.js';
 import { caBaseName, deriveStatus, KUBELET_CLIENT, readNodeFacts, SIGNER_FILE, type NodeFacts, type Phase, type RotationStatus, type SignedCert } from './plan.js';
@@ -73,14 +74,6 @@ async function keyLike(like: KeyObject): Promise<KeyObject> {
   if (like.asymmetricKeyType === 'ec') return (await genKeyPair('ec', { namedCurve: d.namedCurve ?? 'prime256v1' })).privateKey;
   if (like.asymmetricKeyType === 'ed25519') return (await genKeyPair('ed25519', {})).privateKey;
   throw new PkiError('ROTATE_KEY', `unsupported key type ${String(like.asymmetricKeyType)}`);
-}
-
-const pkcs8 = (k: KeyObject): string => k.export({ type: 'pkcs8', format: 'pem' }).toString();
-/** kubeadm writes RSA keys as PKCS#1 and EC keys as SEC1; the new keys keep the old file's block type. */
-function keyPem(k: KeyObject, likeText?: string): string {
-  if (likeText?.includes('BEGIN RSA PRIVATE KEY') && k.asymmetricKeyType === 'rsa') return k.export({ type: 'pkcs1', format: 'pem' }).toString();
-  if (likeText?.includes('BEGIN EC PRIVATE KEY') && k.asymmetricKeyType === 'ec') return k.export({ type: 'sec1', format: 'pem' }).toString();
-  return pkcs8(k);
 }
 
 function refuse(code: string, message: string, hint?: string): never {
@@ -149,7 +142,7 @@ export async function prepare(o: PhaseOptions): Promise<PhaseResult> {
       if (new Date(cert.validTo).getTime() < o.now.getTime() + o.leafValidityMs) refuse('ROTATE_CHECK', `${t}: the new CA expires before a leaf issued now`);
       if (keyFingerprint(key) === keyFingerprint(old.cert.publicKey)) refuse('ROTATE_CHECK', `${t}: the new CA has the old key`);
       files[`${t}.crt`] = pem;
-      files[`${t}.key`] = pkcs8(key);
+      files[`${t}.key`] = encodePrivateKey(key);
       plan.old[t] = old.fingerprint;
       plan.new[t] = certFingerprint(cert);
       checks.push(`${t}: new CA is CA:TRUE, self-signed, matches its key, outlives a leaf issued now, has a new key`);
@@ -158,7 +151,7 @@ export async function prepare(o: PhaseOptions): Promise<PhaseResult> {
   if (targets.includes('sa') && facts.sa) {
     const key = await keyLike(facts.sa.key);
     if (keyFingerprint(key) === keyFingerprint(facts.sa.key)) refuse('ROTATE_CHECK', 'sa: the new key equals the old');
-    files['sa.key'] = pkcs8(key);
+    files['sa.key'] = encodePrivateKey(key);
     plan.old.sa = keyFingerprint(facts.sa.key);
     plan.new.sa = keyFingerprint(key);
     checks.push('sa: new key differs from the old; sa.pub will hold both until finalize');
@@ -403,7 +396,8 @@ export function reissue(o: PhaseOptions): Promise<PhaseResult> {
       const before = readCertificateDetails(s.cert.toString());
       const after = readCertificateDetails(certPem);
       if (!issuedBy(cert, ca) || !keyMatches(createPrivateKey(keyPemText), cert)) refuse('ROTATE_CHECK', `${s.path}: the re-signed certificate does not verify against the new CA or its key`);
-      if (JSON.stringify([before.subject, before.dns, before.ips, before.extKeyUsages]) !== JSON.stringify([after.subject, after.dns, after.ips, after.extKeyUsages])) {
+      const id = (d: typeof before): string => JSON.stringify([d.subject, [...new Set(d.dns)].sort(), [...new Set(d.ips)].sort(), d.extKeyUsages, d.otherExtKeyUsages]);
+      if (id(before) !== id(after)) {
         refuse('ROTATE_CHECK', `${s.path}: the re-signed certificate changed its identity`);
       }
       if (new Date(cert.validTo) > new Date(ca.validTo)) refuse('ROTATE_CHECK', `${s.path}: the re-signed certificate outlives the new CA`);
@@ -425,7 +419,7 @@ export function reissue(o: PhaseOptions): Promise<PhaseResult> {
     }
     if (m.saOld && m.saNew && facts.sa) {
       ws.write(facts.sa.pubPath, publicKeysText([m.saNew, m.saOld]), 0o600);
-      ws.writeKey(facts.sa.keyPath, keyPem(m.saNew, m.saNewText));
+      ws.writeKey(facts.sa.keyPath, m.saNewText as string);
       checks.push('sa: sa.key = new; sa.pub = new + old (tokens of the old key verify until finalize)');
     }
   });
@@ -437,7 +431,8 @@ async function resign(s: SignedCert, m: Material, o: PhaseOptions): Promise<{ s:
   const key = await keyLike(s.cert.publicKey);
   const ca = m.neu[s.ca] as X509Certificate;
   const certPem = await signCertificate({
-    subject: d.subject, dns: [...new Set(d.dns)].sort(), ips: [...new Set(d.ips)], usages: d.extKeyUsages, otherUsageOids: d.otherExtKeyUsages, isCA: false, key,
+    // as renew (kubeadm's NewSignedCert runs RemoveDuplicateAltNames): DNS names sorted and de-duplicated, IPs de-duplicated
+    subject: d.subject, ...normalizeAltNames({ dns: d.dns, ips: d.ips }), usages: d.extKeyUsages, otherUsageOids: d.otherExtKeyUsages, isCA: false, key,
     signer: { certPem: ca.toString(), key: m.newKey[s.ca] as KeyObject }, ...window(o.now, o.leafValidityMs), serialHex: randomSerial(),
   });
   return { s, certPem, keyPemText: encodePrivateKey(key) };
