@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../../fs-atomic.js';
 import { restartComponents } from '../../ops/control-plane-restart.js';
 import { newArchiveSecret, openArchive, sealArchive } from '../../ops/rotate-ca/archive.js';
 import { signerOf } from '../../ops/rotate-ca/plan.js';
-import { finalize, nodeStatus, prepare, purge, reissue, rollback, storePrepared, trust, type PhaseOptions, type PhaseResult } from '../../ops/rotate-ca/phases.js';
+import { finalize, nodeStatus, recoverInterrupted, prepare, purge, reissue, rollback, storePrepared, trust, type PhaseOptions, type PhaseResult } from '../../ops/rotate-ca/phases.js';
 import { readPlan, stagedFiles, TARGETS, type Target } from '../../ops/rotate-ca/state.js';
 import { inClusterSteps, renderInventory, renderPhase, renderStatus } from '../../output/rotate-ca-text.js';
 import { parseDuration } from '../../duration.js';
@@ -55,6 +55,7 @@ export default async function caRotate(args: unknown[], opts: Opts, io: Io): Pro
   };
   const out = (s: string): void => void io.stdout.write(s);
   if (phase === 'status' || phase === 'plan') {
+    if (!o.dryRun) recoverInterrupted(o);
     const { facts, plan, status } = nodeStatus(paths, only);
     if (phase === 'plan') {
       const ca = facts.cas.find((c) => c.target === 'ca');

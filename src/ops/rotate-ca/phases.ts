@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { PkiError } from '../../errors.js';
 import { currentEntries, parseKubeconfig, serializeKubeconfig, setDataField } from '../../kubeconfig/codec.js';
 import { beginWrite } from '../../pki/write-session.js';
+import { journalPending } from '../../pki/journal.js';
 import { Workspace } from '../../pki/workspace.js';
 import { replaceValues } from '../../pki/renewal.js';
 import { signCertificate, readCertificateDetails } from '../../pki/x509.js';
@@ -83,6 +84,16 @@ function refuse(code: string, message: string, hint?: string): never {
 const truncSeconds = (ms: number): Date => new Date(Math.floor(ms / 1000) * 1000);
 /** NotBefore = now − 5 min, NotAfter = now + validity, whole seconds (kubeadm's window). */
 const window = (now: Date, ms: number): { notBefore: Date; notAfter: Date } => ({ notBefore: truncSeconds(now.getTime() - 300_000), notAfter: truncSeconds(now.getTime() + ms) });
+
+/**
+ * Completes a rotation commit a killed run left half done (its journal), under the lock, so that status reads a
+ * whole file set. Returns true when there was one. Throws LockedError while another kubecerts command writes.
+ */
+export function recoverInterrupted(o: Pick<PhaseOptions, 'paths' | 'notice'>): boolean {
+  if (!journalPending(rotationJournal(o.paths))) return false;
+  lock(o as PhaseOptions)();
+  return true;
+}
 
 /** Status of the node: facts read, plan read, phase derived. */
 export function nodeStatus(paths: RotationPaths, only?: readonly Target[]): { facts: NodeFacts; plan: RotationPlan | undefined; status: RotationStatus } {
