@@ -32,6 +32,8 @@ export function registerRotateCa(program: Command, run: RunCommand): Command {
       .addOption(new Option('--export <file>', 'prepare: also write the new CA material as an encrypted archive for the other control-plane nodes (default: none)'))
       .addOption(new Option('--import <file>', 'prepare: take the new CA material from an archive exported on the first node (default: none)'))
       .addOption(new Option('--archive-key <hex>', 'key of the archive, 64 hex digits as `certs certificate-key` prints (default: $KUBECERTS_ARCHIVE_KEY; --export makes one)'))
+      .addOption(new Option('--etcd-endpoints <urls>', 'etcd members probed before reissue (trust in effect) and finalize (every node reissued), comma-separated URLs (default: --initial-cluster of the local etcd manifest)').argParser(parseList))
+      .addOption(new Option('--probe-timeout <duration>', 'bound of each barrier probe (default: "3s")'))
       .addOption(new Option('--restart', 'after the commit, restart the static pods one at a time and wait until each serves the current files (default: false)'))
       .addOption(new Option('--holding-dir <dir>', 'where --restart holds manifests (default: "<manifests-dir>/../tmp/kubecerts-held-manifests")'))
       .addOption(new Option('--timeout <duration>', 'bound of each restart wait (default: "90s")'))

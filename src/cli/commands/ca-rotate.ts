@@ -52,6 +52,8 @@ export default async function caRotate(args: unknown[], opts: Opts, io: Io): Pro
   const o: PhaseOptions = {
     paths, now: io.now(), dryRun: opts['dryRun'] === true, ...(only ? { only } : {}), caValidityMs: caValidity, leafValidityMs: 8760 * 3_600_000,
     notice: (l) => io.stderr.write(`${l}\n`),
+    ...(Array.isArray(opts['etcdEndpoints']) ? { etcdEndpoints: opts['etcdEndpoints'] as string[] } : {}),
+    probeTimeoutMs: msFlag(opts, 'probeTimeout', '--probe-timeout', 3000),
   };
   const out = (s: string): void => void io.stdout.write(s);
   if (phase === 'status' || phase === 'plan') {

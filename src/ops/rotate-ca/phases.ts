@@ -27,7 +27,8 @@ import { encodePrivateKey } from '../../pki/keys.js';
 import { normalizeAltNames } from '../../pki/sans.js';
 import { CA_SPECS, type CaName } from '../../pki/specs.js';
 import { bundleText, certFingerprint, issuedBy, keyFingerprint, keyMatches, publicKeysText, spkiHash } from '../../pki/trust-bundle.js';
-import { caBaseName, deriveStatus, KUBELET_CLIENT, readNodeFacts, SIGNER_FILE, type NodeFacts, type Phase, type RotationStatus, type SignedCert } from './plan.js';
+import { membersFromManifest, notServingNew, notTrustingNew, probeClient } from './barrier.js';
+import { caBaseName, deriveStatus, readIfPresent, KUBELET_CLIENT, readNodeFacts, SIGNER_FILE, type NodeFacts, type Phase, type RotationStatus, type SignedCert } from './plan.js';
 import {
   backupPhase, dropBackup, dropPrepared, purgeRotation, readBackup, readPlan, readStaged, rotationDir, rotationJournal, writePrepared,
   type CommitPhase, type RotationPaths, type RotationPlan, type Target,
@@ -46,6 +47,10 @@ export interface PhaseOptions {
   readonly leafValidityMs: number;
   /** progress lines (recovered journal, ...) */
   readonly notice: (line: string) => void;
+  /** etcd members to probe for the barriers (URLs); default: the local etcd manifest's --initial-cluster */
+  readonly etcdEndpoints?: readonly string[];
+  /** bound of each barrier probe, ms (default 3000) */
+  readonly probeTimeoutMs?: number;
 }
 
 /** The outcome of a phase, for the renderers. */
@@ -380,6 +385,40 @@ export function trust(o: PhaseOptions): Promise<PhaseResult> {
   });
 }
 
+// ---------------------------------------------------------------------------------------------------------- barriers
+
+/**
+ * The etcd barrier of reissue (every member accepts a client of the new etcd CA: trust in effect) or finalize (every
+ * member serves a certificate of the new etcd CA: every node reissued). Refuses with the members that fail; notes
+ * in `checks` when there is no member to observe.
+ */
+async function etcdBarrier(o: PhaseOptions, m: Material, kind: 'trust-in-effect' | 'reissued', checks: string[]): Promise<void> {
+  const neu = m.neu['etcd-ca'];
+  const key = m.newKey['etcd-ca'];
+  if (!neu) return;
+  const urls = o.etcdEndpoints ?? membersFromManifest(readIfPresent(join(o.paths.manifestsDir, 'etcd.yaml')));
+  if (urls.length === 0) {
+    checks.push('etcd barrier not observed: no etcd manifest and no --etcd-endpoints');
+    return;
+  }
+  if (!key) return refuse('ROTATE_STATE', 'the new etcd CA key is needed for the barrier probe');
+  const client = await probeClient(neu, key, o.now);
+  const t = o.probeTimeoutMs ?? 3000;
+  if (kind === 'trust-in-effect') {
+    const bad = await notTrustingNew(urls, client, t);
+    if (bad.length > 0) {
+      refuse('ROTATE_BARRIER', `trust is not in effect on etcd member(s) ${bad.join(', ')}: they reject a client of the new etcd CA`, 'run trust on every node and restart each etcd member (etcd reads its CA files only at start; --restart does it), then reissue');
+    }
+    checks.push(`trust in effect: ${urls.length} etcd member(s) accept a client of the new etcd CA`);
+  } else {
+    const bad = await notServingNew(urls, neu, client, t);
+    if (bad.length > 0) {
+      refuse('ROTATE_BARRIER', `not every node has reissued: etcd member(s) ${bad.join(', ')}`, 'run reissue on every control-plane node and restart its etcd, then finalize');
+    }
+    checks.push(`every node reissued: ${urls.length} etcd member(s) serve certificates of the new etcd CA`);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------- reissue
 
 /**
@@ -391,6 +430,7 @@ export function trust(o: PhaseOptions): Promise<PhaseResult> {
 export function reissue(o: PhaseOptions): Promise<PhaseResult> {
   return runCommit(o, 'reissue', 'trust', async (facts, plan, ws, checks) => {
     const m = loadMaterial(o, facts, plan, true);
+    await etcdBarrier(o, m, 'trust-in-effect', checks);
     const bundles: Partial<Record<CaName, string>> = {};
     for (const t of caTargets(plan.targets)) {
       const f = facts.cas.find((c) => c.target === t);
@@ -466,7 +506,8 @@ function randomSerial(): string {
  */
 export function finalize(o: PhaseOptions): Promise<PhaseResult> {
   return runCommit(o, 'finalize', 'reissue', async (facts, plan, ws, checks, remove) => {
-    const m = loadMaterial(o, facts, plan, false);
+    const m = loadMaterial(o, facts, plan, true);
+    await etcdBarrier(o, m, 'reissued', checks);
     const stale = facts.signed.filter((s) => m.neu[s.ca] && !issuedBy(s.cert, m.neu[s.ca] as X509Certificate));
     if (stale.length > 0) {
       refuse('ROTATE_CHECK', `cannot finalize: still signed by the old CA: ${stale.map((s) => s.path).join(', ')}`, 'run "kubecerts ca rotate reissue" again after rollback, or renew these certificates (kubecerts certs renew) first');
