@@ -3,7 +3,8 @@
  * kubelet client certificate, and both real kubeadm trees), rollback round trips, refused bad inputs, service-account
  * tokens across the overlap, and kubectl through every rotated kubeconfig in every phase.
  */
-import { createPrivateKey, createPublicKey, createSign, createVerify, X509Certificate, type KeyObject } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { createHash, createPrivateKey, createPublicKey, createSign, createVerify, X509Certificate, type KeyObject } from 'node:crypto';
 import { cpSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -281,5 +282,54 @@ describe('ca rotate: kubectl through every rotated kubeconfig', () => {
       }
     }
     expect(openssl(['verify', '-CAfile', join(k8s, 'pki', 'ca.crt'), join(k8s, 'pki', 'apiserver.crt')]).code).toBe(0);
+  });
+});
+
+describe('ca rotate: status from the files alone, in-cluster steps, join hashes', () => {
+  it('a lost state folder: status still derives the phase; reissue needs the archive again; finalize resumes from the files', async () => {
+    const k8s = await generatedTree('ECDSA-P256');
+    const archive = join(k8s, '..', 'rotation.enc');
+    const key = 'd4'.repeat(32);
+    await rotateOk(k8s, 'prepare', '--export', archive, '--archive-key', key);
+    await rotateOk(k8s, 'trust');
+    const state = join(k8s, '..', 'state');
+    rmSync(state, { recursive: true });
+    const s = await rotate(k8s, 'status');
+    expect(s.code).toBe(0);
+    expect(s.stdout).toMatch(/^phase: trust\n/);
+    expect(s.stdout).toMatch(/WARNING: no rotation plan .*told apart from the files/);
+    const r = await rotate(k8s, 'reissue');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/prepare --import the archive again/);
+    await rotateOk(k8s, 'prepare', '--import', archive, '--archive-key', key);
+    await rotateOk(k8s, 'reissue');
+    rmSync(state, { recursive: true });
+    expect((await rotate(k8s, 'status')).stdout).toMatch(/^phase: reissue\n/);
+    await rotateOk(k8s, 'finalize');
+    const newCa = pemsOf(readFileSync(join(k8s, 'pki', 'ca.crt'), 'utf8'));
+    expect(newCa.length).toBe(1);
+    for (const c of certificatesOf(k8s, join(k8s, '..', 'scratch'))) expect(verifies(join(k8s, 'pki', `${c.ca}.crt`), c.file, false), c.name).toBe(true);
+  });
+
+  it('--in-cluster=print lists the in-cluster steps; the join hashes are the SPKI hashes openssl computes, old and new while both are trusted', async () => {
+    const k8s = await generatedTree('ECDSA-P256');
+    const hashOf = (pem: string): string => {
+      const pub = execFileSync('openssl', ['x509', '-noout', '-pubkey'], { input: pem, encoding: 'utf8' });
+      const der = execFileSync('openssl', ['pkey', '-pubin', '-outform', 'der'], { input: pub });
+      return `sha256:${createHash('sha256').update(der).digest('hex')}`;
+    };
+    const oldHash = hashOf(readFileSync(join(k8s, 'pki', 'ca.crt'), 'utf8'));
+    await rotateOk(k8s, 'prepare');
+    const newHash = hashOf(readFileSync(join(k8s, '..', 'state', 'rotation', 'staging', 'ca.crt'), 'utf8'));
+    const t = await rotateOk(k8s, 'trust', '--in-cluster=print');
+    expect(t.stdout).toContain(`--discovery-token-ca-cert-hash ${oldHash} (old CA, both accepted while both are trusted)`);
+    expect(t.stdout).toContain(`--discovery-token-ca-cert-hash ${newHash} (new CA, both accepted while both are trusted)`);
+    expect(t.stdout).toMatch(/In the cluster \(to run\):\n.*\n.*cluster-info/);
+    expect(t.stdout).toContain('rollout restart daemonset/kube-proxy deployment/coredns');
+    expect(t.stdout).toContain('caBundle');
+    await rotateOk(k8s, 'reissue');
+    const f = await rotateOk(k8s, 'finalize', '--in-cluster=print');
+    expect(f.stdout).toContain(`--discovery-token-ca-cert-hash ${newHash} (new CA)`);
+    expect(f.stdout).not.toContain(oldHash);
   });
 });

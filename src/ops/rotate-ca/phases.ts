@@ -30,7 +30,7 @@ import { bundleText, certFingerprint, issuedBy, keyFingerprint, keyMatches, publ
 import { membersFromManifest, notServingNew, notTrustingNew, probeClient } from './barrier.js';
 import { caBaseName, deriveStatus, readIfPresent, KUBELET_CLIENT, readNodeFacts, SIGNER_FILE, type NodeFacts, type Phase, type RotationStatus, type SignedCert } from './plan.js';
 import {
-  backupPhase, dropBackup, dropPrepared, purgeRotation, readBackup, readPlan, readStaged, rotationDir, rotationJournal, writePrepared,
+  backupPhase, dropBackup, dropPrepared, purgeRotation, readBackup, readPlan, readStaged, rotationDir, rotationJournal, stagingDir, writePrepared,
   type CommitPhase, type RotationPaths, type RotationPlan, type Target,
 } from './state.js';
 
@@ -100,11 +100,33 @@ export function recoverInterrupted(o: Pick<PhaseOptions, 'paths' | 'notice'>): b
   return true;
 }
 
-/** Status of the node: facts read, plan read, phase derived. */
-export function nodeStatus(paths: RotationPaths, only?: readonly Target[]): { facts: NodeFacts; plan: RotationPlan | undefined; status: RotationStatus } {
+/**
+ * Status of the node: facts read, plan read, phase derived. Without a plan (the state folder was lost) a node at
+ * trust or reissue gets a plan derived from its files (trust: [old,new]; reissue: [new,old]), so status, finalize
+ * and rollback-free resumption work from the files alone; `synthesized` says so.
+ */
+export function nodeStatus(paths: RotationPaths, only?: readonly Target[]): { facts: NodeFacts; plan: RotationPlan | undefined; status: RotationStatus; synthesized: boolean } {
   const facts = readNodeFacts(paths);
   const plan = readPlan(paths);
-  return { facts, plan, status: deriveStatus(facts, plan, only) };
+  const status = deriveStatus(facts, plan, only);
+  if (plan || (status.phase !== 'trust' && status.phase !== 'reissue')) return { facts, plan, status, synthesized: false };
+  const [o, n] = status.phase === 'trust' ? [0, 1] : [1, 0];
+  const derived: { old: Partial<Record<Target, string>>; new: Partial<Record<Target, string>> } = { old: {}, new: {} };
+  const targets = status.targets.map((t) => t.target);
+  for (const t of targets) {
+    const fps = t === 'sa' ? (facts.sa?.pubs ?? []).map(keyFingerprint) : (facts.cas.find((c) => c.target === t)?.certs ?? []).map((c) => c.fingerprint);
+    derived.old[t] = fps[o];
+    derived.new[t] = fps[n];
+  }
+  const synth: RotationPlan = { version: 1, created: '', targets, old: derived.old, new: derived.new };
+  const again = deriveStatus(facts, synth, only);
+  const warnings = [...again.warnings, `no rotation plan in ${rotationDir(paths)}: old and new were told apart from the files (the state folder is lost or elsewhere: --state-dir)`];
+  return { facts, plan: synth, status: { ...again, warnings }, synthesized: true };
+}
+
+/** A staged file's text, or undefined when the state folder does not have it (it may be lost). */
+function stagedOrUndefined(p: RotationPaths, name: string): string | undefined {
+  return readIfPresent(join(stagingDir(p), name));
 }
 
 function requirePhase(status: RotationStatus, phase: string, allowed: readonly (Phase | undefined)[]): void {
@@ -194,8 +216,10 @@ const TARGET_ORDER: readonly Target[] = ['ca', 'front-proxy-ca', 'etcd-ca', 'sa'
 
 /** Stores imported material as prepared (prepare --import); the caller has checked it belongs to this cluster. */
 export function storePrepared(o: PhaseOptions, m: PreparedMaterial): PhaseResult {
-  const { facts, status } = nodeStatus(o.paths, m.plan.targets);
-  requirePhase(status, 'prepare --import', ['none']);
+  const { facts, status, synthesized, plan: derived } = nodeStatus(o.paths, m.plan.targets);
+  // a node at trust that lost its state folder takes the archive again, when it names the same old and new CAs
+  const resumes = synthesized && status.phase === 'trust' && m.plan.targets.every((t) => derived?.new[t] === m.plan.new[t] && derived?.old[t] === m.plan.old[t]);
+  if (!resumes) requirePhase(status, 'prepare --import', ['none']);
   for (const t of m.plan.targets) {
     const live = t === 'sa' ? (facts.sa ? keyFingerprint(facts.sa.key) : undefined) : facts.cas.find((c) => c.target === t)?.certs[0]?.fingerprint;
     if (live !== m.plan.old[t]) {
@@ -241,16 +265,19 @@ function loadMaterial(o: PhaseOptions, facts: NodeFacts, plan: RotationPlan, nee
   for (const t of caTargets(plan.targets)) {
     const f = facts.cas.find((c) => c.target === t);
     const old = f?.certs.find((c) => c.fingerprint === plan.old[t]);
-    const neuText = readStaged(o.paths, `${t}.crt`);
-    const neu = new X509Certificate(neuText);
+    const neuText = stagedOrUndefined(o.paths, `${t}.crt`);
+    const neu = neuText ? new X509Certificate(neuText) : f?.certs.find((c) => c.fingerprint === plan.new[t])?.cert;
+    if (!neu) return refuse('ROTATE_STATE', `the new ${t} is neither in the state folder nor in ${f?.crtPath ?? t}`, 'restore the state folder, or prepare --import the archive again');
     if (certFingerprint(neu) !== plan.new[t]) refuse('ROTATE_STATE', `the staged ${t}.crt is not the one plan.json names`, 'restore the state folder or prepare --import the archive again');
     if (!old) refuse('ROTATE_INPUT', `${f?.crtPath ?? t}: the old CA named by the plan is not in the file (a bundle without the old CA)`, 'restore the CA file from a backup');
     m.old[t] = old.cert;
     m.neu[t] = neu;
     if (needKeys) {
-      const text = readStaged(o.paths, `${t}.key`);
+      // once reissued, the new key is the live one; before, it exists only in the state folder (or the archive)
+      const live = f?.key && keyMatches(f.key, neu) ? readIfPresent(f.keyPath) : undefined;
+      const text = stagedOrUndefined(o.paths, `${t}.key`) ?? live ?? readStaged(o.paths, `${t}.key`);
       const key = createPrivateKey(text);
-      if (!keyMatches(key, neu)) refuse('ROTATE_STATE', `the staged ${t}.key does not match the staged ${t}.crt (mismatched CA key)`);
+      if (!keyMatches(key, neu)) refuse('ROTATE_STATE', `the staged ${t}.key does not match the new ${t} certificate (mismatched CA key)`);
       m.newKey[t] = key;
       m.newKeyText[t] = text;
     }
@@ -259,7 +286,8 @@ function loadMaterial(o: PhaseOptions, facts: NodeFacts, plan: RotationPlan, nee
     const f = facts.sa;
     m.saOld = f.pubs.find((k) => keyFingerprint(k) === plan.old.sa) ?? (keyFingerprint(f.key) === plan.old.sa ? f.key : undefined);
     if (!m.saOld) refuse('ROTATE_INPUT', `${f.pubPath} does not hold the old service-account key the plan names`);
-    const text = readStaged(o.paths, 'sa.key');
+    const live = keyFingerprint(f.key) === plan.new.sa ? readIfPresent(f.keyPath) : undefined;
+    const text = stagedOrUndefined(o.paths, 'sa.key') ?? live ?? readStaged(o.paths, 'sa.key');
     const key = createPrivateKey(text);
     if (keyFingerprint(key) !== plan.new.sa) refuse('ROTATE_STATE', 'the staged sa.key is not the one plan.json names');
     m.saNew = key;
@@ -337,7 +365,8 @@ async function runCommit(
     const written = ws.planned().map((w) => w.path);
     const backup = o.dryRun ? undefined : commitPhase(o, phase, ws, remove);
     const oldCa = facts.cas.find((c) => c.target === 'ca')?.certs.find((c) => c.fingerprint === plan.old.ca);
-    const newCa = plan.new.ca ? new X509Certificate(readStaged(o.paths, 'ca.crt')) : undefined;
+    const stagedCa = stagedOrUndefined(o.paths, 'ca.crt');
+    const newCa = stagedCa ? new X509Certificate(stagedCa) : facts.cas.find((c) => c.target === 'ca')?.certs.find((c) => c.fingerprint === plan.new.ca)?.cert;
     return {
       phase, from: status.phase, to, dryRun: o.dryRun, written, removed: remove, checks, targets: plan.targets,
       ...(backup ? { backup } : {}),
