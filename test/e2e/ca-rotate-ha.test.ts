@@ -81,6 +81,11 @@ describe('ca rotate across three control-plane nodes with a real etcd', () => {
         }
         const r = await rot(i, phase);
         expect(r.code, `${phase} on ${name}: ${r.stdout}${r.stderr}`).toBe(0);
+        if (phase === 'trust') {
+          // written is not in effect: this node's member rejects a new-CA client until it restarts
+          const st = await rot(i, 'status');
+          expect(st.stdout).toContain(`in effect: etcd ${endpoints[i]}: REJECTS a client of the new etcd CA`);
+        }
         await c.stop(name);
         await c.start(name);
         healthy();
@@ -94,6 +99,8 @@ describe('ca rotate across three control-plane nodes with a real etcd', () => {
       if (phase !== 'finalize') expect(oldClientAccepted(), `old-CA client after ${phase}`).toBe(true);
     }
     expect(oldClientAccepted(), 'old-CA client after finalize').toBe(false);
+    const st = await rot(0, 'status');
+    for (const e of endpoints) expect(st.stdout).toContain(`in effect: etcd ${e}: accepts a client of the new etcd CA, serves a certificate of the new CA`);
     for (const [i] of NAMES.entries()) expect((await rot(i, 'status')).stdout).toMatch(/^phase: finalize/);
   });
 });

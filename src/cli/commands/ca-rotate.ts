@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../../fs-atomic.js';
 import { restartComponents } from '../../ops/control-plane-restart.js';
 import { newArchiveSecret, openArchive, sealArchive } from '../../ops/rotate-ca/archive.js';
 import { signerOf } from '../../ops/rotate-ca/plan.js';
-import { finalize, nodeStatus, recoverInterrupted, prepare, purge, reissue, rollback, storePrepared, trust, type PhaseOptions, type PhaseResult } from '../../ops/rotate-ca/phases.js';
+import { etcdInEffect, finalize, nodeStatus, recoverInterrupted, prepare, purge, reissue, rollback, storePrepared, trust, type PhaseOptions, type PhaseResult } from '../../ops/rotate-ca/phases.js';
 import { readPlan, stagedFiles, TARGETS, type Target } from '../../ops/rotate-ca/state.js';
 import { inClusterSteps, renderInventory, renderPhase, renderStatus } from '../../output/rotate-ca-text.js';
 import { parseDuration } from '../../duration.js';
@@ -72,7 +72,8 @@ export default async function caRotate(args: unknown[], opts: Opts, io: Io): Pro
       }));
       void ca;
     }
-    out(renderStatus(status));
+    const effect = phase === 'status' ? await etcdInEffect(o) : undefined;
+    out(renderStatus(status, effect?.map((e) => `in effect: etcd ${e.url}: ${e.acceptsNew ? 'accepts' : 'REJECTS'} a client of the new etcd CA, serves a certificate of the ${e.servesNew ? 'new' : 'old'} CA`)));
     if (status.problems.length > 0) throw new ExitRequest(ExitCode.failed);
     return;
   }

@@ -14,7 +14,7 @@
  */
 import { generateKeyPair, randomBytes, type KeyObject, X509Certificate, createPrivateKey } from 'node:crypto';
 import { promisify } from 'node:util';
-import { unlinkSync } from 'node:fs';
+import { existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { PkiError } from '../../errors.js';
 import { currentEntries, parseKubeconfig, serializeKubeconfig, setDataField } from '../../kubeconfig/codec.js';
@@ -26,11 +26,11 @@ import { signCertificate, readCertificateDetails } from '../../pki/x509.js';
 import { encodePrivateKey } from '../../pki/keys.js';
 import { normalizeAltNames } from '../../pki/sans.js';
 import { CA_SPECS, type CaName } from '../../pki/specs.js';
-import { bundleText, certFingerprint, issuedBy, keyFingerprint, keyMatches, publicKeysText, spkiHash } from '../../pki/trust-bundle.js';
+import { bundleText, certFingerprint, issuedBy, keyFingerprint, keyMatches, parseBundle, publicKeysText, spkiHash } from '../../pki/trust-bundle.js';
 import { membersFromManifest, notServingNew, notTrustingNew, probeClient } from './barrier.js';
 import { caBaseName, deriveStatus, readIfPresent, KUBELET_CLIENT, readNodeFacts, SIGNER_FILE, type NodeFacts, type Phase, type RotationStatus, type SignedCert } from './plan.js';
 import {
-  backupPhase, dropBackup, dropPrepared, purgeRotation, readBackup, readPlan, readStaged, rotationDir, rotationJournal, stagingDir, writePrepared,
+  backupDir, backupPhase, dropBackup, dropPrepared, purgeRotation, readBackup, readPlan, readStaged, rotationDir, rotationJournal, stagingDir, writePrepared,
   type CommitPhase, type RotationPaths, type RotationPlan, type Target,
 } from './state.js';
 
@@ -91,12 +91,12 @@ const truncSeconds = (ms: number): Date => new Date(Math.floor(ms / 1000) * 1000
 const window = (now: Date, ms: number): { notBefore: Date; notAfter: Date } => ({ notBefore: truncSeconds(now.getTime() - 300_000), notAfter: truncSeconds(now.getTime() + ms) });
 
 /**
- * Completes a rotation commit a killed run left half done (its journal), under the lock, so that status reads a
- * whole file set. Returns true when there was one. Throws LockedError while another kubecerts command writes.
+ * Completes a rotation commit a killed run left half done (its journal, a leftover ca-signer.crt), under the lock, so
+ * that status reads a whole file set. Returns true when there was one. Throws LockedError while another kubecerts command writes.
  */
 export function recoverInterrupted(o: Pick<PhaseOptions, 'paths' | 'notice'>): boolean {
-  if (!journalPending(rotationJournal(o.paths))) return false;
-  lock(o as PhaseOptions)();
+  if (!journalPending(rotationJournal(o.paths)) && leftoverSigner(o.paths) === undefined) return false;
+  lock(o)();
   return true;
 }
 
@@ -106,7 +106,7 @@ export function recoverInterrupted(o: Pick<PhaseOptions, 'paths' | 'notice'>): b
  * and rollback-free resumption work from the files alone; `synthesized` says so.
  */
 export function nodeStatus(paths: RotationPaths, only?: readonly Target[]): { facts: NodeFacts; plan: RotationPlan | undefined; status: RotationStatus; synthesized: boolean } {
-  const facts = readNodeFacts(paths);
+  const facts = { ...readNodeFacts(paths), backups: (['trust', 'reissue', 'finalize'] as const).filter((ph) => existsSync(join(backupDir(paths, ph), 'index.json'))) };
   const plan = readPlan(paths);
   const status = deriveStatus(facts, plan, only);
   if (plan || (status.phase !== 'trust' && status.phase !== 'reissue')) return { facts, plan, status, synthesized: false };
@@ -260,7 +260,7 @@ interface Material {
 }
 
 /** Loads the staged material and checks it against plan.json and the live files. */
-function loadMaterial(o: PhaseOptions, facts: NodeFacts, plan: RotationPlan, needKeys: boolean): Material {
+function loadMaterial(o: PhaseOptions, facts: NodeFacts, plan: RotationPlan, needKeys: boolean, needOld = true): Material {
   const m = { plan, old: {}, neu: {}, newKey: {}, newKeyText: {} } as { -readonly [K in keyof Material]: Material[K] };
   for (const t of caTargets(plan.targets)) {
     const f = facts.cas.find((c) => c.target === t);
@@ -269,8 +269,8 @@ function loadMaterial(o: PhaseOptions, facts: NodeFacts, plan: RotationPlan, nee
     const neu = neuText ? new X509Certificate(neuText) : f?.certs.find((c) => c.fingerprint === plan.new[t])?.cert;
     if (!neu) return refuse('ROTATE_STATE', `the new ${t} is neither in the state folder nor in ${f?.crtPath ?? t}`, 'restore the state folder, or prepare --import the archive again');
     if (certFingerprint(neu) !== plan.new[t]) refuse('ROTATE_STATE', `the staged ${t}.crt is not the one plan.json names`, 'restore the state folder or prepare --import the archive again');
-    if (!old) refuse('ROTATE_INPUT', `${f?.crtPath ?? t}: the old CA named by the plan is not in the file (a bundle without the old CA)`, 'restore the CA file from a backup');
-    m.old[t] = old.cert;
+    if (!old && needOld) refuse('ROTATE_INPUT', `${f?.crtPath ?? t}: the old CA named by the plan is not in the file (a bundle without the old CA)`, 'restore the CA file from a backup');
+    if (old) m.old[t] = old.cert;
     m.neu[t] = neu;
     if (needKeys) {
       // once reissued, the new key is the live one; before, it exists only in the state folder (or the archive)
@@ -285,7 +285,7 @@ function loadMaterial(o: PhaseOptions, facts: NodeFacts, plan: RotationPlan, nee
   if (plan.targets.includes('sa') && facts.sa) {
     const f = facts.sa;
     m.saOld = f.pubs.find((k) => keyFingerprint(k) === plan.old.sa) ?? (keyFingerprint(f.key) === plan.old.sa ? f.key : undefined);
-    if (!m.saOld) refuse('ROTATE_INPUT', `${f.pubPath} does not hold the old service-account key the plan names`);
+    if (!m.saOld && needOld) refuse('ROTATE_INPUT', `${f.pubPath} does not hold the old service-account key the plan names`);
     const live = keyFingerprint(f.key) === plan.new.sa ? readIfPresent(f.keyPath) : undefined;
     const text = stagedOrUndefined(o.paths, 'sa.key') ?? live ?? readStaged(o.paths, 'sa.key');
     const key = createPrivateKey(text);
@@ -315,9 +315,38 @@ function repointSigner(text: string, file: 'ca.crt' | typeof SIGNER_FILE): strin
 
 // ---------------------------------------------------------------------------------------------------------- commits
 
-function lock(o: PhaseOptions): () => void {
+/**
+ * Takes the lock and completes an interrupted commit (the journal), then removes a ca-signer.crt that a run killed
+ * between its commit and the removal left behind (finalize, rollback of trust): only when ca.crt holds one
+ * certificate again and the controller-manager's manifest no longer names the file.
+ */
+function lock(o: Pick<PhaseOptions, 'paths' | 'notice'>): () => void {
   const j = rotationJournal(o.paths);
-  return beginWrite({ lockDir: o.paths.certDir, journal: j, tempDirs: j.roots, what: 'CA rotation commit', notice: o.notice });
+  const release = beginWrite({ lockDir: o.paths.certDir, journal: j, tempDirs: j.roots, what: 'CA rotation commit', notice: o.notice });
+  try {
+    const left = leftoverSigner(o.paths);
+    if (left) {
+      unlinkSync(left);
+      o.notice(`removed ${left}, left by an interrupted finalize or rollback`);
+    }
+  } catch (err) {
+    release();
+    throw err;
+  }
+  return release;
+}
+
+/** The path of a ca-signer.crt nothing uses any more (see lock), else undefined. */
+function leftoverSigner(p: RotationPaths): string | undefined {
+  const signer = join(p.certDir, SIGNER_FILE);
+  if (!existsSync(signer)) return undefined;
+  if (!readPlan(p)) return undefined;
+  const ca = parseBundle(readIfPresent(join(p.certDir, 'ca.crt')) ?? '');
+  const own = parseBundle(readIfPresent(signer) ?? '');
+  const kcm = readIfPresent(join(p.manifestsDir, 'kube-controller-manager.yaml'));
+  // ours: one certificate, the one ca.crt alone holds again; not named by the controller-manager
+  if (ca.length !== 1 || own.length !== 1 || own[0]?.fingerprint !== ca[0]?.fingerprint || kcm?.includes(SIGNER_FILE)) return undefined;
+  return signer;
 }
 
 /** Backs up every file the commit replaces or removes, then commits all of them or none, then removes `remove`. */
@@ -351,9 +380,7 @@ async function runCommit(
     const { facts, plan, status } = nodeStatus(o.paths);
     const to: Phase = phase;
     if (status.phase === to && status.problems.length === 0 && plan) {
-      // a re-run after the commit (or after a kill past the commit): finish what follows the commit
-      const leftover = to === 'finalize' && facts.signer !== undefined ? [facts.signerPath] : [];
-      if (!o.dryRun) for (const r of leftover) unlinkSync(r);
+      // a re-run after the commit (lock() completed what a kill interrupted)
       return noop(phase, status, `the node is already at phase "${to}"`);
     }
     requirePhase(status, phase, [from]);
@@ -446,6 +473,39 @@ async function etcdBarrier(o: PhaseOptions, m: Material, kind: 'trust-in-effect'
     }
     checks.push(`every node reissued: ${urls.length} etcd member(s) serve certificates of the new etcd CA`);
   }
+}
+
+/** One etcd member as observed by status: does it accept a client of the new etcd CA, does it serve a new-CA certificate. */
+export interface MemberEffect {
+  readonly url: string;
+  readonly acceptsNew: boolean;
+  readonly servesNew: boolean;
+}
+
+/**
+ * "Written" versus "in effect" on etcd, for status: each member probed with a client certificate of the new etcd CA
+ * and its served certificate compared with the new CA. Undefined when there is no rotation of etcd-ca in progress,
+ * no new key to sign the probe, or no member to probe.
+ */
+export async function etcdInEffect(o: PhaseOptions): Promise<MemberEffect[] | undefined> {
+  const { facts, plan, status } = nodeStatus(o.paths);
+  if (!plan?.targets.includes('etcd-ca') || !['trust', 'reissue', 'finalize'].includes(status.phase ?? '') || status.problems.length > 0) return undefined;
+  const urls = o.etcdEndpoints ?? membersFromManifest(readIfPresent(join(o.paths.manifestsDir, 'etcd.yaml')));
+  if (urls.length === 0) return undefined;
+  let m: Material;
+  try {
+    m = loadMaterial(o, facts, plan, true, false);
+  } catch {
+    return undefined;
+  }
+  const neu = m.neu['etcd-ca'];
+  const key = m.newKey['etcd-ca'];
+  if (!neu || !key) return undefined;
+  const client = await probeClient(neu, key, o.now);
+  const t = o.probeTimeoutMs ?? 3000;
+  const notAccepting = new Set(await notTrustingNew(urls, client, t));
+  const notServing = (await notServingNew(urls, neu, client, t)).map((x) => x.split(' ')[0]);
+  return urls.map((url) => ({ url, acceptsNew: !notAccepting.has(url), servesNew: !notServing.includes(url) }));
 }
 
 // ---------------------------------------------------------------------------------------------------------- reissue
@@ -566,12 +626,11 @@ export function finalize(o: PhaseOptions): Promise<PhaseResult> {
 export async function rollback(o: PhaseOptions): Promise<PhaseResult> {
   const release = o.dryRun ? () => undefined : lock(o);
   try {
-    const { facts, status } = nodeStatus(o.paths);
+    const { status } = nodeStatus(o.paths);
     const back: Record<string, Phase> = { prepared: 'none', trust: 'prepared', reissue: 'trust', finalize: 'reissue' };
     if (status.problems.length > 0) requirePhase(status, 'rollback', []);
     const from = status.phase;
     if (from === 'none' || from === undefined) {
-      if (from === 'none' && facts.signer !== undefined && !o.dryRun) unlinkSync(facts.signerPath);
       return noop('rollback', status, 'no rotation in progress');
     }
     const targets = status.targets.map((t) => t.target);

@@ -62,6 +62,8 @@ export interface NodeFacts {
   readonly signerPath: string;
   /** kube-controller-manager.yaml: path, text and its --cluster-signing-cert-file value, when the manifest exists */
   readonly kcm: { readonly path: string; readonly text: string; readonly signingFile: string | undefined } | undefined;
+  /** the phases whose backups the state folder holds (set by the caller that knows the state folder) */
+  readonly backups?: readonly string[];
 }
 
 const CA_FILE: Record<CaName, string> = { ca: 'ca', 'front-proxy-ca': 'front-proxy-ca', 'etcd-ca': 'etcd/ca' };
@@ -257,6 +259,13 @@ export function deriveStatus(f: NodeFacts, plan: RotationPlan | undefined, only?
   let phase: Phase | undefined;
   if (filePhase === 'before' || filePhase === undefined) phase = plan ? 'prepared' : 'none';
   else phase = filePhase;
+  if (f.backups !== undefined) {
+    const later: Record<string, readonly string[]> = { prepared: ['trust', 'reissue', 'finalize'], trust: ['reissue', 'finalize'], reissue: ['finalize'] };
+    const ahead = f.backups.filter((b) => (later[phase] ?? []).includes(b));
+    if (ahead.length > 0) {
+      warnings.push(`the state folder holds the backup of "${ahead.join('", "')}" but the files are at "${phase}": the node drifted back to older files, or a run stopped before its commit (running the phase again is safe)`);
+    }
+  }
   return { phase, targets: states, problems, warnings };
 }
 
