@@ -49,31 +49,44 @@ export function renderInventory(f: NodeFacts, signerOf: (name: string) => string
   return `${out.join('\n')}\n`;
 }
 
-/** What kubecerts cannot change from a node: the in-cluster steps of a phase, as kubectl commands. */
-export function inClusterSteps(phase: string, kubeconfig: string, newHash?: string): string[] {
-  const k = `kubectl --kubeconfig ${kubeconfig}`;
-  const caFile = '/etc/kubernetes/pki/ca.crt';
-  const clusterInfo = `${k} -n kube-public create configmap cluster-info --from-literal=kubeconfig="$(${k} config view --raw --minify --flatten -o yaml | sed 's/certificate-authority-data: .*/certificate-authority-data: '$(base64 -w0 ${caFile})'/')" --dry-run=client -o yaml | ${k} apply -f -`;
+/** One in-cluster step: the line printed, and for steps kubecerts can run itself, kubectl's arguments (no shell). */
+export interface InClusterStep {
+  readonly text: string;
+  readonly kubectl?: readonly string[];
+}
+
+/**
+ * What kubecerts cannot change from a node: the in-cluster steps of a phase. Steps with `kubectl` arguments are run
+ * by `--in-cluster=apply` (with admin.conf); the others (workers, cluster-info, workloads) are printed for the operator.
+ */
+export function inClusterSteps(phase: string, kubeconfig: string, newHash?: string): InClusterStep[] {
+  const k = ['--kubeconfig', kubeconfig];
+  const run = (...args: string[]): InClusterStep => ({ text: `kubectl ${[...k, ...args].join(' ')}`, kubectl: [...k, ...args] });
+  const note = (text: string): InClusterStep => ({ text: `# ${text}` });
+  const clusterInfo = note('cluster-info: set certificate-authority-data in the kube-public/cluster-info ConfigMap to /etc/kubernetes/pki/ca.crt (kubectl -n kube-public edit configmap cluster-info); the bootstrap signer re-signs it');
+  const restartSystem = run('-n', 'kube-system', 'rollout', 'restart', 'daemonset/kube-proxy', 'deployment/coredns');
   switch (phase) {
     case 'trust':
       return [
-        `# every worker: copy the bundle ${caFile} to the node, put it into kubelet.conf, restart the kubelet`,
+        note('every worker: put the bundle /etc/kubernetes/pki/ca.crt into the node\'s ca.crt and kubelet.conf, restart the kubelet'),
         clusterInfo,
-        `${k} -n kube-system rollout restart daemonset/kube-proxy deployment/coredns`,
-        `# restart every workload that mounts service-account tokens or kube-root-ca.crt (the controller-manager publishes the bundle after its restart)`,
-        `${k} get validatingwebhookconfigurations,mutatingwebhookconfigurations,apiservices -o custom-columns=NAME:.metadata.name,CABUNDLE:.webhooks[*].clientConfig.caBundle   # webhooks and aggregated APIs carry their own caBundle`,
+        restartSystem,
+        note('restart every workload that mounts service-account tokens or kube-root-ca.crt (the controller-manager publishes the bundle after its restart)'),
+        run('get', 'validatingwebhookconfigurations,mutatingwebhookconfigurations,apiservices', '-o', 'name'),
+        note('each webhook and aggregated API listed carries its own caBundle: add the new CA where it names the cluster CA'),
       ];
     case 'reissue':
       return [
-        '# every worker: the kubelet requests a client certificate signed by the new CA (kubelet client rotation), or: kubeadm join again',
-        `${k} get secrets -A --field-selector type=kubernetes.io/service-account-token -o name   # legacy token Secrets: clear data.token to re-mint with the new key`,
+        note('every worker: the kubelet requests a client certificate signed by the new CA (kubelet client rotation), or join it again'),
+        run('get', 'secrets', '-A', '--field-selector', 'type=kubernetes.io/service-account-token', '-o', 'name'),
+        note('legacy token Secrets listed: clear data.token so the tokens controller re-mints it with the new key; wait 24 h (projected tokens refresh) before finalize'),
       ];
     case 'finalize':
       return [
-        `# every worker: kubelet.conf and ${caFile} with the new CA only, restart the kubelet`,
+        note('every worker: ca.crt and kubelet.conf with the new CA only, restart the kubelet'),
         clusterInfo,
-        `${k} -n kube-system rollout restart daemonset/kube-proxy deployment/coredns`,
-        ...(newHash ? [`# joins: kubeadm join ... --discovery-token-ca-cert-hash ${newHash}`] : []),
+        restartSystem,
+        ...(newHash ? [note(`joins: kubeadm join ... --discovery-token-ca-cert-hash ${newHash}`)] : []),
       ];
     default:
       return [];

@@ -122,11 +122,18 @@ export default async function caRotate(args: unknown[], opts: Opts, io: Io): Pro
   if (inCluster !== undefined && ['trust', 'reissue', 'finalize'].includes(result.phase)) {
     const kubeconfig = join(paths.kubeconfigDir, 'admin.conf');
     const steps = inClusterSteps(result.phase, kubeconfig, result.joinHashes?.new);
-    out(`In the cluster (${inCluster === 'apply' ? 'running' : 'to run'}):\n${steps.map((s) => `  ${s}`).join('\n')}\n`);
+    out(`In the cluster (${inCluster === 'apply' && !result.dryRun ? 'running the kubectl steps' : 'to run'}):\n${steps.map((s) => `  ${s.text}`).join('\n')}\n`);
     if (inCluster === 'apply' && !result.dryRun) {
-      for (const s of steps.filter((x) => !x.startsWith('#'))) {
-        const r = spawnSync('sh', ['-c', s], { encoding: 'utf8' });
-        out(`  [${r.status === 0 ? 'ok' : `exit ${r.status}`}] ${s.slice(0, 60)}${r.status === 0 ? '' : `: ${r.stderr.trim()}`}\n`);
+      let failed = 0;
+      for (const s of steps) {
+        if (!s.kubectl) continue;
+        const r = spawnSync('kubectl', [...s.kubectl], { encoding: 'utf8', timeout: 60_000 });
+        if (r.status !== 0) failed++;
+        out(`  [${r.status === 0 ? 'ok' : `failed, exit ${String(r.status)}`}] ${s.text}\n${r.stdout ? r.stdout.replace(/^/gm, '    ') : ''}${r.status === 0 ? '' : `    ${(r.stderr ?? r.error?.message ?? '').trim()}\n`}`);
+      }
+      if (failed > 0) {
+        io.stderr.write(`[rotate] ${failed} in-cluster step(s) failed; the node's files are committed: run the steps by hand (--in-cluster=print)\n`);
+        throw new ExitRequest(ExitCode.failed);
       }
     }
   }
