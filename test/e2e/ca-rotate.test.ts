@@ -341,3 +341,26 @@ describe('ca rotate: status from the files alone, in-cluster steps, join hashes'
     expect((await rotate(k8s, 'status')).stdout).toMatch(/^phase: finalize/);
   });
 });
+
+describe('ca rotate: certs renew in the middle of a rotation', () => {
+  it('renew signs with the first certificate of each CA file (old at trust, new at reissue) and the rotation goes on', async () => {
+    const k8s = await generatedTree('ECDSA-P256');
+    const renew = (): ReturnType<typeof runCli> => runCli(['certs', 'renew', 'all', '--cert-dir', join(k8s, 'pki'), '--kubeconfig-dir', k8s, '--no-backup']);
+    await rotateOk(k8s, 'prepare');
+    await rotateOk(k8s, 'trust');
+    const atTrust = await renew();
+    expect(atTrust.code, atTrust.stderr).toBe(0);
+    const oldCa = join(k8s, '..', 'old-ca.crt');
+    writeFileSync(oldCa, pemsOf(readFileSync(join(k8s, 'pki', 'ca.crt'), 'utf8'))[0] as string);
+    expect(verifies(oldCa, join(k8s, 'pki', 'apiserver.crt'), false)).toBe(true);
+    expect((await rotate(k8s, 'status')).stdout).toMatch(/^phase: trust/);
+    await rotateOk(k8s, 'reissue');
+    const atReissue = await renew();
+    expect(atReissue.code, atReissue.stderr).toBe(0);
+    const newCa = join(k8s, '..', 'state', 'rotation', 'staging', 'ca.crt');
+    expect(verifies(newCa, join(k8s, 'pki', 'apiserver.crt'), false)).toBe(true);
+    expect(verifies(oldCa, join(k8s, 'pki', 'apiserver.crt'), false)).toBe(false);
+    await rotateOk(k8s, 'finalize');
+    for (const c of certificatesOf(k8s, join(k8s, '..', 'scratch'))) expect(verifies(join(k8s, 'pki', `${c.ca}.crt`), c.file, false), c.name).toBe(true);
+  });
+});
