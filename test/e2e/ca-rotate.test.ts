@@ -127,6 +127,12 @@ describe('ca rotate: rollback', () => {
     const atTrust = snapshotTree(k8s);
     await rotateOk(k8s, 'reissue');
     const atReissue = snapshotTree(k8s);
+    // the state folder holds CA keys: folders 0700, files 0600; new keys in the PKI 0600
+    const rot = join(k8s, '..', 'state', 'rotation');
+    const mode = (p: string): number => statSync(p).mode & 0o777;
+    expect([mode(rot), mode(join(rot, 'staging')), mode(join(rot, 'backups', 'trust')), mode(join(rot, 'backups', 'reissue'))]).toEqual([0o700, 0o700, 0o700, 0o700]);
+    expect([mode(join(rot, 'plan.json')), mode(join(rot, 'staging', 'ca.key')), mode(join(rot, 'backups', 'reissue', 'index.json')), mode(join(rot, 'backups', 'reissue', '0'))]).toEqual([0o600, 0o600, 0o600, 0o600]);
+    expect([mode(join(k8s, 'pki', 'ca.key')), mode(join(k8s, 'pki', 'etcd', 'ca.key')), mode(join(k8s, 'pki', 'sa.key')), mode(join(k8s, 'pki', 'ca.crt')), mode(join(k8s, 'pki', 'ca-signer.crt'))]).toEqual([0o600, 0o600, 0o600, 0o644, 0o644]);
     expect(atReissue).not.toEqual(atTrust);
     await rotateOk(k8s, 'rollback');
     expect(snapshotTree(k8s)).toEqual(atTrust);
