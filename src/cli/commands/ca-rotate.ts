@@ -13,6 +13,7 @@ import { readPlan, stagedFiles, TARGETS, type Target } from '../../ops/rotate-ca
 import { inClusterSteps, renderInventory, renderPhase, renderStatus } from '../../output/rotate-ca-text.js';
 import { parseDuration } from '../../duration.js';
 import { realNodeHost } from '../../store/node-host.js';
+import { loadPods } from '../../ops/control-plane-observe.js';
 import type { Io } from '../io.js';
 import { holdingDirOf, msFlag, pathOption, type Opts } from './node-common.js';
 
@@ -71,6 +72,10 @@ export default async function caRotate(args: unknown[], opts: Opts, io: Io): Pro
         return s ? `${s.ca} (${signerOf(s, old, plan ? neu : undefined) === 'other' ? 'another CA' : signerOf(s, old, neu)})` : '?';
       }));
       void ca;
+      // which component trusts or signs with which CA file, from the static-pod manifests
+      const pods = loadPods(realNodeHost(), paths.manifestsDir);
+      const rows = pods.flatMap((p) => (p.state === 'ok' ? p.pod.files.filter((f) => f.role === 'ca' || f.role === 'signing-ca' || f.flag === 'service-account-key-file').map((f) => `  ${p.component} --${f.flag}=${f.path} (${f.role})`) : []));
+      out(`Components (${paths.manifestsDir}):\n${rows.length > 0 ? rows.join('\n') : '  no control-plane manifests'}\n`);
     }
     const effect = phase === 'status' ? await etcdInEffect(o) : undefined;
     out(renderStatus(status, effect?.map((e) => `in effect: etcd ${e.url}: ${e.acceptsNew ? 'accepts' : 'REJECTS'} a client of the new etcd CA, serves a certificate of the ${e.servesNew ? 'new' : 'old'} CA`)));
