@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Whole-process wall-time benchmarks of the built CLI against node -e 0 and openssl doing the same work.
-// Usage: node bench/run.mjs [init|check|renew|users|startup|sea ...]   (default: all). Medians of several runs.
+// Usage: node bench/run.mjs [init|check|renew|users|users-ecdsa|startup|sea ...]   (default: all). Medians of several runs.
 // `sea` needs the single executable: `npm run build:sea` first (`npm run bench` does).
 import { execFileSync, spawnSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, cpSync, readFileSync, writeFileSync, mkdirSync, existsSync, statSync, copyFileSync } from 'node:fs';
@@ -106,7 +106,12 @@ const benches = {
     line(`renew all (RSA-2048, 11 certificates): kubecerts ${ms(kc)}, openssl script ${ms(ossl)}, ratio ${(kc / ossl).toFixed(2)} (goal <= 0.60)`);
   },
 
-  async users() {
+  /** the issue's goal on its own: batch ECDSA users, without the RSA and openssl comparisons */
+  'users-ecdsa'() {
+    return benches.users({ ecdsaOnly: true });
+  },
+
+  async users({ ecdsaOnly = false } = {}) {
     const d = tmp();
     initPki(d, 'ECDSA-P256');
     const names = Array.from({ length: 1000 }, (_, i) => `- name: user${i}\n  orgs: [team${i % 10}]`).join('\n');
@@ -114,7 +119,8 @@ const benches = {
     const batch = (alg) =>
       time(() => run(NODE, [BIN, 'kubeconfig', 'user', '--cert-dir', join(d, 'pki'), '--kubeconfig-dir', d, '--from-file', join(d, 'users.yaml'), '--out-dir', join(tmp(), 'out'), '--encryption-algorithm', alg]));
     const ec = batch('ECDSA-P256');
-    line(`kubeconfig user, 1000 users, ECDSA-P256: ${ms(ec)} (${(1000 / (ec / 1000)).toFixed(0)} users/s)`);
+    line(`kubeconfig user, 1000 users, ECDSA-P256: ${ms(ec)} (${(1000 / (ec / 1000)).toFixed(0)} users/s, goal >= 500)`);
+    if (ecdsaOnly) return;
     const rsa = batch('RSA-2048');
     const g = tmp();
     writeFileSync(join(g, 'gen.sh'), `for i in $(seq 1 500); do openssl genrsa -out "$1/k$2-$i.pem" 2048 2>/dev/null; done\n`);
@@ -170,7 +176,7 @@ const benches = {
   },
 };
 
-const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);
+const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches).filter((k) => k !== 'users-ecdsa');
 for (const name of wanted) {
   if (!benches[name]) throw new Error(`unknown benchmark ${name}; known: ${Object.keys(benches).join(', ')}`);
   await benches[name]();

@@ -10,7 +10,7 @@ import { readFileSync, writeSync } from 'node:fs';
 import { createRequire, wrap } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
-import { versionText } from './version.js';
+import { versionText } from './lib/version.js';
 
 type Main = typeof import('./main.js');
 
@@ -42,7 +42,7 @@ const argv = process.argv.slice(2);
 if (argv.length === 1 && argv[0] === '--version') {
   // write(2) directly, so a failed write (/dev/full, a closed pipe) is exit 1 like every other command's stdout
   try {
-    writeSync(1, versionText());
+    writeSync(1, versionText(process.version));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? '';
     const why = ({ ENOSPC: 'no space left on device', EPIPE: 'broken pipe', EBADF: 'bad file descriptor' } as Record<string, string>)[code] ?? code;

@@ -8,7 +8,7 @@
 import { wrap } from 'node:module';
 import { getAsset } from 'node:sea';
 import { Script } from 'node:vm';
-import { versionText } from './version.js';
+import { versionText } from './lib/version.js';
 
 type Main = typeof import('./main.js');
 const loaded = new Map<string, unknown>();
@@ -29,5 +29,5 @@ function load(name: string, cache?: string): unknown {
 }
 
 const argv = process.argv.slice(2);
-if (argv.length === 1 && argv[0] === '--version') process.stdout.write(versionText());
+if (argv.length === 1 && argv[0] === '--version') process.stdout.write(versionText(process.version));
 else void (load('main.cjs', 'main.cjs.cache') as Main).runProcess(argv);

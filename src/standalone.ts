@@ -4,8 +4,8 @@
  * before the CLI is initialised.
  */
 import { runProcess } from './main.js';
-import { versionText } from './version.js';
+import { versionText } from './lib/version.js';
 
 const argv = process.argv.slice(2);
-if (argv.length === 1 && argv[0] === '--version') process.stdout.write(versionText());
+if (argv.length === 1 && argv[0] === '--version') process.stdout.write(versionText(process.version));
 else void runProcess(argv);

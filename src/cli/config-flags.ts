@@ -1,9 +1,9 @@
 /** Maps commander options to the ConfigFlags the config resolver understands. */
-import { loadRunConfig } from '../config/load.js';
+import { loadRunConfig } from '../store/config-file.js';
 import type { ConfigFlags } from '../config/resolve.js';
 import type { RunConfig } from '../config/types.js';
-import { parseDuration } from '../duration.js';
-import { UsageError } from '../errors.js';
+import { parseDuration } from '../lib/duration.js';
+import { invalidFlag } from './usage-errors.js';
 import { hostPath } from './global-flags.js';
 
 type Opts = Record<string, unknown>;
@@ -41,6 +41,15 @@ export function durationFlag(opts: Opts, key: string, flag: string, min: number)
   const text = str(opts[key]);
   if (text === undefined) return undefined;
   const ms = parseDuration(text);
-  if (ms === undefined || ms < min) throw new UsageError(`invalid ${flag} "${text}": use a duration such as 720h or 30d`);
+  if (ms === undefined || ms < min) throw invalidFlag(flag, text, 'use a duration such as 720h or 30d');
   return ms;
+}
+
+/** A whole-number flag of at least 1 such as --keep-backups: `fallback` when absent, a usage error otherwise. */
+export function positiveIntegerFlag(opts: Opts, key: string, flag: string, fallback: number): number {
+  const v = opts[key];
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw invalidFlag(flag, String(v), 'use a whole number of at least 1');
+  return n;
 }

@@ -7,7 +7,7 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 
-import type { GlobalFlags } from '../rootfs.js';
+import type { GlobalFlags } from '../lib/rootfs.js';
 
 /**
  * Removes the global flags from `argv` (up to a `--`) and returns them with the rest. Raises UsageError with
@@ -41,8 +41,8 @@ export function extractGlobalFlags(argv: readonly string[]): { flags: GlobalFlag
   return { flags: { verbosity, rootfs }, rest };
 }
 
-export { globalFlags, hostPath, setGlobalFlags } from '../rootfs.js';
-import { hostPath, rootfsSet } from '../rootfs.js';
+export { globalFlags, hostPath, setGlobalFlags } from '../lib/rootfs.js';
+import { hostPath, rootfsSet } from '../lib/rootfs.js';
 
 /** Options that name files or folders, rewritten by `withRootfs`. */
 const PATH_OPTIONS = [

@@ -1,7 +1,7 @@
 /** The process boundary handed to every command, so tests can inject streams, environment and clock. */
 import { fstatSync, writeSync, type Stats } from 'node:fs';
 import { isatty } from 'node:tty';
-import { errnoText, KubecertsError } from '../errors.js';
+import { errnoText, KubecertsError, type OutputCode } from '../errors.js';
 
 export interface OutStream {
   write(chunk: string): unknown;
@@ -18,7 +18,7 @@ export interface Io {
 }
 
 /** A failed write to standard output (full disk, /dev/full, closed pipe): exit 1 with one line. */
-export class StdoutError extends KubecertsError {
+export class StdoutError extends KubecertsError<OutputCode> {
   constructor(cause: unknown) {
     super('STDOUT', `cannot write to standard output: ${errnoText(cause)}`, { cause });
   }

@@ -1,5 +1,5 @@
 /** Build-time entry (scripts/build.mjs): the man page of this program for the given date. */
-import { VERSION } from '../version.js';
+import { VERSION } from '../lib/version.js';
 import { manPage } from './man.js';
 import { createProgram } from './program.js';
 

@@ -4,11 +4,11 @@
  */
 import { Argument, Command, Option } from 'commander';
 import { ENCRYPTION_ALGORITHMS } from '../config/types.js';
-import { UsageError } from '../errors.js';
-import { PKI_SPECS, KUBECONFIG_SPECS, RENEWABLE_SPECS } from '../pki/specs.js';
-import { versionText } from '../version.js';
+import { CERT_PHASES, KUBECONFIG_PHASES, RENEW_NAMES } from '../pki/spec-tree.js';
+import { versionText } from '../lib/version.js';
 import { completeWith } from './complete-values.js';
 import { withRootfs } from './global-flags.js';
+import { unknownCommand } from './usage-errors.js';
 import { helpFooter } from './help.js';
 import type { Io } from './io.js';
 import { registerNodeCommands } from './node-commands.js';
@@ -28,9 +28,6 @@ import {
 
 type Opts = Record<string, unknown>;
 
-const CERT_PHASES = ['all', ...PKI_SPECS.map((s) => s.name)];
-const KUBECONFIG_PHASES = ['all', ...KUBECONFIG_SPECS.map((s) => s.phase)];
-export const RENEW_NAMES = ['all', ...RENEWABLE_SPECS.map((s) => s.name)];
 
 function addCertFlags(cmd: Command): Command {
   return cmd
@@ -63,7 +60,7 @@ function addCommonInitFlags(cmd: Command): Command {
 export function createProgram(io: Io): Command {
   const program = new Command('kubecerts')
     .description('kubeadm-compatible certificate management for Kubernetes control planes')
-    .version(versionText().trimEnd(), '--version', 'print the version, the commit and the Node.js version')
+    .version(versionText(process.version).trimEnd(), '--version', 'print the version, the commit and the Node.js version')
     .helpOption('-h, --help', 'show help')
     // parsed by main before commander sees the command line, so they work anywhere on it, as in kubeadm
     .addOption(new Option('--rootfs <dir>', "the host's root filesystem: every file path is resolved inside it, as kubeadm chroots into it (default: none)"))
@@ -93,7 +90,7 @@ export function createProgram(io: Io): Command {
   // a bare group command prints its help on stdout and succeeds, as kubeadm's (cobra) do; an unknown subcommand is a usage error
   const groupAction = (cmd: Command) => (...args: unknown[]): void => {
     const extra = (args[args.length - 1] as Command).args;
-    if (extra.length > 0) throw new UsageError(`unknown command "${extra[0]}" for "kubecerts ${cmd.name()}"`);
+    if (extra.length > 0) throw unknownCommand(String(extra[0]), `kubecerts ${cmd.name()}`);
     io.stdout.write(cmd.helpInformation());
   };
 

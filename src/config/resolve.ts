@@ -1,9 +1,8 @@
 /** Turns kubeadm config documents plus flags into a RunConfig. Pure apart from the injected host facts. */
 import * as yaml from 'js-yaml';
-import { parseDuration } from '../duration.js';
+import { parseDuration } from '../lib/duration.js';
 import { ConfigError } from '../errors.js';
-import { canonicalIp, cidrAddress } from '../pki/ip.js';
-import { isDnsSubdomain, splitHostPort } from '../pki/sans.js';
+import { canonicalIp, cidrAddress, isDnsSubdomain, splitHostPort } from '../lib/net.js';
 import { strictDecodingWarning, withoutUnknownFields } from './strict.js';
 import { DEFAULTS, ENCRYPTION_ALGORITHMS, type EncryptionAlgorithm, type RunConfig } from './types.js';
 

@@ -1,10 +1,7 @@
 /** API server URLs for kubeconfigs (spec §2.1). Pure. */
 import type { RunConfig } from '../config/types.js';
 import { ConfigError } from '../errors.js';
-import { canonicalIp } from '../pki/ip.js';
-import { isDnsSubdomain, splitHostPort } from '../pki/sans.js';
-
-const joinHostPort = (host: string, port: number | string): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
+import { canonicalIp, isDnsSubdomain, joinHostPort, splitHostPort } from '../lib/net.js';
 
 export function localEndpoint(cfg: RunConfig): string {
   const ip = canonicalIp(cfg.advertiseAddress);

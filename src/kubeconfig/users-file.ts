@@ -1,6 +1,6 @@
 /** `kubeconfig user --from-file`: a YAML list of {name, orgs, validity}, with line numbers for errors. Pure. */
 import * as yaml from 'js-yaml';
-import { parseDuration } from '../duration.js';
+import { parseDuration } from '../lib/duration.js';
 import { UsageError } from '../errors.js';
 
 export interface UserEntry {

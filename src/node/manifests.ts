@@ -7,7 +7,7 @@
  * getControllerManagerCommand, getSchedulerCommand) and cmd/kubeadm/app/phases/etcd/local.go (getEtcdCommand).
  */
 import * as yaml from 'js-yaml';
-import { KubecertsError } from '../errors.js';
+import { KubecertsError, type ManifestCode } from '../errors.js';
 
 /** The control-plane components kubecerts knows, in restart order (etcd first, as the Kubernetes page says). */
 export const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const;
@@ -16,7 +16,7 @@ export type ComponentName = (typeof COMPONENTS)[number];
 /** kubeadm's manifest file name of a component. */
 export const manifestFileName = (c: ComponentName): string => `${c}.yaml`;
 
-export class ManifestError extends KubecertsError {}
+export class ManifestError extends KubecertsError<ManifestCode> {}
 
 /** What a file is to the component that names it. */
 export type FileRole = 'serving' | 'peer-serving' | 'client' | 'key' | 'ca' | 'kubeconfig' | 'signing-ca';

@@ -9,7 +9,7 @@ import { describe as describeError } from '../errors.js';
 import { currentEntries, dataField, parseKubeconfig } from '../kubeconfig/codec.js';
 import { httpsGet, servedCertificate, type TlsClientFiles } from '../net/tls-probe.js';
 import { COMPONENTS, manifestFileName, parseStaticPod, type ComponentName, type ServingEndpoint, type StaticPod } from '../node/manifests.js';
-import { hostPath } from '../rootfs.js';
+import { hostPath } from '../lib/rootfs.js';
 import type { NodeHost, ProcessInfo } from '../store/node-host.js';
 
 export type LoadedPod =

@@ -9,7 +9,7 @@
  * Callable from renew: `restartComponents(names, options)` returns one typed outcome per component.
  */
 import { basename, join, relative, resolve, isAbsolute } from 'node:path';
-import { KubecertsError, describe as describeError } from '../errors.js';
+import { KubecertsError, describe as describeError, type RestartCode } from '../errors.js';
 import { httpsGet, type TlsClientFiles } from '../net/tls-probe.js';
 import { COMPONENTS, certificateConsumers, componentsUsing, type ComponentName, type StaticPod } from '../node/manifests.js';
 import type { NodeHost, ProcessInfo } from '../store/node-host.js';
@@ -55,7 +55,7 @@ export interface RestartReport {
   readonly ok: boolean;
 }
 
-export class RestartError extends KubecertsError {}
+export class RestartError extends KubecertsError<RestartCode> {}
 
 /** `all` or names → the components in restart order (etcd, kube-apiserver, kube-controller-manager, kube-scheduler). */
 export function restartOrder(names: readonly string[]): ComponentName[] {

@@ -13,8 +13,9 @@ import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
 import { KubeconfigError, PkiError } from '../errors.js';
 import { buildKubeconfig, currentEntries, dataField, parseKubeconfig, serializeKubeconfig } from '../kubeconfig/codec.js';
 import { encodePrivateKey, generateKey, parsePrivateKey } from '../pki/keys.js';
-import { backdatedWindow, randomSerialHex } from '../pki/validity.js';
-import { signCertificate } from '../pki/x509.js';
+import { backdatedWindow } from '../pki/validity.js';
+import { issue } from '../pki/issue.js';
+import { localCaSigner } from '../pki/signer.js';
 
 export interface FixResult {
   readonly text: string;
@@ -99,14 +100,15 @@ export async function buildNodeKubeconfig(o: NodeKubeconfigOptions): Promise<str
   const caKey = parsePrivateKey(o.caKeyPem, o.caKeyPath);
   const key = await generateKey(caKey.asymmetricKeyType === 'rsa' ? 'RSA-2048' : 'ECDSA-P256');
   const window = backdatedWindow(o.now, o.validityMs);
-  const certPem = await signCertificate({
-    subject: { cn: `system:node:${o.nodeName}`, orgs: ['system:nodes'] },
-    dns: [], ips: [], usages: ['clientAuth'], isCA: false, key,
-    signer: { certPem: o.caCertPem, key: caKey },
-    notBefore: window.notBefore,
-    notAfter: new Date(Math.min(window.notAfter.getTime(), new Date(ca.validTo).getTime())),
-    serialHex: randomSerialHex(),
-  });
+  const { certPem } = await issue(
+    {
+      subject: { cn: `system:node:${o.nodeName}`, orgs: ['system:nodes'] },
+      usages: ['clientAuth'],
+      key,
+      window: { notBefore: window.notBefore, notAfter: new Date(Math.min(window.notAfter.getTime(), new Date(ca.validTo).getTime())) },
+    },
+    localCaSigner(o.caCertPem, caKey),
+  );
   return serializeKubeconfig(
     buildKubeconfig({ clusterName: o.clusterName, server: o.server, caPem: o.caCertPem, userName: `system:node:${o.nodeName}`, clientCertPem: certPem, clientKeyPem: encodePrivateKey(key) }),
   );

@@ -1,6 +1,6 @@
 /** check-expiration as kubeadm's output.kubeadm.k8s.io/v1alpha3 CertificateExpirationInfo (spec §4.7). Pure. */
 import type { ExpirationReport, ExpirationRow } from '../pki/expiration.js';
-import { formatRfc3339 } from './time-format.js';
+import { formatRfc3339 } from '../lib/time-format.js';
 
 interface OutputCertificate {
   name: string;

@@ -1,7 +1,7 @@
 /** kubeadm's check-expiration text, byte for byte (spec §4.5). Pure. */
 import type { ExpirationReport, ExpirationRow } from '../pki/expiration.js';
 import { renderTabwriter } from './tabwriter.js';
-import { formatExpiryDate, formatResidual } from './time-format.js';
+import { formatExpiryDate, formatResidual } from '../lib/time-format.js';
 
 const yesNo = (b: boolean): string => (b ? 'yes' : 'no').padEnd(8);
 

@@ -6,7 +6,7 @@ import chalk, { Chalk } from 'chalk';
 import Table from 'cli-table3';
 import type { ExpirationReport, ExpirationRow } from '../pki/expiration.js';
 import { renderTabwriter } from './tabwriter.js';
-import { formatExpiryDate, formatResidual } from './time-format.js';
+import { formatExpiryDate, formatResidual } from '../lib/time-format.js';
 
 const SOON_SECONDS = 30 * 86_400;
 const HEAD = ['CERTIFICATE', 'EXPIRES', 'RESIDUAL TIME', 'CERTIFICATE AUTHORITY', 'EXTERNALLY MANAGED', 'KEY', 'SERIAL', 'NOT BEFORE', 'PATH'];

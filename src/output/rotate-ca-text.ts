@@ -1,5 +1,6 @@
 /** Text of `ca rotate`: a phase's outcome, the derived status, the plan's inventory and the in-cluster steps. */
-import type { NodeFacts, RotationStatus } from '../ops/rotate-ca/plan.js';
+import type { RotationStatus } from '../ops/rotate-ca/plan.js';
+import type { NodeFacts } from '../store/rotation-files.js';
 import type { PhaseResult } from '../ops/rotate-ca/phases.js';
 
 const tag = (r: PhaseResult): string => (r.dryRun ? '[dryrun] ' : '');

@@ -3,7 +3,7 @@
  * (cmd/kubeadm/app/phases/certs/certs.go), which calls Go's x509.Certificate.VerifyHostname for every requested
  * DNS name and IP and fails with the first one the certificate does not cover. Pure.
  */
-import { canonicalIp } from './ip.js';
+import { canonicalIp } from '../lib/net.js';
 import type { AltNames } from './sans.js';
 
 /** What a certificate is valid for, as read from its subjectAltName extension. */

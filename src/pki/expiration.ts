@@ -1,6 +1,5 @@
 /** The expiration report: rows for certificates and CAs, and what --fail-within decides. Pure. */
-import { residualSeconds } from '../output/time-format.js';
-import type { IntegrityFindings } from './integrity.js';
+
 
 export interface CertificateFacts {
   readonly name: string;
@@ -46,4 +45,16 @@ export function rowsExpiringWithin(report: ExpirationReport, windowMs: number): 
   return [...report.certificates, ...report.authorities].filter(
     (r) => !r.missing && !r.error && r.notAfter !== undefined && r.notAfter.getTime() - report.now.getTime() <= windowMs,
   );
+}
+
+/** Whole seconds from now until `notAfter`, truncated toward zero. */
+export function residualSeconds(notAfter: Date, now: Date): number {
+  return Math.trunc((notAfter.getTime() - now.getTime()) / 1000);
+}
+
+export interface IntegrityFindings {
+  /** the journal file of an interrupted commit, when one is pending */
+  readonly pendingJournal?: string;
+  /** names (as in check-expiration) of certificates whose private key does not match */
+  readonly keyMismatch: readonly string[];
 }

@@ -1,7 +1,7 @@
 /** Subject alternative names kubeadm puts in the apiserver and etcd certificates (spec §1.3). Pure. */
 import type { RunConfig } from '../config/types.js';
 import { ConfigError } from '../errors.js';
-import { canonicalIp, cidrAddress } from './ip.js';
+import { canonicalIp, cidrAddress, isDnsSubdomain, LABEL, splitHostPort } from '../lib/net.js';
 import type { SanRule } from './specs.js';
 
 export interface AltNames {
@@ -9,13 +9,7 @@ export interface AltNames {
   readonly ips: readonly string[];
 }
 
-const LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
-const SUBDOMAIN = new RegExp(`^${LABEL}(\\.${LABEL})*$`);
 const WILDCARD = new RegExp(`^\\*\\.${LABEL}(\\.${LABEL})*$`);
-
-export function isDnsSubdomain(name: string): boolean {
-  return name.length <= 253 && SUBDOMAIN.test(name);
-}
 
 /** Sorted, de-duplicated DNS names and first-seen-order de-duplicated IPs: how kubeadm signs them. */
 export function normalizeAltNames(alt: AltNames): AltNames {
@@ -36,15 +30,6 @@ export interface SanWarning {
 /** kubeadm's warning for an extra SAN that is neither an IP nor a DNS name. */
 export function formatSanWarning(w: SanWarning): string {
   return `[certificates] WARNING: '${w.san}' was not added to the '${w.certName}' SAN, because it is not a valid IP or RFC-1123 compliant DNS entry`;
-}
-
-/** Splits host:port; returns the host without brackets. */
-export function splitHostPort(endpoint: string): { host: string; port: string | undefined } {
-  const bracketed = /^\[([^\]]+)\](?::(\d*))?$/.exec(endpoint);
-  if (bracketed) return { host: bracketed[1] ?? '', port: bracketed[2] };
-  const parts = endpoint.split(':');
-  if (parts.length === 2) return { host: parts[0] ?? '', port: parts[1] };
-  return { host: endpoint, port: undefined };
 }
 
 export function computeAltNames(rule: SanRule, cfg: RunConfig, warn: (w: SanWarning) => void): AltNames {

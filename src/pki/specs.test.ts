@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CERT_PHASES, KUBECONFIG_PHASES, RENEW_NAMES } from './spec-tree.js';
 import { ALL_SPECS, CA_SPECS, KUBECONFIG_SPECS, LEAF_SPECS, PKI_SPECS, RENEWABLE_SPECS, type Spec } from './specs.js';
 
 const storageOf = (s: Spec): string => (s.kind === 'kubeconfig' ? `kubeconfig:${s.fileName}` : `pki:${s.baseName}`);
@@ -39,8 +40,26 @@ describe('the spec table', () => {
     ]);
   });
 
-  it('is frozen', () => {
-    expect(Object.isFrozen(PKI_SPECS)).toBe(true);
-    expect(Object.isFrozen(KUBECONFIG_SPECS)).toBe(true);
+  it('is frozen all the way down: every list, record and nested array', () => {
+    const unfrozen: string[] = [];
+    const walk = (v: unknown, at: string): void => {
+      if (v === null || typeof v !== 'object') return;
+      if (!Object.isFrozen(v)) unfrozen.push(at);
+      for (const [k, child] of Object.entries(v)) walk(child, `${at}.${k}`);
+    };
+    const lists = { PKI_SPECS, KUBECONFIG_SPECS, ALL_SPECS, CA_SPECS, LEAF_SPECS, RENEWABLE_SPECS, RENEW_NAMES, CERT_PHASES, KUBECONFIG_PHASES };
+    for (const [name, list] of Object.entries(lists)) walk(list, name);
+    expect(unfrozen).toEqual([]);
+    // and a write fails loudly (ES modules are strict mode)
+    const leaf = LEAF_SPECS[1] as unknown as { orgs: string[]; usages: string[] };
+    expect(() => leaf.orgs.push('system:masters')).toThrow(TypeError);
+    expect(() => (leaf.usages as string[]).splice(0, 1)).toThrow(TypeError);
+    expect(() => Object.assign(CA_SPECS[0] as object, { cn: 'evil' })).toThrow(TypeError);
+  });
+
+  it('derives the renew names and the init phase choices from the table', () => {
+    expect(RENEW_NAMES).toEqual(['all', ...RENEWABLE_SPECS.map((s) => s.name)]);
+    expect(CERT_PHASES).toEqual(['all', ...PKI_SPECS.map((s) => s.name)]);
+    expect(KUBECONFIG_PHASES).toEqual(['all', 'admin', 'super-admin', 'kubelet', 'controller-manager', 'scheduler']);
   });
 });

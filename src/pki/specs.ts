@@ -59,8 +59,17 @@ export type CertSpec = CaSpec | LeafSpec;
 
 const fixed = (cn: string) => (): string => cn;
 
+/** Freezes a table and every record and array inside it (functions are left as they are). */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 /** In `init phase certs` order. */
-export const PKI_SPECS: readonly (CertSpec | KeyPairSpec)[] = Object.freeze([
+export const PKI_SPECS: readonly (CertSpec | KeyPairSpec)[] = deepFreeze([
   {
     kind: 'ca', name: 'ca', baseName: 'ca', cn: 'kubernetes', uxName: 'CA', etcd: false,
     longName: 'self-signed Kubernetes CA to provision identities for other Kubernetes components',
@@ -116,7 +125,7 @@ export const PKI_SPECS: readonly (CertSpec | KeyPairSpec)[] = Object.freeze([
 ] satisfies (CertSpec | KeyPairSpec)[]);
 
 /** In `init phase kubeconfig all` order. */
-export const KUBECONFIG_SPECS: readonly KubeconfigSpec[] = Object.freeze([
+export const KUBECONFIG_SPECS: readonly KubeconfigSpec[] = deepFreeze([
   {
     kind: 'kubeconfig', name: 'admin.conf', phase: 'admin', fileName: 'admin.conf', ca: 'ca',
     cn: fixed('kubernetes-admin'), orgs: ['kubeadm:cluster-admins'], endpoint: 'control-plane', managed: true,
@@ -147,8 +156,8 @@ export const KUBECONFIG_SPECS: readonly KubeconfigSpec[] = Object.freeze([
 
 export const ALL_SPECS: readonly Spec[] = Object.freeze([...PKI_SPECS, ...KUBECONFIG_SPECS]);
 
-export const CA_SPECS: readonly CaSpec[] = PKI_SPECS.filter((s): s is CaSpec => s.kind === 'ca');
-export const LEAF_SPECS: readonly LeafSpec[] = PKI_SPECS.filter((s): s is LeafSpec => s.kind === 'leaf');
+export const CA_SPECS: readonly CaSpec[] = Object.freeze(PKI_SPECS.filter((s): s is CaSpec => s.kind === 'ca'));
+export const LEAF_SPECS: readonly LeafSpec[] = Object.freeze(PKI_SPECS.filter((s): s is LeafSpec => s.kind === 'leaf'));
 
 /** Certificates `certs renew` and `check-expiration` handle (leaves and managed kubeconfigs), sorted by name. */
 export const RENEWABLE_SPECS: readonly (LeafSpec | KubeconfigSpec)[] = Object.freeze(

@@ -4,7 +4,7 @@
  * another implementation (a chroot, a recorded node).
  */
 import { lstatSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
-import { commitFile, writeFileAtomic } from '../fs-atomic.js';
+import { commitFile, writeFileAtomic } from './fs-atomic.js';
 
 export interface ProcessInfo {
   readonly pid: number;

@@ -359,6 +359,8 @@ describe('ca rotate: certs renew in the middle of a rotation', () => {
     const oldCa = join(k8s, '..', 'old-ca.crt');
     writeFileSync(oldCa, pemsOf(readFileSync(join(k8s, 'pki', 'ca.crt'), 'utf8'))[0] as string);
     expect(verifies(oldCa, join(k8s, 'pki', 'apiserver.crt'), false)).toBe(true);
+    // renew keeps the kubeconfigs' CA data whole: both CAs stay trusted
+    expect(pemsOf(`${kubeconfigCredentials(join(k8s, 'admin.conf')).ca}\n`).length).toBe(2);
     expect((await rotate(k8s, 'status')).stdout).toMatch(/^phase: trust/);
     await rotateOk(k8s, 'reissue');
     const atReissue = await renew();

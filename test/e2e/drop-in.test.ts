@@ -252,18 +252,26 @@ describe('9: behaviour kubeadm\'s source defines', () => {
     expect(none.code).toBe(1);
   });
 
-  it('a renewed kubeconfig lists its named entries sorted by name, as client-go writes them', async () => {
+  it('a renewed kubeconfig keeps every entry it does not renew byte for byte, in its order (differs on purpose)', async () => {
     const dir = tempDir();
     const { certDir } = await initPki(dir);
     const path = join(dir, 'admin.conf');
     const kc = yaml.load(readFileSync(path, 'utf8')) as { clusters: { name: string }[]; users: { name: string }[] };
     kc.clusters.unshift({ name: 'zz-other', cluster: { server: 'https://10.9.9.9:6443' } } as never);
     kc.users.unshift({ name: 'zz-user', user: { token: 't' } } as never);
-    writeFileSync(path, yaml.dump(kc));
+    const before = `# kept: an operator's comment\n${yaml.dump(kc)}`;
+    writeFileSync(path, before);
     expect((await runCli(['certs', 'renew', 'admin.conf', '--cert-dir', certDir, '--kubeconfig-dir', dir, '--no-backup'])).code).toBe(0);
-    const after = yaml.load(readFileSync(path, 'utf8')) as { clusters: { name: string }[]; users: { name: string }[] };
-    expect(after.clusters.map((c) => c.name)).toEqual(['kubernetes', 'zz-other']);
-    expect(after.users.map((u) => u.name)).toEqual(['kubernetes-admin', 'zz-user']);
+    const text = readFileSync(path, 'utf8');
+    const after = yaml.load(text) as { clusters: { name: string }[]; users: { name: string; user: Record<string, string> }[] };
+    expect(after.clusters.map((c) => c.name)).toEqual(['zz-other', 'kubernetes']);
+    expect(after.users.map((u) => u.name)).toEqual(['zz-user', 'kubernetes-admin']);
+    // only the renewed base64 values differ: the text with them blanked out is the same
+    const blank = (t: string): string => t.replace(/[A-Za-z0-9+/=]{200,}/g, 'X');
+    expect(blank(text)).toBe(blank(before));
+    expect(text).not.toBe(before);
+    const r = await runCli(['certs', 'check-expiration', '--cert-dir', certDir, '--kubeconfig-dir', dir, '-o', 'json']);
+    expect(r.code).toBe(0);
   });
 
   it('init with an external CA checks every kubeconfig before any phase, with kubeadm\'s wording', async () => {

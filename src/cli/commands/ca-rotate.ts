@@ -3,15 +3,15 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ExitCode, ExitRequest, PkiError, UsageError } from '../../errors.js';
-import { writeFileAtomic } from '../../fs-atomic.js';
+import { ExitCode, ExitRequest, RotateError, UsageError } from '../../errors.js';
+import { writeFileAtomic } from '../../store/fs-atomic.js';
 import { restartComponents } from '../../ops/control-plane-restart.js';
 import { newArchiveSecret, openArchive, sealArchive } from '../../ops/rotate-ca/archive.js';
 import { signerOf } from '../../ops/rotate-ca/plan.js';
 import { etcdInEffect, finalize, nodeStatus, recoverInterrupted, prepare, purge, reissue, rollback, storePrepared, trust, type PhaseOptions, type PhaseResult } from '../../ops/rotate-ca/phases.js';
-import { readPlan, stagedFiles, TARGETS, type Target } from '../../ops/rotate-ca/state.js';
+import { readPlan, stagedFiles, TARGETS, type Target } from '../../store/rotation-state.js';
 import { inClusterSteps, renderInventory, renderPhase, renderStatus } from '../../output/rotate-ca-text.js';
-import { parseDuration } from '../../duration.js';
+import { parseDuration } from '../../lib/duration.js';
 import { realNodeHost } from '../../store/node-host.js';
 import { loadPods } from '../../ops/control-plane-observe.js';
 import type { Io } from '../io.js';
@@ -90,7 +90,7 @@ export default async function caRotate(args: unknown[], opts: Opts, io: Io): Pro
         try {
           data = readFileSync(opts['import']);
         } catch (err) {
-          throw new PkiError('ROTATE_ARCHIVE', `cannot read the archive "${opts['import']}": ${(err as Error).message}`);
+          throw new RotateError('ROTATE_ARCHIVE', `cannot read the archive "${opts['import']}": ${(err as Error).message}`);
         }
         result = storePrepared(o, openArchive(data, archiveSecret(opts, io, false)));
       } else {
@@ -98,7 +98,7 @@ export default async function caRotate(args: unknown[], opts: Opts, io: Io): Pro
       }
       if (typeof opts['export'] === 'string' && !o.dryRun) {
         const plan = readPlan(paths);
-        if (!plan) throw new PkiError('ROTATE_STATE', 'nothing prepared to export');
+        if (!plan) throw new RotateError('ROTATE_STATE', 'nothing prepared to export');
         writeFileAtomic(opts['export'], sealArchive({ plan, files: stagedFiles(paths) }, archiveSecret(opts, io, true)), { mode: 0o600, secret: true });
         io.stderr.write(`[rotate] wrote the encrypted archive ${opts['export']}\n`);
       }

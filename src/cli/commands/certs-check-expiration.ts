@@ -1,11 +1,11 @@
 /** `certs check-expiration`: kubeadm's report, structured output, prometheus metrics, and --fail-within. */
 import { readFileSync } from 'node:fs';
 import { describe, ExitCode, ExitRequest, UsageError } from '../../errors.js';
-import { writeFileAtomic } from '../../fs-atomic.js';
-import { Warner } from '../../pki/authority.js';
-import { checkIntegrity, integrityFailed, integrityWarnings } from '../../pki/integrity.js';
+import { writeFileAtomic } from '../../store/fs-atomic.js';
+import { Warner } from '../../ops/external-ca.js';
+import { checkIntegrity, integrityFailed, integrityWarnings } from '../../ops/integrity.js';
 import { buildExpirationReport, rowsExpiringWithin, type ExpirationReport } from '../../pki/expiration.js';
-import { scanExpiration } from '../../pki/expiration-scan.js';
+import { scanExpiration } from '../../ops/check-expiration.js';
 import { renderExpirationPrometheus } from '../../output/expiration-prometheus.js';
 import { renderExpirationJson, renderExpirationYaml } from '../../output/expiration-serialize.js';
 import { renderExpirationText } from '../../output/expiration-text.js';

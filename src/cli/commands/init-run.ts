@@ -1,14 +1,14 @@
 /** Shared body of `init`, `init phase certs` and `init phase kubeconfig`. */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { Warner } from '../../pki/authority.js';
-import { backupFiles, backupFolderName, DEFAULT_KEEP_BACKUPS, pruneBackups } from '../../pki/backup.js';
-import { CertPhases, KubeconfigPhases } from '../../pki/init.js';
+import { dirname, join } from 'node:path';
+import { Warner } from '../../ops/external-ca.js';
+import { backupFiles, backupFolderName, DEFAULT_KEEP_BACKUPS, pruneBackups } from '../../store/backup.js';
+import { CertPhases, KubeconfigPhases } from '../../ops/init.js';
 import { KUBECONFIG_SPECS, PKI_SPECS } from '../../pki/specs.js';
 import type { RunConfig } from '../../config/types.js';
-import { pkiJournal, type JournalPlace } from '../../pki/journal.js';
-import { Workspace } from '../../pki/workspace.js';
-import { beginWrite } from '../../pki/write-session.js';
+import { pkiJournal, type JournalPlace } from '../../store/journal.js';
+import { Workspace } from '../../store/workspace.js';
+import { beginWrite } from '../../store/write-session.js';
 import { runConfigFrom } from '../config-flags.js';
 import { line, type Io } from '../io.js';
 
@@ -62,10 +62,11 @@ async function initPhases(cfg: RunConfig, selection: InitSelection, opts: Record
   // only --reissue replaces existing files: keep copies of them first, as renew does
   const replaced = ctx.ws.planned().map((w) => w.path).filter((p) => existsSync(p));
   if (replaced.length > 0) {
-    const root = join(cfg.kubeconfigDir, 'tmp');
+    // <cert-dir>/../tmp: /etc/kubernetes/tmp by default, where renew and kubeadm keep their backups too
+    const root = join(dirname(cfg.certificatesDir), 'tmp');
     const backupDir = backupFiles(replaced, root, backupFolderName(ctx.start), [{ dir: cfg.certificatesDir, as: 'pki' }, { dir: cfg.kubeconfigDir, as: '.' }]);
     pruneBackups(root, DEFAULT_KEEP_BACKUPS);
     io.stderr.write(`backup of the replaced files: ${backupDir}\n`);
   }
-  ctx.ws.commit(journal);
+  await ctx.ws.commit(journal);
 }

@@ -1,8 +1,8 @@
 /** `kubeconfig refresh FILE --from admin.conf`: the renewed admin credentials into a copy of the old ones. */
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../../fs-atomic.js';
+import { writeFileAtomic } from '../../store/fs-atomic.js';
 import { planKubeconfigRefresh } from '../../ops/kubeconfig-refresh.js';
-import { hostPath } from '../../rootfs.js';
+import { hostPath } from '../../lib/rootfs.js';
 import { line, type Io } from '../io.js';
 import { readTextFile, replaceFile } from './node-common.js';
 

@@ -1,9 +1,9 @@
 /** `kubelet client-kubeconfig --node-name NAME`: a kubeconfig for a node whose kubelet client certificate expired. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseDuration } from '../../duration.js';
+import { parseDuration } from '../../lib/duration.js';
 import { KubecertsError, UsageError } from '../../errors.js';
-import { writeFileAtomic } from '../../fs-atomic.js';
+import { writeFileAtomic } from '../../store/fs-atomic.js';
 import { currentEntries, parseKubeconfig } from '../../kubeconfig/codec.js';
 import { buildNodeKubeconfig } from '../../ops/kubelet-kubeconfig.js';
 import type { Io } from '../io.js';

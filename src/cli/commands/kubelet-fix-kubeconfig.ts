@@ -1,6 +1,6 @@
 /** `kubelet fix-kubeconfig`: kubelet.conf references the rotating kubelet-client-current.pem (kubeadm < 1.17). */
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../fs-atomic.js';
+import { writeFileAtomic } from '../../store/fs-atomic.js';
 import { planFixKubeconfig } from '../../ops/kubelet-kubeconfig.js';
 import { line, type Io } from '../io.js';
 import { pathOption, readTextFile, replaceFile } from './node-common.js';

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { KubecertsError, describe } from '../../errors.js';
-import { writeFileAtomic } from '../../fs-atomic.js';
+import { writeFileAtomic } from '../../store/fs-atomic.js';
 import { planServingEnable } from '../../ops/kubelet-serving-enable.js';
 import { line, type Io } from '../io.js';
 import { pathOption, replaceFile } from './node-common.js';

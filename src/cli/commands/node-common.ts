@@ -1,12 +1,12 @@
 /** Flags, input reading and the start-up recovery shared by the commands that act on a node (control-plane, kubelet, kubeconfig refresh). */
 import { readFileSync, realpathSync } from 'node:fs';
-import { writeFileAtomic } from '../../fs-atomic.js';
+import { writeFileAtomic } from '../../store/fs-atomic.js';
 import { KubecertsError, UsageError, describe } from '../../errors.js';
-import { parseDuration } from '../../duration.js';
+import { parseDuration } from '../../lib/duration.js';
 import { defaultHoldingDir } from '../../ops/control-plane-restart.js';
 import type { NodeHost } from '../../store/node-host.js';
 import { recoverHeldManifests } from '../../store/restart-journal.js';
-import { hostPath } from '../../rootfs.js';
+import { hostPath } from '../../lib/rootfs.js';
 import type { Io } from '../io.js';
 
 export type Opts = Record<string, unknown>;

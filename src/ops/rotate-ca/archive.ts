@@ -6,9 +6,9 @@
  * its own leaves with its own SANs.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { PkiError } from '../../errors.js';
+import { RotateError } from '../../errors.js';
 import type { PreparedMaterial } from './phases.js';
-import type { RotationPlan } from './state.js';
+import type { RotationPlan } from '../../store/rotation-state.js';
 
 const MAGIC = Buffer.from('KUBECERTS-CA-ROTATION-1\n');
 const INFO = Buffer.from('kubecerts ca rotate archive');
@@ -18,7 +18,7 @@ export const newArchiveSecret = (): string => randomBytes(32).toString('hex');
 
 function keyOf(secret: string, salt: Buffer): Buffer {
   if (!/^[0-9a-fA-F]{64}$/.test(secret)) {
-    throw new PkiError('ROTATE_ARCHIVE', 'the archive key must be 64 hex digits (32 bytes), as `kubecerts certs certificate-key` prints');
+    throw new RotateError('ROTATE_ARCHIVE', 'the archive key must be 64 hex digits (32 bytes), as `kubecerts certs certificate-key` prints');
   }
   return Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'hex'), salt, INFO, 32));
 }
@@ -39,7 +39,7 @@ export function sealArchive(m: PreparedMaterial, secret: string): Buffer {
  */
 export function openArchive(data: Buffer, secret: string): PreparedMaterial {
   if (data.length < MAGIC.length + 44 || !data.subarray(0, MAGIC.length).equals(MAGIC)) {
-    throw new PkiError('ROTATE_ARCHIVE', 'not a kubecerts CA rotation archive');
+    throw new RotateError('ROTATE_ARCHIVE', 'not a kubecerts CA rotation archive');
   }
   let at = MAGIC.length;
   const salt = data.subarray(at, (at += 16));
@@ -52,14 +52,14 @@ export function openArchive(data: Buffer, secret: string): PreparedMaterial {
   try {
     text = Buffer.concat([d.update(data.subarray(at)), d.final()]).toString('utf8');
   } catch {
-    throw new PkiError('ROTATE_ARCHIVE', 'the archive does not decrypt: wrong key, or the file was altered');
+    throw new RotateError('ROTATE_ARCHIVE', 'the archive does not decrypt: wrong key, or the file was altered');
   }
   const parsed = JSON.parse(text) as { plan?: RotationPlan; files?: Record<string, string> };
   if (!parsed.plan || parsed.plan.version !== 1 || typeof parsed.files !== 'object' || parsed.files === null) {
-    throw new PkiError('ROTATE_ARCHIVE', 'the archive content is malformed');
+    throw new RotateError('ROTATE_ARCHIVE', 'the archive content is malformed');
   }
   for (const [n, v] of Object.entries(parsed.files)) {
-    if (!/^(ca|front-proxy-ca|etcd-ca)\.(crt|key)$|^sa\.key$/.test(n) || typeof v !== 'string') throw new PkiError('ROTATE_ARCHIVE', `the archive names an unexpected file "${n}"`);
+    if (!/^(ca|front-proxy-ca|etcd-ca)\.(crt|key)$|^sa\.key$/.test(n) || typeof v !== 'string') throw new RotateError('ROTATE_ARCHIVE', `the archive names an unexpected file "${n}"`);
   }
   return { plan: parsed.plan, files: parsed.files };
 }

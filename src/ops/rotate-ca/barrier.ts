@@ -6,13 +6,11 @@
  * - before finalize, every member must serve a certificate signed by the new etcd CA: every node has reissued.
  * Members come from --etcd-endpoints, else from the local etcd manifest's --initial-cluster (peer URLs).
  */
-import { request } from 'node:https';
-import { KeyObject, X509Certificate } from 'node:crypto';
-import { servedCertificate } from '../../net/tls-probe.js';
-import { encodePrivateKey } from '../../pki/keys.js';
+import { generateKeyPairSync, X509Certificate, type KeyObject } from 'node:crypto';
+import { httpsGet, servedCertificate } from '../../net/tls-probe.js';
+import { issue } from '../../pki/issue.js';
+import { LocalCaSigner } from '../../pki/signer.js';
 import { issuedBy } from '../../pki/trust-bundle.js';
-import { signCertificate } from '../../pki/x509.js';
-import { randomBytes, generateKeyPairSync } from 'node:crypto';
 
 /** The members' URLs named by an etcd manifest's --initial-cluster (name=url,...), or [] when absent. */
 export function membersFromManifest(text: string | undefined): string[] {
@@ -28,29 +26,19 @@ const hostPort = (url: string): { host: string; port: number } => {
 /** A short-lived client certificate signed by `ca`/`caKey`, only to probe whether a member trusts that CA. */
 export async function probeClient(ca: X509Certificate, caKey: KeyObject, now: Date): Promise<{ cert: Buffer; key: Buffer }> {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const pem = await signCertificate({
-    subject: { cn: 'kubecerts-rotation-probe', orgs: [] }, dns: [], ips: [], usages: ['clientAuth'], isCA: false, key: privateKey,
-    signer: { certPem: ca.toString(), key: caKey }, notBefore: new Date(now.getTime() - 60_000), notAfter: new Date(now.getTime() + 3_600_000),
-    serialHex: `1${randomBytes(7).toString('hex')}`,
-  });
-  return { cert: Buffer.from(pem), key: Buffer.from(encodePrivateKey(privateKey)) };
+  const { certPem, keyPem } = await issue(
+    { subject: { cn: 'kubecerts-rotation-probe', orgs: [] }, usages: ['clientAuth'], key: privateKey, window: { notBefore: new Date(now.getTime() - 60_000), notAfter: new Date(now.getTime() + 3_600_000) } },
+    new LocalCaSigner(ca.toString(), caKey),
+  );
+  return { cert: Buffer.from(certPem), key: Buffer.from(keyPem) };
 }
 
 /**
  * True when the member at `url` completes a request authenticated by `client` (any HTTP answer means the TLS layer,
  * client certificate included, accepted it; a reset or alert means it did not).
  */
-export function accepts(url: string, client: { cert: Buffer; key: Buffer }, timeoutMs: number): Promise<boolean> {
-  const { host, port } = hostPort(url);
-  return new Promise((resolve) => {
-    const req = request({ host, port, path: '/version', method: 'GET', cert: client.cert, key: client.key, rejectUnauthorized: false, timeout: timeoutMs }, (res) => {
-      res.resume();
-      resolve(true);
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve(false));
-    req.end();
-  });
+export async function accepts(url: string, client: { cert: Buffer; key: Buffer }, timeoutMs: number): Promise<boolean> {
+  return (await httpsGet(`${url.replace(/\/$/, '')}/version`, timeoutMs, client)).status > 0;
 }
 
 /** The members (of `urls`) that do not accept a client of the new CA: where trust is not in effect yet. */

@@ -12,27 +12,29 @@
  *             kubeconfig CA data [new,old]; sa.pub new+old, sa.key new; ca-signer.crt = new
  *   finalize: CA files [new]; kubeconfig CA data [new]; sa.pub new; ca-signer.crt removed, the flag back on ca.crt
  */
-import { generateKeyPair, randomBytes, type KeyObject, X509Certificate, createPrivateKey } from 'node:crypto';
+import { generateKeyPair, type KeyObject, X509Certificate, createPrivateKey } from 'node:crypto';
 import { promisify } from 'node:util';
-import { existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { PkiError } from '../../errors.js';
+import { RotateError, type RotateCode } from '../../errors.js';
 import { currentEntries, parseKubeconfig, serializeKubeconfig, setDataField } from '../../kubeconfig/codec.js';
-import { beginWrite } from '../../pki/write-session.js';
-import { journalPending } from '../../pki/journal.js';
-import { Workspace } from '../../pki/workspace.js';
-import { replaceValues } from '../../pki/renewal.js';
-import { signCertificate, readCertificateDetails } from '../../pki/x509.js';
+import { beginWrite } from '../../store/write-session.js';
+import { journalPending } from '../../store/journal.js';
+import { Workspace } from '../../store/workspace.js';
+import { replaceValues } from '../renew.js';
+import { readCertificateDetails } from '../../pki/certificate.js';
+import { issue } from '../../pki/issue.js';
+import { LocalCaSigner, SelfSigner } from '../../pki/signer.js';
 import { encodePrivateKey } from '../../pki/keys.js';
 import { normalizeAltNames } from '../../pki/sans.js';
 import { CA_SPECS, type CaName } from '../../pki/specs.js';
 import { bundleText, certFingerprint, issuedBy, keyFingerprint, keyMatches, parseBundle, publicKeysText, spkiHash } from '../../pki/trust-bundle.js';
 import { membersFromManifest, notServingNew, notTrustingNew, probeClient } from './barrier.js';
-import { caBaseName, deriveStatus, readIfPresent, KUBELET_CLIENT, readNodeFacts, SIGNER_FILE, type NodeFacts, type Phase, type RotationStatus, type SignedCert } from './plan.js';
+import { deriveStatus, type Phase, type RotationStatus } from './plan.js';
+import { caBaseName, KUBELET_CLIENT, readIfPresent, readNodeFacts, SIGNER_FILE, type NodeFacts, type SignedCert } from '../../store/rotation-files.js';
 import {
-  backupDir, backupPhase, dropBackup, dropPrepared, purgeRotation, readBackup, readPlan, readStaged, rotationDir, rotationJournal, stagingDir, writePrepared,
-  type CommitPhase, type RotationPaths, type RotationPlan, type Target,
-} from './state.js';
+  backedUpPhases, backupPhase, dropBackup, dropPrepared, purgeRotation, readBackup, readPlan, readStaged, removeIfPresent, rotationDir, rotationJournal,
+  stagingDir, writePrepared, type CommitPhase, type RotationPaths, type RotationPlan, type Target,
+} from '../../store/rotation-state.js';
 
 /** What every phase takes. Durations in ms. */
 export interface PhaseOptions {
@@ -79,11 +81,11 @@ async function keyLike(like: KeyObject): Promise<KeyObject> {
   if (like.asymmetricKeyType === 'rsa') return (await genKeyPair('rsa', { modulusLength: d.modulusLength ?? 2048 })).privateKey;
   if (like.asymmetricKeyType === 'ec') return (await genKeyPair('ec', { namedCurve: d.namedCurve ?? 'prime256v1' })).privateKey;
   if (like.asymmetricKeyType === 'ed25519') return (await genKeyPair('ed25519', {})).privateKey;
-  throw new PkiError('ROTATE_KEY', `unsupported key type ${String(like.asymmetricKeyType)}`);
+  throw new RotateError('ROTATE_KEY', `unsupported key type ${String(like.asymmetricKeyType)}`);
 }
 
-function refuse(code: string, message: string, hint?: string): never {
-  throw new PkiError(code, message, hint ? { hint } : {});
+function refuse(code: RotateCode, message: string, hint?: string): never {
+  throw new RotateError(code, message, hint ? { hint } : {});
 }
 
 const truncSeconds = (ms: number): Date => new Date(Math.floor(ms / 1000) * 1000);
@@ -106,7 +108,7 @@ export function recoverInterrupted(o: Pick<PhaseOptions, 'paths' | 'notice'>): b
  * and rollback-free resumption work from the files alone; `synthesized` says so.
  */
 export function nodeStatus(paths: RotationPaths, only?: readonly Target[]): { facts: NodeFacts; plan: RotationPlan | undefined; status: RotationStatus; synthesized: boolean } {
-  const facts = { ...readNodeFacts(paths), backups: (['trust', 'reissue', 'finalize'] as const).filter((ph) => existsSync(join(backupDir(paths, ph), 'index.json'))) };
+  const facts = { ...readNodeFacts(paths), backups: backedUpPhases(paths) };
   const plan = readPlan(paths);
   const status = deriveStatus(facts, plan, only);
   if (plan || (status.phase !== 'trust' && status.phase !== 'reissue')) return { facts, plan, status, synthesized: false };
@@ -174,7 +176,10 @@ export async function prepare(o: PhaseOptions): Promise<PhaseResult> {
       if (!f || !old || !f.key) return refuse('ROTATE_INPUT', `${t}: no CA key`);
       const spec = CA_SPECS.find((s) => s.name === t) as (typeof CA_SPECS)[number];
       const key = await keyLike(f.key);
-      const pem = await signCertificate({ subject: { cn: spec.cn, orgs: [] }, dns: [spec.cn], ips: [], usages: [], isCA: true, key, ...window(o.now, o.caValidityMs), serialHex: randomBytes(8).toString('hex').replace(/^[89a-f]/, '1') });
+      // the new CA starts strictly after the old one, so NotBefore tells old from new when the state folder is lost
+      const w = window(o.now, o.caValidityMs);
+      const notBefore = new Date(Math.max(w.notBefore.getTime(), Math.floor(new Date(old.cert.validFrom).getTime() / 1000) * 1000 + 1000));
+      const { certPem: pem } = await issue({ subject: { cn: spec.cn, orgs: [] }, dns: [spec.cn], usages: [], isCA: true, key, window: { ...w, notBefore } }, new SelfSigner());
       const cert = new X509Certificate(pem);
       if (!cert.ca || !keyMatches(key, cert) || !issuedBy(cert, cert)) refuse('ROTATE_CHECK', `${t}: the new CA is not a self-signed CA matching its key`);
       if (new Date(cert.validTo).getTime() < o.now.getTime() + o.leafValidityMs) refuse('ROTATE_CHECK', `${t}: the new CA expires before a leaf issued now`);
@@ -326,7 +331,7 @@ function lock(o: Pick<PhaseOptions, 'paths' | 'notice'>): () => void {
   try {
     const left = leftoverSigner(o.paths);
     if (left) {
-      unlinkSync(left);
+      removeIfPresent(left);
       o.notice(`removed ${left}, left by an interrupted finalize or rollback`);
     }
   } catch (err) {
@@ -339,8 +344,7 @@ function lock(o: Pick<PhaseOptions, 'paths' | 'notice'>): () => void {
 /** The path of a ca-signer.crt nothing uses any more (see lock), else undefined. */
 function leftoverSigner(p: RotationPaths): string | undefined {
   const signer = join(p.certDir, SIGNER_FILE);
-  if (!existsSync(signer)) return undefined;
-  if (!readPlan(p)) return undefined;
+  if (readIfPresent(signer) === undefined || !readPlan(p)) return undefined;
   const ca = parseBundle(readIfPresent(join(p.certDir, 'ca.crt')) ?? '');
   const own = parseBundle(readIfPresent(signer) ?? '');
   const kcm = readIfPresent(join(p.manifestsDir, 'kube-controller-manager.yaml'));
@@ -354,13 +358,7 @@ function commitPhase(o: PhaseOptions, phase: CommitPhase | undefined, ws: Worksp
   const paths = [...ws.planned().map((w) => w.path), ...remove];
   const backup = phase ? backupPhase(o.paths, phase, paths) : undefined;
   ws.commit(rotationJournal(o.paths));
-  for (const r of remove) {
-    try {
-      unlinkSync(r);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-  }
+  for (const r of remove) removeIfPresent(r);
   return backup;
 }
 
@@ -570,20 +568,15 @@ async function resign(s: SignedCert, m: Material, o: PhaseOptions): Promise<{ s:
   const d = readCertificateDetails(s.cert.toString());
   const key = await keyLike(s.cert.publicKey);
   const ca = m.neu[s.ca] as X509Certificate;
-  const certPem = await signCertificate({
-    // as renew (kubeadm's NewSignedCert runs RemoveDuplicateAltNames): DNS names sorted and de-duplicated, IPs de-duplicated
-    subject: d.subject, ...normalizeAltNames({ dns: d.dns, ips: d.ips }), usages: d.extKeyUsages, otherUsageOids: d.otherExtKeyUsages, isCA: false, key,
-    signer: { certPem: ca.toString(), key: m.newKey[s.ca] as KeyObject }, ...window(o.now, o.leafValidityMs), serialHex: randomSerial(),
-  });
-  return { s, certPem, keyPemText: encodePrivateKey(key) };
-}
-
-/** A random positive serial of at most 63 bits, as hex (kubeadm's range). */
-function randomSerial(): string {
-  const b = randomBytes(8);
-  b[0] = (b[0] as number) & 0x7f;
-  if (b[0] === 0) b[0] = 1;
-  return b.toString('hex');
+  const issued = await issue(
+    {
+      // as renew (kubeadm's NewSignedCert runs RemoveDuplicateAltNames): DNS names sorted and de-duplicated, IPs de-duplicated
+      subject: d.subject, ...normalizeAltNames({ dns: d.dns, ips: d.ips }), usages: d.extKeyUsages, otherUsageOids: d.otherExtKeyUsages, key,
+      window: window(o.now, o.leafValidityMs),
+    },
+    new LocalCaSigner(ca.toString(), m.newKey[s.ca] as KeyObject),
+  );
+  return { s, certPem: issued.certPem, keyPemText: issued.keyPem };
 }
 
 // --------------------------------------------------------------------------------------------------------- finalize

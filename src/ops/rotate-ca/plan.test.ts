@@ -1,13 +1,15 @@
 import { generateKeyPairSync, X509Certificate, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { signCertificate } from '../../pki/x509.js';
+import { issue } from '../../pki/issue.js';
+import { SelfSigner } from '../../pki/signer.js';
 import { bundleText, certFingerprint, keyFingerprint, parseBundle, spkiHash } from '../../pki/trust-bundle.js';
-import { caState, deriveStatus, saState, type CaFacts, type NodeFacts } from './plan.js';
-import type { RotationPlan } from './state.js';
+import { caState, deriveStatus, saState } from './plan.js';
+import type { CaFacts, NodeFacts } from '../../store/rotation-files.js';
+import type { RotationPlan } from '../../store/rotation-state.js';
 
 async function ca(cn: string, notBefore: Date): Promise<{ cert: X509Certificate; key: KeyObject }> {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const pem = await signCertificate({ subject: { cn, orgs: [] }, dns: [cn], ips: [], usages: [], isCA: true, key: privateKey, notBefore, notAfter: new Date(notBefore.getTime() + 1e11), serialHex: '01' });
+  const { certPem: pem } = await issue({ subject: { cn, orgs: [] }, dns: [cn], usages: [], isCA: true, key: privateKey, window: { notBefore, notAfter: new Date(notBefore.getTime() + 1e11) }, serialHex: '01' }, new SelfSigner());
   return { cert: new X509Certificate(pem), key: privateKey };
 }
 

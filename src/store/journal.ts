@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { commitFile, removeQuietly, TEMP_NAME, writeFileAtomic } from '../fs-atomic.js';
+import { commitFile, removeQuietly, TEMP_NAME, writeFileAtomic } from './fs-atomic.js';
 import { errnoText, PkiError } from '../errors.js';
 
 /** One staged rename: `tmp` goes over `path`; `link` is the symbolic link (inside the roots) `path` was reached by. */

@@ -1,5 +1,5 @@
 /**
- * The persisted state of a CA rotation, in `<state-dir>/rotation/` (folders 0700, files 0600):
+ * The persisted state of a CA rotation (`ca rotate`), in `<state-dir>/rotation/` (folders 0700, files 0600):
  * `plan.json` (targets and the SHA-256 fingerprints of the old and new CAs and service-account keys; its presence
  * marks "prepared"), `staging/` (the new CA certificates and keys and the new `sa.key`), `backups/<phase>/` (every
  * file a phase replaced, as it was, plus `index.json`, so rollback restores it byte for byte) and the commit journal.
@@ -7,11 +7,11 @@
  * new keys before they are live and the backups.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureDir, writeFileAtomic } from '../../fs-atomic.js';
-import { errnoText, PkiError } from '../../errors.js';
-import type { JournalPlace } from '../../pki/journal.js';
+import { ensureDir, writeFileAtomic } from './fs-atomic.js';
+import { errnoText, RotateError } from '../errors.js';
+import type { JournalPlace } from './journal.js';
 
 /** What a rotation rotates: the three kubeadm CAs and the service-account key pair. */
 export const TARGETS = ['ca', 'front-proxy-ca', 'etcd-ca', 'sa'] as const;
@@ -53,8 +53,8 @@ export function rotationJournal(p: RotationPaths): JournalPlace {
   return { path: join(rotationDir(p), 'journal.json'), roots: [p.certDir, join(p.certDir, 'etcd'), p.kubeconfigDir, p.manifestsDir, p.kubeletDir] };
 }
 
-function stateError(path: string, err: unknown): PkiError {
-  return new PkiError('ROTATE_STATE', `cannot use the rotation state "${path}": ${errnoText(err)}`, {
+function stateError(path: string, err: unknown): RotateError {
+  return new RotateError('ROTATE_STATE', `cannot use the rotation state "${path}": ${errnoText(err)}`, {
     hint: 'check --state-dir (default /var/lib/kubecerts) and its permissions',
   });
 }
@@ -82,7 +82,7 @@ export function readPlan(p: RotationPaths): RotationPlan | undefined {
     if (plan.version !== 1 || !Array.isArray(plan.targets)) throw new Error('unknown version');
     return plan;
   } catch (err) {
-    throw new PkiError('ROTATE_STATE', `the rotation plan "${planPath(p)}" is not valid: ${(err as Error).message}`, {
+    throw new RotateError('ROTATE_STATE', `the rotation plan "${planPath(p)}" is not valid: ${(err as Error).message}`, {
       hint: 'restore the state folder from a backup, or remove it while the files are at the "before" phase',
     });
   }
@@ -104,7 +104,7 @@ export function readStaged(p: RotationPaths, name: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new PkiError('ROTATE_STATE', `cannot read the staged "${path}": ${errnoText(err)}`, {
+    throw new RotateError('ROTATE_STATE', `cannot read the staged "${path}": ${errnoText(err)}`, {
       hint: 'the new keys are only in the state folder until reissue: restore it (or prepare --import the archive again)',
     });
   }
@@ -143,7 +143,7 @@ export function backupPhase(p: RotationPaths, phase: CommitPhase, paths: readonl
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (err) {
-    throw new PkiError('BACKUP', `cannot back up to "${dir}": ${errnoText(err)}`);
+    throw new RotateError('ROTATE_BACKUP', `cannot back up to "${dir}": ${errnoText(err)}`);
   }
   const index: { path: string; absent: boolean; file?: string; mode?: number; sha256?: string }[] = [];
   paths.forEach((path, i) => {
@@ -157,7 +157,7 @@ export function backupPhase(p: RotationPaths, phase: CommitPhase, paths: readonl
         index.push({ path, absent: true });
         return;
       }
-      throw new PkiError('BACKUP', `cannot back up "${path}": ${errnoText(err)}`);
+      throw new RotateError('ROTATE_BACKUP', `cannot back up "${path}": ${errnoText(err)}`);
     }
     const file = String(i);
     writeFileAtomic(join(dir, file), data, { mode: 0o600, dirMode: 0o700, secret: true });
@@ -188,7 +188,7 @@ export function readBackup(p: RotationPaths, phase: CommitPhase): BackedUpFile[]
       return { path: e.path, absent: false, data, mode: e.mode, sha256: e.sha256 };
     });
   } catch (err) {
-    throw new PkiError('BACKUP', `the backup "${dir}" is not usable: ${(err as Error).message}`);
+    throw new RotateError('ROTATE_BACKUP', `the backup "${dir}" is not usable: ${(err as Error).message}`);
   }
 }
 
@@ -202,6 +202,19 @@ export function dropPrepared(p: RotationPaths): void {
   rmSync(planPath(p), { force: true });
   rmSync(stagingDir(p), { recursive: true, force: true });
 }
+
+/** Removes `path` when present (a file a phase deletes after its commit); other errors are thrown. */
+export function removeIfPresent(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+/** The phases whose complete backups the state folder holds. */
+export const backedUpPhases = (p: RotationPaths): CommitPhase[] =>
+  (['trust', 'reissue', 'finalize'] as const).filter((ph) => existsSync(join(backupDir(p, ph), 'index.json')));
 
 /** Removes the whole rotation folder: staging, backups (the old CA keys) and plan (purge). */
 export function purgeRotation(p: RotationPaths): void {

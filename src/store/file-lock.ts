@@ -4,12 +4,13 @@
  * Taking over is atomic: it happens only while holding a short-lived guard file (`<lock>.takeover`, created with
  * O_EXCL), and under the guard the lock is read again before it is replaced. Two processes that both saw the same
  * stale lock can therefore never both end up holding it: the second one finds the guard, or finds the first one's
- * live pid. A guard left by a process killed during those few microseconds is removed once it is 10 s old.
+ * live pid. A guard left by a process killed during those few microseconds holds that process's dead pid and is
+ * removed by the next run, which then tries again (a guard killed before its pid was written: once it is 10 s old).
  * Node has no flock(2); an O_EXCL pid file is the portable equivalent that also works on NFS-mounted /etc.
  */
 import { closeSync, lstatSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { errnoText, LockedError, PkiError } from '../errors.js';
-import { removeQuietly } from '../fs-atomic.js';
+import { removeQuietly } from './fs-atomic.js';
 
 const STALE_GUARD_MS = 10_000;
 
@@ -62,6 +63,22 @@ function holder(path: string): number {
   }
 }
 
+/**
+ * Removes the takeover guard when the process that made it is gone: its pid is dead, or (killed before it wrote
+ * its pid) the file is older than STALE_GUARD_MS. Returns true when it removed it (or it vanished meanwhile).
+ */
+function guardAbandoned(guard: string): boolean {
+  try {
+    const pid = holder(guard);
+    const gone = Number.isInteger(pid) && pid > 0 ? !alive(pid) : Date.now() - lstatSync(guard).mtimeMs > STALE_GUARD_MS;
+    if (gone) unlinkSync(guard);
+    return gone;
+  } catch (err) {
+    if (err instanceof LockedError) throw err;
+    return true;
+  }
+}
+
 const held = (pid: number): boolean => Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid);
 
 function lockedBy(path: string, pid: number): LockedError {
@@ -76,17 +93,22 @@ function lockedBy(path: string, pid: number): LockedError {
  * cannot be created at all (missing or read-only folder).
  */
 export function acquireLock(path: string): () => void {
+  // a guard left by a killed process is removed and the takeover tried again, at most twice
+  for (let attempt = 0; ; attempt++) {
+    const release = tryAcquire(path, attempt < 2);
+    if (release) return release;
+  }
+}
+
+/** One attempt; undefined when a dead process's guard was removed and the caller should try again. */
+function tryAcquire(path: string, mayRetry: boolean): (() => void) | undefined {
   const release = (): void => removeQuietly(path);
   if (createExclusive(path)) return release;
   const seen = holder(path);
   if (held(seen)) throw lockedBy(path, seen);
   const guard = `${path}.takeover`;
   if (!createExclusive(guard)) {
-    try {
-      if (Date.now() - lstatSync(guard).mtimeMs > STALE_GUARD_MS) unlinkSync(guard);
-    } catch {
-      // gone meanwhile
-    }
+    if (mayRetry && guardAbandoned(guard)) return undefined;
     throw new LockedError(`cannot take the lock "${path}": another kubecerts process is taking it over right now`, {
       hint: 'run the command again',
     });

@@ -1,9 +1,10 @@
 /** Loading CAs, certificates and keys through a Workspace, with kubeadm's error wording. */
 import type { KeyObject } from 'node:crypto';
 import { PkiError } from '../errors.js';
-import { samePublicKey } from './keys.js';
-import type { CaSpec } from './specs.js';
-import { certPath, keyPath, readCertificateFile, readPrivateKeyFile, type LoadedCertificate } from './store.js';
+import { samePublicKey } from '../pki/keys.js';
+import type { CaSpec } from '../pki/specs.js';
+import { readCertificateFile, readPrivateKeyFile } from './pki-files.js';
+import { certPath, keyPath, type LoadedCertificate } from '../pki/certificate.js';
 import type { Workspace } from './workspace.js';
 
 export interface LoadedCa {

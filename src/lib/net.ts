@@ -1,4 +1,4 @@
-/** IP address helpers matching Go's net package textual forms. Pure. */
+/** Domain-free network names: IP/CIDR in Go's net package textual forms, host:port, DNS-1123 names. Pure. */
 import { isIP } from 'node:net';
 
 /** Parses an IPv4 or IPv6 address to its bytes (4 or 16); undefined when it is not one. */
@@ -80,4 +80,27 @@ export function cidrAddress(cidr: string, index: number): string | undefined {
     value >>= 8n;
   }
   return formatIp(out);
+}
+
+/** One DNS-1123 label (lower case), as a regular-expression source. */
+export const LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+const SUBDOMAIN = new RegExp(`^${LABEL}(\\.${LABEL})*$`);
+
+/** apimachinery's IsDNS1123Subdomain: dot-separated lower-case labels, at most 253 characters. */
+export function isDnsSubdomain(name: string): boolean {
+  return name.length <= 253 && SUBDOMAIN.test(name);
+}
+
+/** Splits host:port; returns the host without brackets and the port text (undefined when there is none). */
+export function splitHostPort(endpoint: string): { host: string; port: string | undefined } {
+  const bracketed = /^\[([^\]]+)\](?::(\d*))?$/.exec(endpoint);
+  if (bracketed) return { host: bracketed[1] ?? '', port: bracketed[2] };
+  const parts = endpoint.split(':');
+  if (parts.length === 2) return { host: parts[0] ?? '', port: parts[1] };
+  return { host: endpoint, port: undefined };
+}
+
+/** Go's net.JoinHostPort: brackets an IPv6 host ("[::1]:6443"). */
+export function joinHostPort(host: string, port: number | string): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }

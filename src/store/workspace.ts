@@ -5,10 +5,10 @@
  */
 import { existsSync, lstatSync, realpathSync, rmdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { commitFile, ensureDir, FileWriteError, removeQuietly, stageFile } from '../fs-atomic.js';
+import { commitFile, fsyncDir, fsyncFiles, ensureDir, FileWriteError, removeQuietly, stageFile } from './fs-atomic.js';
 import { KubecertsError, PkiError, describe } from '../errors.js';
 import { writeJournal, type JournalEntry, type JournalPlace } from './journal.js';
-import { fileExists, readSmallFile } from './store.js';
+import { fileExists, readSmallFile } from './pki-files.js';
 
 export interface PlannedWrite {
   readonly path: string;
@@ -55,7 +55,7 @@ export class Workspace {
    * private key always ends owned by the running user and no wider than 0600. Throws FileWriteError (one line naming
    * the file and the cause); on a failure before the first rename no temp file is left behind.
    */
-  commit(journal?: JournalPlace): void {
+  async commit(journal?: JournalPlace): Promise<void> {
     const createdDirs: string[] = [];
     const temps: JournalEntry[] = [];
     const undo = (): void => {
@@ -82,15 +82,17 @@ export class Workspace {
         }
         createdDirs.push(...missing);
         const secret = w.secret || holdsPrivateKey(w.data);
-        const tmp = stageFile(target, w.data, { mode: secret ? w.mode & 0o600 : w.mode, dirMode: w.dirMode, secret });
+        const tmp = stageFile(target, w.data, { mode: secret ? w.mode & 0o600 : w.mode, dirMode: w.dirMode, secret, sync: false });
         temps.push(target === w.path ? { tmp, path: target } : { tmp, path: target, link: w.path });
       }
+      await fsyncFiles(temps.map((t) => t.tmp));
       if (journal) writeJournal(journal, temps);
     } catch (err) {
       undo();
       throw err instanceof KubecertsError ? err : new PkiError('WRITE', `cannot write: ${describe(err)}`, { cause: err });
     }
-    for (const t of temps) commitFile(t.tmp, t.path);
+    for (const t of temps) commitFile(t.tmp, t.path, false);
+    for (const dir of new Set(temps.map((t) => dirname(t.path)))) fsyncDir(dir);
     if (journal) removeQuietly(journal.path);
     this.staged.clear();
   }

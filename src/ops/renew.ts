@@ -2,22 +2,29 @@
  * `certs renew`: plan every named certificate, sign everything in memory, then back up and write all of it in one
  * journaled commit (spec §5). `--csr-only` writes keys and CSRs built from the existing certificates instead.
  */
-import type { KeyObject, X509Certificate } from 'node:crypto';
+import { randomBytes, type KeyObject, type X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { ENCRYPTION_ALGORITHMS, type EncryptionAlgorithm, type RunConfig } from '../config/types.js';
-import { PkiError } from '../errors.js';
+import { hasCode, PkiError } from '../errors.js';
 import { currentEntries, dataField, parseKubeconfig, serializeKubeconfig, setDataField, type Kubeconfig } from '../kubeconfig/codec.js';
-import { formatExpiryDate } from '../output/time-format.js';
-import { externalCaDetector, signedBy, type Warner } from './authority.js';
-import { clientCertificate } from './client-certificate.js';
-import { loadCa, loadCertAt, loadKeyAt, type LoadedCa } from './ca-store.js';
-import { describeKey, encodePrivateKey, generateKey, parsePrivateKey, samePublicKey } from './keys.js';
-import { normalizeAltNames } from './sans.js';
-import { findCa, type CaName, type KubeconfigSpec, type LeafSpec } from './specs.js';
-import { certPath, keyPath, validity } from './store.js';
-import { backdatedWindow, randomSerialHex } from './validity.js';
-import type { Workspace } from './workspace.js';
-import { createCsr, readCertificateDetails, signCertificate, type CertificateDetails } from './x509.js';
+import { formatExpiryDate } from '../lib/time-format.js';
+import { externalCaDetector, type Warner } from './external-ca.js';
+import { signedBy } from '../pki/chain.js';
+import { clientCertificate } from '../store/client-certificate.js';
+import { loadCa, loadCertAt, loadKeyAt, type LoadedCa } from '../store/ca.js';
+import { describeKey, encodePrivateKey, generateKey, parsePrivateKey, samePublicKey } from '../pki/keys.js';
+import { normalizeAltNames } from '../pki/sans.js';
+import { findCa, type CaName, type KubeconfigSpec, type LeafSpec } from '../pki/specs.js';
+import { certPath, keyPath, validity } from '../pki/certificate.js';
+import { backdatedWindow } from '../pki/validity.js';
+import { Workspace } from '../store/workspace.js';
+import { backupFiles, backupFolderName, pruneBackups } from '../store/backup.js';
+import { pkiJournal } from '../store/journal.js';
+import { beginWrite } from '../store/write-session.js';
+import { checkIntegrity, integrityWarnings } from './integrity.js';
+import { issue } from '../pki/issue.js';
+import { createCsr, localCaSigner } from '../pki/signer.js';
+import { readCertificateDetails, type CertificateDetails } from '../pki/certificate.js';
 
 export type RenewSpec = LeafSpec | KubeconfigSpec;
 
@@ -112,8 +119,8 @@ export class Renewer {
       try {
         ca = loadCa(this.o.ws, this.o.cfg.certificatesDir, spec);
       } catch (err) {
-        if ((err as PkiError).code === 'CA_MISSING') throw err;
-        throw new PkiError('CA_LOAD', `failure loading ${spec.baseName} certificate authority: ${(err as Error).message}`, { cause: err });
+        if (hasCode(err, 'CA_MISSING')) throw err;
+        throw PkiError.wrap(err, 'CA_LOAD', `failure loading ${spec.baseName} certificate authority`);
       }
       const { notAfter } = validity(ca.cert.cert);
       if (notAfter < this.o.start) {
@@ -205,10 +212,10 @@ export class Renewer {
     const window = backdatedWindow(start, cfg.certificateValidityMs);
     // kubeadm's NewSignedCert runs RemoveDuplicateAltNames: DNS names sorted and de-duplicated, IPs de-duplicated
     const alt = normalizeAltNames({ dns: old.dns, ips: old.ips });
-    const certPem = await signCertificate({
-      subject: old.subject, dns: alt.dns, ips: alt.ips, usages: old.extKeyUsages, otherUsageOids: old.otherExtKeyUsages, isCA: false, key,
-      signer: { certPem: ca.cert.pem, key: ca.key }, ...window, serialHex: randomSerialHex(),
-    });
+    const { certPem } = await issue(
+      { subject: old.subject, dns: alt.dns, ips: alt.ips, usages: old.extKeyUsages, otherUsageOids: old.otherExtKeyUsages, key, window },
+      localCaSigner(ca.cert.pem, ca.key),
+    );
     const caNotAfter = validity(ca.cert.cert).notAfter;
     if (caNotAfter < window.notAfter) {
       this.o.warner.warn(
@@ -227,7 +234,8 @@ export class Renewer {
       const before = [cur.user['client-certificate-data'], cur.user['client-key-data'], cur.cluster['certificate-authority-data']];
       setDataField(cur.user, 'client-certificate-data', certPem);
       setDataField(cur.user, 'client-key-data', keyPem);
-      setDataField(cur.cluster, 'certificate-authority-data', ca.cert.pem);
+      // the whole CA file: during a CA rotation it holds old and new, and both must stay trusted (kubeadm writes the first only)
+      setDataField(cur.cluster, 'certificate-authority-data', [ca.cert.pem, ...ca.cert.rest.map((c) => c.toString())].join(''));
       const after = [cur.user['client-certificate-data'], cur.user['client-key-data'], cur.cluster['certificate-authority-data']];
       const edited = replaceValues(existing.text ?? '', before, after);
       ws.write(path, edited ?? serializeKubeconfig(kc), 0o600);
@@ -270,4 +278,75 @@ export function replaceValues(text: string, before: readonly unknown[], after: r
     out = out.slice(0, at) + a + out.slice(end);
   }
   return out;
+}
+
+export interface RenewRunOptions {
+  readonly cfg: RunConfig;
+  readonly start: Date;
+  readonly specs: readonly RenewSpec[];
+  readonly dryRun: boolean;
+  readonly csrOnly: boolean;
+  /** where --csr-only writes; default: a fresh folder under <kubeconfig-dir>/tmp */
+  readonly csrDir: string | undefined;
+  readonly reuseKey: boolean;
+  readonly expiringWithinMs: number | undefined;
+  /** back up the files a renewal replaces (not for --csr-only) */
+  readonly backup: boolean;
+  /** parent folder of the backup folders */
+  readonly backupRoot: string;
+  /** backup folders to keep, this run's included */
+  readonly keepBackups: number;
+  readonly warner: Warner;
+  /** a line about an interrupted run completed before this one (stderr) */
+  readonly notice: (line: string) => void;
+}
+
+export interface RenewRunResult {
+  readonly outcomes: readonly RenewOutcome[];
+  /** where the replaced files were copied (or, in a dry run, would be); undefined without a backup */
+  readonly backupDir: string | undefined;
+  /** a dry run's findings about an interrupted renewal or mismatched keys, which it does not repair */
+  readonly integrityWarnings: readonly string[];
+  readonly written: boolean;
+}
+
+/** A fresh folder name for --csr-only without --csr-dir: time and a random suffix, so nobody can plant it first. */
+const csrFolderName = (start: Date): string => `kubecerts-csr-${start.toISOString().replace(/[:.]/g, '-')}-${randomBytes(8).toString('hex')}`;
+
+/**
+ * `certs renew`: under the PKI's lock (after completing an interrupted commit), renews every spec in memory, then
+ * backs up the files it replaces, commits them in one journaled step and prunes old backups. A dry run takes no lock
+ * and writes nothing. Returns the outcomes; throws what loading, signing or writing raised (nothing is written then).
+ */
+export async function renewCertificates(o: RenewRunOptions): Promise<RenewRunResult> {
+  const { cfg, start } = o;
+  const journal = pkiJournal(cfg.certificatesDir, cfg.kubeconfigDir);
+  const release = o.dryRun ? () => undefined : beginWrite({ lockDir: cfg.certificatesDir, journal, tempDirs: journal.roots, what: 'renewal', notice: o.notice });
+  try {
+    // a dry run does not complete an interrupted renewal, so it says what it found instead
+    const warnings = o.dryRun ? integrityWarnings(checkIntegrity(cfg)) : [];
+    const ws = new Workspace();
+    const renewer = new Renewer({
+      cfg, start, ws, warner: o.warner, reuseKey: o.reuseKey, expiringWithinMs: o.expiringWithinMs, csrOnly: o.csrOnly,
+      // the default is a fresh folder, so a CSR run can never collide with (or replace) a live key
+      csrDir: o.csrDir ?? join(cfg.kubeconfigDir, 'tmp', csrFolderName(start)),
+    });
+    // sign everything in memory first; nothing is written unless all of it succeeded
+    const outcomes = await Promise.all(o.specs.map((s) => renewer.renew(s)));
+    const overwritten = ws.planned().map((w) => w.path);
+    const backupFolder = o.backup && !o.csrOnly && overwritten.length > 0 ? backupFolderName(start) : undefined;
+    let backupDir = backupFolder === undefined ? undefined : join(o.backupRoot, backupFolder);
+    if (o.dryRun) return { outcomes, backupDir, integrityWarnings: warnings, written: false };
+    if (backupFolder) {
+      backupDir = backupFiles(overwritten, o.backupRoot, backupFolder, [
+        { dir: cfg.certificatesDir, as: 'pki' },
+        { dir: cfg.kubeconfigDir, as: '.' },
+      ]);
+    }
+    await ws.commit(journal);
+    if (backupFolder) pruneBackups(o.backupRoot, o.keepBackups);
+    return { outcomes, backupDir, integrityWarnings: warnings, written: true };
+  } finally {
+    release();
+  }
 }

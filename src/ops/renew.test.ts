@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { replaceValues } from './renewal.js';
+import { replaceValues } from './renew.js';
 
 const A = 'QUFBQUFBQUFBQUFBQUFBQUFBQUE=';
 const B = 'QkJCQkJCQkJCQkJCQkJCQkJCQkI=';

@@ -1,12 +1,10 @@
 /** Filesystem reads of certificates and keys, with kubeadm's error wording. */
-import { X509Certificate, type KeyObject } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { type KeyObject } from 'node:crypto';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { errnoText, PkiError } from '../errors.js';
-import { parsePrivateKey } from './keys.js';
-import { criticalExtensionOids, HANDLED_EXTENSIONS } from './der.js';
-import { certificatePems } from './pem.js';
-import { decodeUtf8 } from '../utf8.js';
+import { parsePrivateKey } from '../pki/keys.js';
+import { decodeUtf8 } from '../lib/utf8.js';
+import { type LoadedCertificate, parseCertificates } from '../pki/certificate.js';
 
 const MAX_PEM_BYTES = 1 << 20;
 
@@ -55,47 +53,6 @@ export function pathPresent(path: string): boolean {
   }
 }
 
-export interface LoadedCertificate {
-  readonly path: string;
-  /** canonical PEM of the first certificate */
-  readonly pem: string;
-  readonly cert: X509Certificate;
-  /** the certificates after the first, as intermediates */
-  readonly rest: readonly X509Certificate[];
-}
-
-/** Parses PEM text holding certificates; `path` names the source in errors. */
-export function parseCertificates(text: string, path: string): LoadedCertificate {
-  const pems = certificatePems(text);
-  const first = pems[0];
-  if (!first) {
-    throw new PkiError(
-      'CERT_PARSE',
-      `couldn't load the certificate file ${path}: error reading ${path}: data does not contain any valid RSA or ECDSA certificates`,
-    );
-  }
-  const certs = pems.map((pem) => {
-    let cert: X509Certificate;
-    try {
-      cert = new X509Certificate(pem);
-    } catch {
-      throw new PkiError('CERT_PARSE', `couldn't load the certificate file ${path}: x509: malformed certificate`);
-    }
-    // Go rejects a certificate with a critical extension it does not handle; so does every Kubernetes component
-    let critical: string[];
-    try {
-      critical = criticalExtensionOids(cert.raw);
-    } catch {
-      throw new PkiError('CERT_PARSE', `couldn't load the certificate file ${path}: x509: malformed certificate`);
-    }
-    const unhandled = critical.find((oid) => !HANDLED_EXTENSIONS.has(oid));
-    if (unhandled) throw new PkiError('CERT_CRITICAL_EXT', `couldn't load the certificate file ${path}: x509: unhandled critical extension ${unhandled}`);
-    return cert;
-  });
-  const [cert, ...rest] = certs as [X509Certificate, ...X509Certificate[]];
-  return { path, pem: first, cert, rest };
-}
-
 /** Reads and parses a certificate file; `read` lets callers read through a Workspace. */
 export function readCertificateFile(path: string, read: (p: string) => string = readSmallFile): LoadedCertificate {
   let text: string;
@@ -117,10 +74,17 @@ export function readPrivateKeyFile(path: string, read: (p: string) => string = r
   return parsePrivateKey(text, path);
 }
 
-export const certPath = (certDir: string, baseName: string): string => join(certDir, `${baseName}.crt`);
-export const keyPath = (certDir: string, baseName: string): string => join(certDir, `${baseName}.key`);
+/** The path with symbolic links resolved (Node's error when it cannot be). */
+export function realPath(path: string): string {
+  return realpathSync(path);
+}
 
-/** NotBefore / NotAfter of a node:crypto certificate as Dates. */
-export function validity(cert: X509Certificate): { notBefore: Date; notAfter: Date } {
-  return { notBefore: new Date(cert.validFrom), notAfter: new Date(cert.validTo) };
+/** A whole file as Latin-1 text, with no size limit or decoding check (kubeadm's fallback to a CA file a kubeconfig names); Node's error on failure. */
+export function readTextFile(path: string): string {
+  return readFileSync(path, 'latin1');
+}
+
+/** existsSync: true when something is at `path` (a dangling link or an unreadable folder counts as absent). */
+export function pathExists(path: string): boolean {
+  return existsSync(path);
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatExpiryDate, formatResidual, formatRfc3339, residualSeconds } from './time-format.js';
+import { formatExpiryDate, formatResidual, formatRfc3339 } from './time-format.js';
 
 describe('formatResidual (apimachinery ShortHumanDuration)', () => {
   it.each([
@@ -43,10 +43,5 @@ describe('dates', () => {
   });
   it('formats RFC 3339 without fractions', () => {
     expect(formatRfc3339(new Date('2026-06-01T10:00:00.999Z'))).toBe('2026-06-01T10:00:00Z');
-  });
-  it('truncates residual seconds toward zero', () => {
-    const now = new Date('2026-01-01T00:00:00Z');
-    expect(residualSeconds(new Date('2026-01-01T00:00:01.900Z'), now)).toBe(1);
-    expect(residualSeconds(new Date('2025-12-31T23:59:58.100Z'), now)).toBe(-1);
   });
 });

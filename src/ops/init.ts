@@ -5,22 +5,25 @@
 import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import type { RunConfig } from '../config/types.js';
-import { readFileSync } from 'node:fs';
 import { describe, PkiError } from '../errors.js';
-import { hostPath } from '../rootfs.js';
+import { hostPath } from '../lib/rootfs.js';
 import { buildKubeconfig, currentEntries, dataField, parseKubeconfig, serializeKubeconfig } from '../kubeconfig/codec.js';
 import { controlPlaneEndpoint, localEndpoint } from '../kubeconfig/endpoint.js';
-import { chainError, detectExternalCa, type Warner } from './authority.js';
-import { validateCertificateWithConfig } from './cert-validation.js';
-import { encodePrivateKey, encodePublicKey, KeyPool, parsePrivateKey, samePublicKey } from './keys.js';
-import { computeAltNames, formatSanWarning, type AltNames } from './sans.js';
-import { findCa, type CaSpec, type KeyPairSpec, type KubeconfigSpec, type LeafSpec } from './specs.js';
-import { loadCa, loadCertAt, loadKeyAt, type LoadedCa } from './ca-store.js';
-import { firstCertificatePem } from './pem.js';
-import { certPath, keyPath, validity, type LoadedCertificate } from './store.js';
-import { backdatedWindow, caAnchoredWindow, randomSerialHex } from './validity.js';
-import type { Workspace } from './workspace.js';
-import { readCertificateDetails, signCertificate } from './x509.js';
+import { detectExternalCa, type Warner } from './external-ca.js';
+import { chainError } from '../pki/chain.js';
+import { validateCertificateWithConfig } from '../pki/cert-validation.js';
+import { encodePrivateKey, encodePublicKey, KeyPool, parsePrivateKey, samePublicKey } from '../pki/keys.js';
+import { computeAltNames, formatSanWarning, type AltNames } from '../pki/sans.js';
+import { findCa, type CaSpec, type KeyPairSpec, type KubeconfigSpec, type LeafSpec } from '../pki/specs.js';
+import { loadCa, loadCertAt, loadKeyAt, type LoadedCa } from '../store/ca.js';
+import { firstCertificatePem } from '../pki/pem.js';
+import { certPath, keyPath, validity, type LoadedCertificate } from '../pki/certificate.js';
+import { backdatedWindow, caAnchoredWindow } from '../pki/validity.js';
+import type { Workspace } from '../store/workspace.js';
+import { readTextFile } from '../store/pki-files.js';
+import { readCertificateDetails } from '../pki/certificate.js';
+import { issue } from '../pki/issue.js';
+import { localCaSigner, SelfSigner } from '../pki/signer.js';
 
 export interface InitContext {
   readonly cfg: RunConfig;
@@ -93,11 +96,9 @@ export class CertPhases {
     out(`[certs] Generating "${ca.baseName}" certificate and key`);
     const key = await this.keys.get(ca.baseName);
     const window = backdatedWindow(start, cfg.caCertificateValidityMs);
-    const pem = await signCertificate({
-      subject: { cn: ca.cn, orgs: [] }, dns: [ca.cn], ips: [], usages: [], isCA: true, key, ...window, serialHex: randomSerialHex(),
-    });
-    ws.writeKey(keyPath(this.dir, ca.baseName), encodePrivateKey(key));
-    ws.write(crt, pem, 0o644);
+    const issued = await issue({ subject: { cn: ca.cn, orgs: [] }, dns: [ca.cn], usages: [], isCA: true, key, window }, new SelfSigner());
+    ws.writeKey(keyPath(this.dir, ca.baseName), issued.keyPem);
+    ws.write(crt, issued.certPem, 0o644);
   }
 
   private async runLeaf(leaf: LeafSpec): Promise<void> {
@@ -171,12 +172,12 @@ export class CertPhases {
       throw new PkiError('CA_LOAD', `couldn't load CA certificate ${ca.name}: ${(err as Error).message}`, { cause: err });
     }
     if (alt.dns.length + alt.ips.length > 0) out(SIGNED_FOR(leaf.baseName, alt.dns, alt.ips));
-    const pem = await signCertificate({
-      subject: { cn: leaf.cn(cfg), orgs: leaf.orgs }, dns: alt.dns, ips: alt.ips, usages: leaf.usages, isCA: false, key,
-      signer: { certPem: loaded.cert.pem, key: loaded.key }, ...backdatedWindow(start, cfg.certificateValidityMs), serialHex: randomSerialHex(),
-    });
-    if (writeKey) ws.writeKey(keyPath(this.dir, leaf.baseName), encodePrivateKey(key));
-    ws.write(certPath(this.dir, leaf.baseName), pem, 0o644);
+    const { certPem, keyPem } = await issue(
+      { subject: { cn: leaf.cn(cfg), orgs: leaf.orgs }, dns: alt.dns, ips: alt.ips, usages: leaf.usages, key, window: backdatedWindow(start, cfg.certificateValidityMs) },
+      localCaSigner(loaded.cert.pem, loaded.key),
+    );
+    if (writeKey) ws.writeKey(keyPath(this.dir, leaf.baseName), keyPem);
+    ws.write(certPath(this.dir, leaf.baseName), certPem, 0o644);
   }
 
   private async runServiceAccount(sa: KeyPairSpec): Promise<void> {
@@ -245,7 +246,7 @@ export class KubeconfigPhases {
     if (current === '' && typeof caFile === 'string' && caFile !== '') {
       // kubeadm's validateKubeConfig falls back to the CA file the cluster names
       try {
-        current = readFileSync(hostPath(caFile), 'latin1');
+        current = readTextFile(hostPath(caFile));
       } catch (err) {
         this.ctx.warner.warn(`failed to load CA cert from "${caFile}" for kubeconfig "${path}", ${describe(err)}`);
       }
@@ -309,12 +310,11 @@ export class KubeconfigPhases {
     out(`[kubeconfig] Writing "${spec.fileName}" kubeconfig file`);
     const key = await this.keys.get(spec.name);
     const userName = spec.cn(cfg);
-    const certPem = await signCertificate({
-      subject: { cn: userName, orgs: spec.orgs }, dns: [], ips: [], usages: ['clientAuth'], isCA: false, key,
-      signer: { certPem: ca.cert.pem, key: ca.key }, ...caAnchoredWindow(start, validity(ca.cert.cert).notBefore, cfg.certificateValidityMs),
-      serialHex: randomSerialHex(),
-    });
-    const kc = buildKubeconfig({ clusterName: cfg.clusterName, server, caPem: ca.cert.pem, userName, clientCertPem: certPem, clientKeyPem: encodePrivateKey(key) });
+    const { certPem, keyPem } = await issue(
+      { subject: { cn: userName, orgs: spec.orgs }, usages: ['clientAuth'], key, window: caAnchoredWindow(start, validity(ca.cert.cert).notBefore, cfg.certificateValidityMs) },
+      localCaSigner(ca.cert.pem, ca.key),
+    );
+    const kc = buildKubeconfig({ clusterName: cfg.clusterName, server, caPem: ca.cert.pem, userName, clientCertPem: certPem, clientKeyPem: keyPem });
     ws.write(path, serializeKubeconfig(kc), 0o600);
   }
 }

@@ -3,9 +3,9 @@
  * killed in the middle of (its journal), and remove temp files an earlier run left before it got to its journal.
  */
 import { join } from 'node:path';
-import { ensureDir } from '../fs-atomic.js';
+import { ensureDir } from './fs-atomic.js';
 import { PkiError, describe } from '../errors.js';
-import { acquireLock } from './lock.js';
+import { acquireLock } from './file-lock.js';
 import { recoverJournal, removeOrphanTemps, type JournalPlace } from './journal.js';
 
 export interface WriteSession {

@@ -1,9 +1,9 @@
 /** The client certificate of a kubeconfig's current user, with kubeadm's error wording. */
 import { isAbsolute, dirname, resolve as resolvePath } from 'node:path';
 import { KubeconfigError } from '../errors.js';
-import { hostPath } from '../rootfs.js';
+import { hostPath } from '../lib/rootfs.js';
 import { dataField, type CurrentEntries } from '../kubeconfig/codec.js';
-import { parseCertificates, type LoadedCertificate } from './store.js';
+import { parseCertificates, type LoadedCertificate } from '../pki/certificate.js';
 
 /**
  * The first certificate of `client-certificate-data`; with `readReference`, a `client-certificate` file path

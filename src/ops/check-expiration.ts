@@ -3,17 +3,17 @@
  * on request, the kubelet's. node:crypto only, so this path never loads the X.509 library.
  */
 import type { X509Certificate } from 'node:crypto';
-import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunConfig } from '../config/types.js';
 import { KubeconfigError, PkiError } from '../errors.js';
 import { currentEntries, dataField, parseKubeconfig } from '../kubeconfig/codec.js';
-import { clientCertificate } from './client-certificate.js';
-import { externalCaDetector, type Warner } from './authority.js';
-import type { CertificateFacts } from './expiration.js';
-import { describeKey } from './keys.js';
-import { activeSpecs, CA_SPECS, RENEWABLE_SPECS } from './specs.js';
-import { certPath, fileExists, readCertificateFile, readSmallFile, validity } from './store.js';
+import { clientCertificate } from '../store/client-certificate.js';
+import { externalCaDetector, type Warner } from './external-ca.js';
+import type { CertificateFacts } from '../pki/expiration.js';
+import { describeKey } from '../pki/keys.js';
+import { activeSpecs, CA_SPECS, RENEWABLE_SPECS } from '../pki/specs.js';
+import { fileExists, readCertificateFile, readSmallFile, realPath } from '../store/pki-files.js';
+import { certPath, validity } from '../pki/certificate.js';
 
 export interface ScanOptions {
   readonly cfg: RunConfig;
@@ -96,7 +96,7 @@ function scanKubelet(o: ScanOptions, dir: string, guard: Guard): CertificateFact
       guard('kubelet-client', client, 'ca', () => {
         let real = client;
         try {
-          real = realpathSync(client);
+          real = realPath(client);
         } catch (err) {
           throw new PkiError('READ', `cannot resolve ${client}: ${(err as Error).message}`);
         }

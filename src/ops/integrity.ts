@@ -6,17 +6,12 @@ import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import type { RunConfig } from '../config/types.js';
 import { currentEntries, dataField, parseKubeconfig } from '../kubeconfig/codec.js';
-import { journalPending, pkiJournal } from './journal.js';
-import { parsePrivateKey, samePublicKey } from './keys.js';
-import { activeSpecs, RENEWABLE_SPECS } from './specs.js';
-import { certPath, keyPath, readSmallFile } from './store.js';
-
-export interface IntegrityFindings {
-  /** the journal file of an interrupted commit, when one is pending */
-  readonly pendingJournal?: string;
-  /** names (as in check-expiration) of certificates whose private key does not match */
-  readonly keyMismatch: readonly string[];
-}
+import { journalPending, pkiJournal } from '../store/journal.js';
+import { parsePrivateKey, samePublicKey } from '../pki/keys.js';
+import { activeSpecs, RENEWABLE_SPECS } from '../pki/specs.js';
+import { readSmallFile } from '../store/pki-files.js';
+import { certPath, keyPath } from '../pki/certificate.js';
+import { type IntegrityFindings } from '../pki/expiration.js';
 
 /** True when the key PEM and the certificate PEM hold different public keys; false when either cannot be read. */
 function mismatched(certPem: string, keyPem: string, where: string): boolean {

@@ -7,8 +7,9 @@ export const COMMIT: string = typeof __KUBECERTS_COMMIT__ === 'string' ? __KUBEC
 
 /**
  * The `--version` text: the bare version on the first line, as scripts read it (`kubecerts --version | head -n1`),
- * then `commit: <hash>` and `node: <version of the running Node.js>` (the embedded one in the single executable).
+ * then `commit: <hash>` and `node: <nodeVersion>`: the running Node.js's process.version, which the entry points pass
+ * in (the embedded one in the single executable).
  */
-export function versionText(): string {
-  return `${VERSION}\ncommit: ${COMMIT}\nnode: ${process.version}\n`;
+export function versionText(nodeVersion: string): string {
+  return `${VERSION}\ncommit: ${COMMIT}\nnode: ${nodeVersion}\n`;
 }

@@ -2,10 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { ConfigError, describe } from '../errors.js';
-import { parseConfigDocuments, resolveConfig, type ConfigDocuments, type ConfigFlags, type HostFacts } from './resolve.js';
-import { formatDuration } from '../duration.js';
-import { DEFAULTS, type RunConfig } from './types.js';
-import { decodeUtf8 } from '../utf8.js';
+import { parseConfigDocuments, resolveConfig, type ConfigDocuments, type ConfigFlags, type HostFacts } from '../config/resolve.js';
+import { formatDuration } from '../lib/duration.js';
+import { DEFAULTS, type RunConfig } from '../config/types.js';
+import { decodeUtf8 } from '../lib/utf8.js';
 
 const MAX_CONFIG_BYTES = 1 << 20;
 

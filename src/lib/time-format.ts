@@ -1,4 +1,4 @@
-/** Time renderings shared by every presenter. Pure. */
+/** Go time layouts and durations as text, shared by every presenter. Pure. */
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
@@ -13,11 +13,6 @@ export function formatExpiryDate(d: Date): string {
 /** RFC 3339 with seconds in UTC ("2026-06-01T10:00:00Z"), as Go's time.Time marshals a UTC time. */
 export function formatRfc3339(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-/** Whole seconds from now until `notAfter`, truncated toward zero. */
-export function residualSeconds(notAfter: Date, now: Date): number {
-  return Math.trunc((notAfter.getTime() - now.getTime()) / 1000);
 }
 
 /** apimachinery's duration.ShortHumanDuration over whole seconds. */

@@ -1,0 +1,75 @@
+/**
+ * `certs generate-csr` as a use case (kubeadm's certs phase with external CA, spec §6): a new key and a CSR for every
+ * leaf, and a CA-less kubeconfig with a key plus a CSR for every kubeconfig, written at once under the PKI's lock and
+ * journal. Nothing is replaced: an existing key, CSR or kubeconfig is an error (PkiError EXISTS), as in kubeadm.
+ */
+import { join } from 'node:path';
+import type { RunConfig } from '../config/types.js';
+import { PkiError } from '../errors.js';
+import { buildKubeconfig, serializeKubeconfig } from '../kubeconfig/codec.js';
+import { controlPlaneEndpoint, localEndpoint } from '../kubeconfig/endpoint.js';
+import { encodePrivateKey, generateKey } from '../pki/keys.js';
+import { computeAltNames, formatSanWarning } from '../pki/sans.js';
+import { createCsr } from '../pki/signer.js';
+import { KUBECONFIG_SPECS, LEAF_SPECS } from '../pki/specs.js';
+import { pkiJournal } from '../store/journal.js';
+import { Workspace } from '../store/workspace.js';
+import { beginWrite } from '../store/write-session.js';
+
+export interface GeneratedCsrs {
+  /** base names of the leaves (e.g. "etcd/server"), in table order */
+  readonly leaves: readonly string[];
+  /** kubeconfig file names, in table order */
+  readonly kubeconfigs: readonly string[];
+}
+
+/** Writes the keys, CSRs and kubeconfigs; `warn` receives kubeadm's warnings (skipped SANs, endpoint port). */
+export async function generateCsrs(cfgRaw: RunConfig, warn: (line: string) => void): Promise<GeneratedCsrs> {
+  // every etcd leaf is covered even with external etcd, as kubeadm does
+  const cfg = { ...cfgRaw, etcdLocal: cfgRaw.etcdLocal ?? { serverCertSANs: [], peerCertSANs: [] } };
+  const journal = pkiJournal(cfg.certificatesDir, cfg.kubeconfigDir);
+  const release = beginWrite({ lockDir: cfg.certificatesDir, journal, tempDirs: journal.roots, what: 'write', notice: warn, lockDirMode: 0o755 });
+  try {
+    const ws = new Workspace();
+    for (const leaf of LEAF_SPECS) {
+      const base = join(cfg.certificatesDir, leaf.baseName);
+      // kubeadm's createKeyAndCSR: "%s: key or CSR %s/%s" with errExist, the folder as given
+      if (ws.exists(`${base}.csr`) || ws.exists(`${base}.key`)) throw new PkiError('EXISTS', `file already exists: key or CSR ${cfg.certificatesDir}/${leaf.baseName}`);
+    }
+    for (const kc of KUBECONFIG_SPECS) {
+      const p = join(cfg.kubeconfigDir, kc.fileName);
+      // kubeadm's createKubeConfigAndCSR: errors.Wrapf(errExist, "kube config: %s" / "csr: %s", kubeConfigPath)
+      if (ws.exists(p)) throw new PkiError('EXISTS', `kube config: ${p}: file already exists`);
+      for (const q of [`${p}.csr`, `${p}.key`]) if (ws.exists(q)) throw new PkiError('EXISTS', `csr: ${p}: file already exists`);
+    }
+
+    const leafJobs = LEAF_SPECS.map(async (leaf) => {
+      const alt = leaf.sans
+        ? computeAltNames(leaf.sans, cfg, (w) => warn(formatSanWarning(w)))
+        : { dns: [], ips: [] };
+      const key = await generateKey(cfg.encryptionAlgorithm);
+      const csr = await createCsr({ subject: { cn: leaf.cn(cfg), orgs: leaf.orgs }, dns: alt.dns, ips: alt.ips, key });
+      const base = join(cfg.certificatesDir, leaf.baseName);
+      ws.writeKey(`${base}.key`, encodePrivateKey(key));
+      ws.write(`${base}.csr`, csr, 0o600, 0o755);
+      return leaf.baseName;
+    });
+    const kcJobs = KUBECONFIG_SPECS.map(async (spec) => {
+      const server = spec.endpoint === 'local' ? localEndpoint(cfg) : controlPlaneEndpoint(cfg, warn);
+      const key = await generateKey(cfg.encryptionAlgorithm);
+      const keyPem = encodePrivateKey(key);
+      const userName = spec.cn(cfg);
+      const csr = await createCsr({ subject: { cn: userName, orgs: spec.orgs }, dns: [], ips: [], key });
+      const p = join(cfg.kubeconfigDir, spec.fileName);
+      ws.write(p, serializeKubeconfig(buildKubeconfig({ clusterName: cfg.clusterName, server, caPem: '', userName, clientKeyPem: keyPem })), 0o600);
+      ws.write(`${p}.csr`, csr, 0o600);
+      return spec.fileName;
+    });
+    const leaves = await Promise.all(leafJobs);
+    const kubeconfigs = await Promise.all(kcJobs);
+    await ws.commit(journal);
+    return { leaves, kubeconfigs };
+  } finally {
+    release();
+  }
+}

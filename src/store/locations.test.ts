@@ -1,0 +1,96 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { buildKubeconfig, currentEntries, dataField, parseKubeconfig, serializeKubeconfig } from '../kubeconfig/codec.js';
+import { issue } from '../pki/issue.js';
+import { SelfSigner } from '../pki/signer.js';
+import { KUBECONFIG_SPECS, LEAF_SPECS } from '../pki/specs.js';
+import { certificateFile, loadLocation, locationOf, replaceLocation, type FileReader, type FileWriter } from './locations.js';
+
+/** An in-memory folder tree: what a Workspace does for these functions, without a disk. */
+class MemoryFiles implements FileReader, FileWriter {
+  readonly files = new Map<string, { data: string; mode: number }>();
+  exists(path: string): boolean {
+    return this.files.has(path);
+  }
+  read(path: string): string {
+    const f = this.files.get(path);
+    if (!f) throw Object.assign(new Error(`open ${path}: no such file or directory`), { code: 'NOT_FOUND' });
+    return f.data;
+  }
+  write(path: string, data: string, mode: number): void {
+    this.files.set(path, { data, mode });
+  }
+  writeKey(path: string, pem: string): void {
+    this.files.set(path, { data: pem, mode: 0o600 });
+  }
+}
+
+const window = { notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2027-01-01T00:00:00Z') };
+async function selfSigned(cn: string): Promise<{ certPem: string; keyPem: string }> {
+  const key = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
+  return issue({ subject: { cn, orgs: [] }, usages: ['clientAuth'], key, window, isCA: cn.startsWith('ca') }, new SelfSigner());
+}
+const cfg = { certificatesDir: '/pki', kubeconfigDir: '/k' };
+const apiserver = LEAF_SPECS.find((s) => s.name === 'apiserver')!;
+const admin = KUBECONFIG_SPECS.find((s) => s.name === 'admin.conf')!;
+
+describe('certificate locations (pair | kubeconfig)', () => {
+  it('knows where each table entry lives', () => {
+    expect(locationOf(apiserver, cfg)).toEqual({ kind: 'pair', name: 'apiserver', certPath: '/pki/apiserver.crt', keyPath: '/pki/apiserver.key' });
+    expect(locationOf(LEAF_SPECS.find((s) => s.name === 'etcd-peer')!, cfg)).toMatchObject({ certPath: '/pki/etcd/peer.crt' });
+    expect(locationOf(admin, cfg)).toEqual({ kind: 'kubeconfig', name: 'admin.conf', path: '/k/admin.conf' });
+    expect(certificateFile(locationOf(admin, cfg))).toBe('/k/admin.conf');
+  });
+
+  it('loads a pair with or without its key, and replaces both files', async () => {
+    const fs = new MemoryFiles();
+    const old = await selfSigned('kube-apiserver');
+    fs.write('/pki/apiserver.crt', old.certPem, 0o644);
+    const loc = locationOf(apiserver, cfg);
+    expect(loadLocation(loc, fs).keyText).toBeUndefined();
+    fs.writeKey('/pki/apiserver.key', old.keyPem);
+    const loaded = loadLocation(loc, fs);
+    expect(loaded.certificate.pem).toBe(old.certPem);
+    expect(loaded.keyText).toBe(old.keyPem);
+    const next = await selfSigned('kube-apiserver');
+    expect(replaceLocation(loaded, { ...next, caText: '' }, fs)).toEqual(['/pki/apiserver.key', '/pki/apiserver.crt']);
+    expect(fs.files.get('/pki/apiserver.crt')).toEqual({ data: next.certPem, mode: 0o644 });
+    expect(fs.files.get('/pki/apiserver.key')).toEqual({ data: next.keyPem, mode: 0o600 });
+  });
+
+  it('replaces a kubeconfig\'s client certificate, key and CA data, keeps everything else, and keeps a CA bundle whole', async () => {
+    const fs = new MemoryFiles();
+    const [ca1, ca2, old, next] = await Promise.all([selfSigned('ca-old'), selfSigned('ca-new'), selfSigned('kubernetes-admin'), selfSigned('kubernetes-admin')]);
+    const kc = buildKubeconfig({ clusterName: 'kubernetes', server: 'https://10.0.0.1:6443', caPem: ca1!.certPem, userName: 'kubernetes-admin', clientCertPem: old!.certPem, clientKeyPem: old!.keyPem });
+    kc.users.push({ name: 'other', user: { token: 't' } });
+    kc['extensions'] = [{ name: 'x', extension: { a: 1 } }];
+    fs.write('/k/admin.conf', serializeKubeconfig(kc), 0o600);
+    const loaded = loadLocation(locationOf(admin, cfg), fs, { requireCaData: true });
+    expect(loaded.certificate.pem).toBe(old!.certPem);
+    expect(loaded.keyText).toBe(old!.keyPem);
+    const before = serializeKubeconfig(loaded.kubeconfig!);
+    const bundle = `${ca2!.certPem}${ca1!.certPem}`;
+    expect(replaceLocation(loaded, { ...next!, caText: bundle }, fs)).toEqual(['/k/admin.conf']);
+    expect(serializeKubeconfig(loaded.kubeconfig!)).toBe(before);
+    const written = parseKubeconfig(fs.read('/k/admin.conf'), '/k/admin.conf');
+    const cur = currentEntries(written, '/k/admin.conf');
+    expect(dataField(cur.user, 'client-certificate-data')).toBe(next!.certPem);
+    expect(dataField(cur.user, 'client-key-data')).toBe(next!.keyPem);
+    expect(dataField(cur.cluster, 'certificate-authority-data')).toBe(bundle);
+    expect(cur.cluster['server']).toBe('https://10.0.0.1:6443');
+    expect(written.users.find((u) => u.name === 'other')).toEqual({ name: 'other', user: { token: 't' } });
+    expect(written['extensions']).toEqual([{ name: 'x', extension: { a: 1 } }]);
+    expect(fs.files.get('/k/admin.conf')?.mode).toBe(0o600);
+  });
+
+  it('refuses kubeconfigs without an embedded client certificate or (when asked) CA data, with kubeadm wording', () => {
+    const fs = new MemoryFiles();
+    const loc = locationOf(admin, cfg);
+    fs.write('/k/admin.conf', serializeKubeconfig(buildKubeconfig({ clusterName: 'c', server: 'https://s', caPem: '', userName: 'u', token: 't' })), 0o600);
+    expect(() => loadLocation(loc, fs, { requireCaData: true })).toThrow('kubeConfig file /k/admin.conf does not have an embedded server certificate');
+    expect(() => loadLocation(loc, fs)).toThrow('kubeConfig file /k/admin.conf does not have an embedded client certificate');
+    fs.write('/k/admin.conf', serializeKubeconfig(buildKubeconfig({ clusterName: 'c', server: 'https://s', caPem: 'x', userName: 'u', clientCertPem: 'not a certificate' })), 0o600);
+    expect(() => loadLocation(loc, fs)).toThrow(expect.objectContaining({ code: 'BAD_CLIENT_CERT' }));
+    expect(() => loadLocation(locationOf(apiserver, cfg), fs)).toThrow(/couldn't load the certificate file \/pki\/apiserver.crt: open \/pki\/apiserver.crt: no such file or directory/);
+  });
+});
