@@ -40,12 +40,17 @@ export type ManifestCode = 'MANIFEST_FLAGS' | 'MANIFEST_PARSE';
 /** Codes of RestartError: control-plane restarts. */
 export type RestartCode = 'RESTART_HOLDING_DIR' | 'RESTART_MANIFEST' | 'RESTART_NAME' | 'RESTART_STRAY';
 
+/** Codes of RotateError: CA rotation (ca rotate) phases, state, checks, barriers and archives. */
+export type RotateCode =
+  | 'ROTATE_ARCHIVE' | 'ROTATE_BACKUP' | 'ROTATE_BARRIER' | 'ROTATE_CHECK' | 'ROTATE_INPUT' | 'ROTATE_KEY' | 'ROTATE_ORDER'
+  | 'ROTATE_READ' | 'ROTATE_STATE';
+
 /** Every code a KubecertsError can carry. */
 /** `kubecerts agent`: AGENT_PENDING (a bad restart record) and AGENT_<step> for a failed check, renew or restart step. */
 export type AgentCode = `AGENT_${string}`;
 /** The cluster lock: LOCK_NO_QUORUM, LOCK_BUSY, LOCK_ABORTED, LOCK_UNREACHABLE. */
 export type LockCode = 'LOCK_NO_QUORUM' | 'LOCK_BUSY' | 'LOCK_ABORTED' | 'LOCK_UNREACHABLE';
-export type ErrorCode = PkiCode | KubeconfigCode | ConfigCode | OutputCode | ManifestCode | RestartCode | AgentCode | LockCode | 'USAGE' | 'LOCKED';
+export type ErrorCode = PkiCode | KubeconfigCode | ConfigCode | OutputCode | ManifestCode | RestartCode | AgentCode | LockCode | RotateCode | 'USAGE' | 'LOCKED';
 
 export interface ErrorOptions {
   readonly cause?: unknown;
@@ -103,6 +108,7 @@ export class UsageError extends KubecertsError<'USAGE'> {
 export class PkiError extends KubecertsError<PkiCode> {}
 export class KubeconfigError extends KubecertsError<KubeconfigCode> {}
 export class ConfigError extends KubecertsError<ConfigCode> {}
+export class RotateError extends KubecertsError<RotateCode> {}
 
 export class LockedError extends KubecertsError<'LOCKED'> {
   override readonly exitCode: ExitCodeValue = ExitCode.locked;

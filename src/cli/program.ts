@@ -13,6 +13,7 @@ import { helpFooter } from './help.js';
 import type { Io } from './io.js';
 import { registerAgentCommands } from './agent-commands.js';
 import { registerNodeCommands } from './node-commands.js';
+import { registerRotateCa } from './rotate-ca-command.js';
 import {
   algorithmOption,
   certDirOption,
@@ -216,6 +217,7 @@ export function createProgram(io: Io): Command {
 
   registerNodeCommands(program, run);
   registerAgentCommands(program, run);
+  const ca = registerRotateCa(program, run);
 
   program.addCommand(
     new Command('completion')
@@ -242,6 +244,6 @@ export function createProgram(io: Io): Command {
   inherit(program);
   complete.helpOption(false); // the words may contain -h
   // after inherit, which would reset it: group commands report an unknown subcommand themselves
-  for (const g of [phase, certs, kubeconfig]) g.allowExcessArguments(true);
+  for (const g of [phase, certs, kubeconfig, ca]) g.allowExcessArguments(true);
   return program;
 }

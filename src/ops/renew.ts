@@ -234,7 +234,8 @@ export class Renewer {
       const before = [cur.user['client-certificate-data'], cur.user['client-key-data'], cur.cluster['certificate-authority-data']];
       setDataField(cur.user, 'client-certificate-data', certPem);
       setDataField(cur.user, 'client-key-data', keyPem);
-      setDataField(cur.cluster, 'certificate-authority-data', ca.cert.pem);
+      // the whole CA file: during a CA rotation it holds old and new, and both must stay trusted (kubeadm writes the first only)
+      setDataField(cur.cluster, 'certificate-authority-data', [ca.cert.pem, ...ca.cert.rest.map((c) => c.toString())].join(''));
       const after = [cur.user['client-certificate-data'], cur.user['client-key-data'], cur.cluster['certificate-authority-data']];
       const edited = replaceValues(existing.text ?? '', before, after);
       ws.write(path, edited ?? serializeKubeconfig(kc), 0o600);

@@ -59,7 +59,7 @@ $fn kubecerts "$cur" "$prev"; printf '%s\\n' "\${COMPREPLY[@]}"`,
   it('commands on the first TAB after install', () => {
     const r = complete('kubecerts ');
     expect(r.loader).toBe(124);
-    expect(r.words).toEqual(['init', 'certs', 'kubeconfig', 'control-plane', 'kubelet', 'agent', 'fleet', 'completion']);
+    expect(r.words).toEqual(['init', 'certs', 'kubeconfig', 'control-plane', 'kubelet', 'agent', 'fleet', 'ca', 'completion']);
   });
   it('subcommands, flags and certificate names', () => {
     expect(complete('kubecerts certs re').words).toEqual(['renew']);
@@ -95,7 +95,7 @@ _kubecerts`, 'zsh', 'kubecerts', ...words],
   };
 
   it('commands, certificate names and flag values', () => {
-    expect(complete('')).toEqual(['init', 'certs', 'kubeconfig', 'control-plane', 'kubelet', 'agent', 'fleet', 'completion']);
+    expect(complete('')).toEqual(['init', 'certs', 'kubeconfig', 'control-plane', 'kubelet', 'agent', 'fleet', 'ca', 'completion']);
     expect(complete('certs', 'renew', 'etcd-')).toEqual(['etcd-healthcheck-client', 'etcd-peer', 'etcd-server']);
     expect(complete('certs', 'check-expiration', '-o', '')).toEqual(['text', 'json', 'yaml', 'wide', 'prometheus']);
     expect(complete('init', '--encryption-algorithm=RSA-4')).toEqual(['--encryption-algorithm=RSA-4096']);
@@ -144,7 +144,7 @@ describe('fish (completions/kubecerts.fish autoloaded on the first TAB)', () => 
   };
 
   it('commands, certificate names and flag values', () => {
-    expect(complete('kubecerts ')).toEqual(['agent', 'certs', 'completion', 'control-plane', 'fleet', 'init', 'kubeconfig', 'kubelet']);
+    expect(complete('kubecerts ')).toEqual(['agent', 'ca', 'certs', 'completion', 'control-plane', 'fleet', 'init', 'kubeconfig', 'kubelet']);
     expect(complete('kubecerts certs renew etcd-')).toEqual(['etcd-healthcheck-client', 'etcd-peer', 'etcd-server']);
     expect(complete('kubecerts certs check-expiration -o ')).toEqual(['json', 'prometheus', 'text', 'wide', 'yaml']);
     expect(complete('kubecerts init --encryption-algorithm=ECDSA')).toEqual(['--encryption-algorithm=ECDSA-P256', '--encryption-algorithm=ECDSA-P384']);

@@ -4,12 +4,12 @@
  * certificate and no temp file is left. Deterministic kills use strace's syscall fault injection (a SIGKILL on the
  * n-th rename), so the shipped binary carries no fault-injection hook.
  */
-import { spawn } from 'node:child_process';
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, initPki, runCli } from '../helpers/cli.js';
+import { spawnAndKill } from '../helpers/kill.js';
 import { kubeconfigCredentials } from '../helpers/kubeconfig.js';
 import { KUBECONFIG_FILES, LEAF_FILES } from '../helpers/pki-facts.js';
 import { kubecertsTemps, tempDir } from '../helpers/tmp.js';
@@ -46,24 +46,6 @@ function assertKeysMatch(k8s: string): void {
     const c = kubeconfigCredentials(join(k8s, f));
     expect(spki(c.key, false), f).toBe(spki(c.cert, true));
   }
-}
-
-/** Runs the CLI with `args`, SIGKILLed after `afterMs`, or by strace on entering its `killAtRename`-th rename. */
-function spawnAndKill(args: readonly string[], afterMs: number, killAtRename?: number): Promise<NodeJS.Signals | number | null> {
-  return new Promise((resolve) => {
-    const renames = 'rename,renameat,renameat2';
-    const [cmd, argv] =
-      killAtRename === undefined
-        ? [process.execPath, [BIN, ...args]]
-        : ['strace', ['-f', '-qq', '-o', '/dev/null', '-e', `trace=${renames}`, '-e', `inject=${renames}:signal=SIGKILL:when=${killAtRename}`, process.execPath, BIN, ...args]];
-    const child = spawn(cmd, argv, { stdio: 'ignore', env: { PATH: process.env['PATH'] ?? '' } });
-    const timer = setTimeout(() => child.kill('SIGKILL'), afterMs);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      // under strace the traced process's SIGKILL shows as strace's own exit status 137
-      resolve(signal ?? (code === 137 ? 'SIGKILL' : code));
-    });
-  });
 }
 
 function runAndKill(k8s: string, afterMs: number, killAtRename?: number): Promise<NodeJS.Signals | number | null> {

@@ -9,7 +9,8 @@
 //     (--etcd-servers with --etcd-cafile/--etcd-certfile/--etcd-keyfile, a real TLS request to etcd's /health).
 //     Like the real server it answers the server name "apiserver-loopback-client" with an in-memory self-signed
 //     certificate made at start (openssl), valid for one year.
-//   kube-controller-manager, kube-scheduler: read --kubeconfig (client certificate, key, CA, server), serve /healthz
+//   kube-controller-manager, kube-scheduler: read --kubeconfig (client certificate, key, CA, server) and (controller-
+//     manager) refuse a --cluster-signing-cert-file with other than one certificate, as the real signer; serve /healthz
 //     on --secure-port (defaults 10257 / 10259) with an in-memory self-signed certificate; /healthz is "ok" only
 //     while a mutual-TLS request to the API server with the kubeconfig's credentials succeeds.
 //
@@ -148,7 +149,11 @@ function kubeconfigClient(path) {
 
 function clientComponent(defaultPort) {
   const client = kubeconfigClient(flag('kubeconfig'));
-  if (flag('cluster-signing-cert-file')) read(flag('cluster-signing-cert-file'), 'cluster signing certificate');
+  if (flag('cluster-signing-cert-file')) {
+    // as the real CSR signer (pkg/controller/certificates/signer/ca_provider.go): exactly one certificate
+    const certs = read(flag('cluster-signing-cert-file'), 'cluster signing certificate').toString('utf8').match(/-----BEGIN CERTIFICATE-----/g) ?? [];
+    if (certs.length !== 1) die(`error reading CA cert file "${flag('cluster-signing-cert-file')}": expected exactly one certificate, found ${certs.length}`);
+  }
   const own = selfSigned(`localhost@${process.pid}`, 'DNS:localhost,IP:127.0.0.1');
   let apiOk = false;
   const probe = async () => {

@@ -9,7 +9,7 @@ const io: Io = { stdout: { write: () => true }, stderr: { write: () => true }, e
 describe('completion candidates from the command tree', () => {
   it('offers subcommands, then argument words, then flag values', () => {
     const p = createProgram(io);
-    expect(candidates(p, [''])).toEqual(['init', 'certs', 'kubeconfig', 'control-plane', 'kubelet', 'agent', 'fleet', 'completion']);
+    expect(candidates(p, [''])).toEqual(['init', 'certs', 'kubeconfig', 'control-plane', 'kubelet', 'agent', 'fleet', 'ca', 'completion']);
     expect(candidates(p, ['certs', 'renew', 'a'])).toEqual(['all', 'admin.conf', 'apiserver', 'apiserver-etcd-client', 'apiserver-kubelet-client']);
     expect(candidates(p, ['certs', 'check-expiration', '--output', 'p'])).toEqual(['prometheus']);
     expect(candidates(p, ['certs', 'check-expiration', '-o=j'])).toEqual([]);

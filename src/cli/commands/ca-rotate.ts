@@ -1,0 +1,158 @@
+/** `ca rotate <phase>`: read options, run the phase (ops/rotate-ca), render, optionally restart and print in-cluster steps. */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ExitCode, ExitRequest, RotateError, UsageError } from '../../errors.js';
+import { writeFileAtomic } from '../../store/fs-atomic.js';
+import { restartComponents } from '../../ops/control-plane-restart.js';
+import { newArchiveSecret, openArchive, sealArchive } from '../../ops/rotate-ca/archive.js';
+import { signerOf } from '../../ops/rotate-ca/plan.js';
+import { etcdInEffect, finalize, nodeStatus, recoverInterrupted, prepare, purge, reissue, rollback, storePrepared, trust, type PhaseOptions, type PhaseResult } from '../../ops/rotate-ca/phases.js';
+import { readPlan, stagedFiles, TARGETS, type Target } from '../../store/rotation-state.js';
+import { inClusterSteps, renderInventory, renderPhase, renderStatus } from '../../output/rotate-ca-text.js';
+import { parseDuration } from '../../lib/duration.js';
+import { realNodeHost } from '../../store/node-host.js';
+import { loadPods } from '../../ops/control-plane-observe.js';
+import type { Io } from '../io.js';
+import { holdingDirOf, msFlag, pathOption, type Opts } from './node-common.js';
+
+export const ROTATE_PHASES = ['plan', 'prepare', 'trust', 'reissue', 'finalize', 'status', 'rollback', 'purge'] as const;
+
+function onlyOf(opts: Opts): Target[] | undefined {
+  const v = opts['only'] as string[] | undefined;
+  if (!v) return undefined;
+  const bad = v.find((t) => !(TARGETS as readonly string[]).includes(t));
+  if (bad) throw new UsageError(`invalid --only "${bad}": use ${TARGETS.join(', ')}`);
+  return v as Target[];
+}
+
+function archiveSecret(opts: Opts, io: Io, generate: boolean): string {
+  const v = typeof opts['archiveKey'] === 'string' ? opts['archiveKey'] : process.env['KUBECERTS_ARCHIVE_KEY'];
+  if (v) return v;
+  if (!generate) throw new UsageError('--import needs the archive key: --archive-key or KUBECERTS_ARCHIVE_KEY');
+  const s = newArchiveSecret();
+  io.stderr.write(`[rotate] archive key (pass it to prepare --import on the other nodes; keep it secret): ${s}\n`);
+  return s;
+}
+
+export default async function caRotate(args: unknown[], opts: Opts, io: Io): Promise<void> {
+  const phase = String(args[0]);
+  const paths = {
+    certDir: pathOption(opts, 'certDir', '/etc/kubernetes/pki'),
+    kubeconfigDir: pathOption(opts, 'kubeconfigDir', '/etc/kubernetes'),
+    stateDir: pathOption(opts, 'stateDir', '/var/lib/kubecerts'),
+    manifestsDir: pathOption(opts, 'manifestsDir', '/etc/kubernetes/manifests'),
+    kubeletDir: pathOption(opts, 'kubeletDir', '/var/lib/kubelet/pki'),
+  };
+  const caValidity = opts['caValidityPeriod'] === undefined ? 87600 * 3_600_000 : parseDuration(String(opts['caValidityPeriod']));
+  if (caValidity === undefined || caValidity <= 0) throw new UsageError(`invalid --ca-validity-period "${String(opts['caValidityPeriod'])}"`);
+  const only = onlyOf(opts);
+  if (only && !['plan', 'prepare', 'status'].includes(phase)) throw new UsageError('--only is chosen at prepare; later phases follow the rotation plan');
+  if ((opts['export'] || opts['import']) && phase !== 'prepare') throw new UsageError('--export and --import go with prepare');
+  const o: PhaseOptions = {
+    paths, now: io.now(), dryRun: opts['dryRun'] === true, ...(only ? { only } : {}), caValidityMs: caValidity, leafValidityMs: 8760 * 3_600_000,
+    notice: (l) => io.stderr.write(`${l}\n`),
+    ...(Array.isArray(opts['etcdEndpoints']) ? { etcdEndpoints: opts['etcdEndpoints'] as string[] } : {}),
+    probeTimeoutMs: msFlag(opts, 'probeTimeout', '--probe-timeout', 3000),
+  };
+  const out = (s: string): void => void io.stdout.write(s);
+  if (phase === 'status' || phase === 'plan') {
+    if (!o.dryRun) recoverInterrupted(o);
+    const { facts, plan, status } = nodeStatus(paths, only);
+    if (phase === 'plan') {
+      const ca = facts.cas.find((c) => c.target === 'ca');
+      const byName = new Map(facts.signed.map((s) => [s.name, s]));
+      out(renderInventory(facts, (n) => {
+        const s = byName.get(n);
+        const cas = facts.cas.find((c) => c.target === s?.ca);
+        const oldFp = plan?.old[s?.ca ?? 'ca'];
+        const old = cas?.certs.find((c) => c.fingerprint === oldFp)?.cert ?? cas?.certs[0]?.cert;
+        const neu = cas?.certs.find((c) => c.fingerprint === plan?.new[s?.ca ?? 'ca'])?.cert;
+        return s ? `${s.ca} (${signerOf(s, old, plan ? neu : undefined) === 'other' ? 'another CA' : signerOf(s, old, neu)})` : '?';
+      }));
+      void ca;
+      // which component trusts or signs with which CA file, from the static-pod manifests
+      const pods = loadPods(realNodeHost(), paths.manifestsDir);
+      const rows = pods.flatMap((p) => (p.state === 'ok' ? p.pod.files.filter((f) => f.role === 'ca' || f.role === 'signing-ca' || f.flag === 'service-account-key-file').map((f) => `  ${p.component} --${f.flag}=${f.path} (${f.role})`) : []));
+      out(`Components (${paths.manifestsDir}):\n${rows.length > 0 ? rows.join('\n') : '  no control-plane manifests'}\n`);
+    }
+    const effect = phase === 'status' ? await etcdInEffect(o) : undefined;
+    out(renderStatus(status, effect?.map((e) => `in effect: etcd ${e.url}: ${e.acceptsNew ? 'accepts' : 'REJECTS'} a client of the new etcd CA, serves a certificate of the ${e.servesNew ? 'new' : 'old'} CA`)));
+    if (status.problems.length > 0) throw new ExitRequest(ExitCode.failed);
+    return;
+  }
+  let result: PhaseResult;
+  switch (phase) {
+    case 'prepare':
+      if (typeof opts['import'] === 'string') {
+        let data: Buffer;
+        try {
+          data = readFileSync(opts['import']);
+        } catch (err) {
+          throw new RotateError('ROTATE_ARCHIVE', `cannot read the archive "${opts['import']}": ${(err as Error).message}`);
+        }
+        result = storePrepared(o, openArchive(data, archiveSecret(opts, io, false)));
+      } else {
+        result = await prepare(o);
+      }
+      if (typeof opts['export'] === 'string' && !o.dryRun) {
+        const plan = readPlan(paths);
+        if (!plan) throw new RotateError('ROTATE_STATE', 'nothing prepared to export');
+        writeFileAtomic(opts['export'], sealArchive({ plan, files: stagedFiles(paths) }, archiveSecret(opts, io, true)), { mode: 0o600, secret: true });
+        io.stderr.write(`[rotate] wrote the encrypted archive ${opts['export']}\n`);
+      }
+      break;
+    case 'trust':
+      result = await trust(o);
+      break;
+    case 'reissue':
+      result = await reissue(o);
+      break;
+    case 'finalize':
+      result = await finalize(o);
+      break;
+    case 'rollback':
+      result = await rollback(o);
+      break;
+    case 'purge':
+      result = purge(o);
+      break;
+    default:
+      throw new UsageError(`unknown phase "${phase}"`);
+  }
+  out(renderPhase(result));
+  const changedLive = !result.dryRun && !result.nothingToDo && ['trust', 'reissue', 'finalize', 'rollback'].includes(result.phase) && result.written.length > 0;
+  const inCluster = opts['inCluster'] as string | undefined;
+  if (inCluster !== undefined && ['trust', 'reissue', 'finalize'].includes(result.phase)) {
+    const kubeconfig = join(paths.kubeconfigDir, 'admin.conf');
+    const steps = inClusterSteps(result.phase, kubeconfig, result.joinHashes?.new);
+    out(`In the cluster (${inCluster === 'apply' && !result.dryRun ? 'running the kubectl steps' : 'to run'}):\n${steps.map((s) => `  ${s.text}`).join('\n')}\n`);
+    if (inCluster === 'apply' && !result.dryRun) {
+      let failed = 0;
+      for (const s of steps) {
+        if (!s.kubectl) continue;
+        const r = spawnSync('kubectl', [...s.kubectl], { encoding: 'utf8', timeout: 60_000 });
+        if (r.status !== 0) failed++;
+        out(`  [${r.status === 0 ? 'ok' : `failed, exit ${String(r.status)}`}] ${s.text}\n${r.stdout ? r.stdout.replace(/^/gm, '    ') : ''}${r.status === 0 ? '' : `    ${(r.stderr ?? r.error?.message ?? '').trim()}\n`}`);
+      }
+      if (failed > 0) {
+        io.stderr.write(`[rotate] ${failed} in-cluster step(s) failed; the node's files are committed: run the steps by hand (--in-cluster=print)\n`);
+        throw new ExitRequest(ExitCode.failed);
+      }
+    }
+  }
+  if (opts['restart'] === true && changedLive) {
+    const names = result.targets.includes('etcd-ca') ? ['all'] : ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
+    const report = await restartComponents(names, {
+      host: realNodeHost(), manifestsDir: paths.manifestsDir, holdingDir: holdingDirOf(opts),
+      timeoutMs: msFlag(opts, 'timeout', '--timeout', 90_000), probeTimeoutMs: 2000, now: () => io.now(), sleep: (ms) => sleep(ms),
+      onStep: (c, s) => io.stderr.write(`[restart] ${c}: ${s}\n`),
+    });
+    for (const x of report.outcomes) out(`[rotate] restart ${x.component}: ${x.result}${x.result === 'failed' ? ` (${x.step}: ${x.error})` : ''}\n`);
+    if (!report.ok) {
+      io.stderr.write('[rotate] a restart failed: the files are committed; fix the component, then run `kubecerts control-plane restart all` before the next phase\n');
+      throw new ExitRequest(ExitCode.failed);
+    }
+  }
+}
