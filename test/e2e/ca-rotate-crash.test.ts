@@ -105,7 +105,7 @@ describe('ca rotate: SIGKILL at random points of every phase', () => {
       load(step.from);
       const args = ['ca', 'rotate', step.phase, ...rotateFlags(k8s)];
       const byRename = i % 2 === 0;
-      const res = await spawnAndKill(args, byRename ? 60_000 : 150 + ((i * 97) % 900), byRename ? 1 + ((i * 7) % 24) : undefined);
+      const res = await spawnAndKill(args, byRename ? 60_000 : 40 + ((i * 37) % 360), byRename ? 1 + ((i * 7) % 24) : undefined);
       if (res === 'SIGKILL') killed++;
       assertComplete(k8s);
       const found = await phaseOf(k8s);

@@ -354,10 +354,10 @@ function leftoverSigner(p: RotationPaths): string | undefined {
 }
 
 /** Backs up every file the commit replaces or removes, then commits all of them or none, then removes `remove`. */
-function commitPhase(o: PhaseOptions, phase: CommitPhase | undefined, ws: Workspace, remove: readonly string[]): string | undefined {
+async function commitPhase(o: PhaseOptions, phase: CommitPhase | undefined, ws: Workspace, remove: readonly string[]): Promise<string | undefined> {
   const paths = [...ws.planned().map((w) => w.path), ...remove];
   const backup = phase ? backupPhase(o.paths, phase, paths) : undefined;
-  ws.commit(rotationJournal(o.paths));
+  await ws.commit(rotationJournal(o.paths));
   for (const r of remove) removeIfPresent(r);
   return backup;
 }
@@ -388,7 +388,7 @@ async function runCommit(
     const remove: string[] = [];
     await build(facts, plan, ws, checks, remove);
     const written = ws.planned().map((w) => w.path);
-    const backup = o.dryRun ? undefined : commitPhase(o, phase, ws, remove);
+    const backup = o.dryRun ? undefined : await commitPhase(o, phase, ws, remove);
     const oldCa = facts.cas.find((c) => c.target === 'ca')?.certs.find((c) => c.fingerprint === plan.old.ca);
     const stagedCa = stagedOrUndefined(o.paths, 'ca.crt');
     const newCa = stagedCa ? new X509Certificate(stagedCa) : facts.cas.find((c) => c.target === 'ca')?.certs.find((c) => c.fingerprint === plan.new.ca)?.cert;
@@ -637,7 +637,7 @@ export async function rollback(o: PhaseOptions): Promise<PhaseResult> {
     for (const f of files) if (!f.absent) ws.write(f.path, f.data as string, f.mode ?? 0o600);
     const remove = files.filter((f) => f.absent).map((f) => f.path);
     if (!o.dryRun) {
-      commitPhase(o, undefined, ws, remove);
+      await commitPhase(o, undefined, ws, remove);
       dropBackup(o.paths, from);
     }
     return { phase: 'rollback', from, to: back[from], dryRun: o.dryRun, written: ws.planned().map((w) => w.path), removed: remove, checks: [`restored ${files.length} file(s) from the "${from}" backup (SHA-256 checked)`], targets };
