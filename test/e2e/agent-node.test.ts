@@ -95,7 +95,7 @@ describe('kubecerts agent on one node', () => {
       let killedMidRun = 0;
       for (let i = 0; i < 12; i++) {
         const run = startAgent(['--once', ...flags(), '--renew-before', i % 2 === 0 ? '400d' : '30d']);
-        await new Promise((r) => setTimeout(r, 60 + Math.floor(Math.random() * 500)));
+        await new Promise((r) => setTimeout(r, 5 + Math.floor(Math.random() * 120)));
         if (run.child.exitCode === null) {
           run.child.kill('SIGKILL');
           killedMidRun++;
