@@ -23,7 +23,7 @@ describe('ca rotate --restart on three simulated control-plane nodes', () => {
   let nodes: SimNode[] = [];
   beforeAll(async () => {
     nodes = await startNodes(tempDir(), ['cp1', 'cp2', 'cp3']);
-  });
+  }, 400_000);
   afterAll(async () => {
     await stopNodes(nodes);
   });

@@ -86,7 +86,7 @@ export async function startNodes(dir: string, names: readonly string[], everyMs 
 }
 
 /** Waits until the node's apiserver is ready (so its etcd has quorum) and controller-manager and scheduler are healthy. */
-export async function waitNodeHealthy(n: SimNode, ms = 60_000): Promise<void> {
+export async function waitNodeHealthy(n: SimNode, ms = 120_000): Promise<void> {
   await until(`${n.name} apiserver /readyz (${n.kubelet.log('kube-apiserver.yaml')} ${n.kubelet.log('etcd.yaml')})`, async () => (await probe(`https://127.0.0.1:${n.ports.apiserver}/readyz`)) === 200, ms);
   await until(`${n.name} controller-manager /healthz`, async () => (await probe(`https://127.0.0.1:${n.ports.controllerManager}/healthz`)) === 200, ms);
   await until(`${n.name} scheduler /healthz`, async () => (await probe(`https://127.0.0.1:${n.ports.scheduler}/healthz`)) === 200, ms);
