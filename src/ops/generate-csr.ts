@@ -38,9 +38,9 @@ export async function generateCsrs(cfgRaw: RunConfig, warn: (line: string) => vo
     }
     for (const kc of KUBECONFIG_SPECS) {
       const p = join(cfg.kubeconfigDir, kc.fileName);
-      // kubeadm's createKubeConfigAndCSR: errors.Wrapf(errExist, "kube config: %s" / "csr: %s", kubeConfigPath)
-      if (ws.exists(p)) throw new PkiError('EXISTS', `kube config: ${p}: file already exists`);
-      for (const q of [`${p}.csr`, `${p}.key`]) if (ws.exists(q)) throw new PkiError('EXISTS', `csr: ${p}: file already exists`);
+      // kubeadm's createKubeConfigAndCSR: errors.Errorf("%s: kube config: %s" / "%s: csr: %s", errExist, kubeConfigPath)
+      if (ws.exists(p)) throw new PkiError('EXISTS', `file already exists: kube config: ${p}`);
+      for (const q of [`${p}.csr`, `${p}.key`]) if (ws.exists(q)) throw new PkiError('EXISTS', `file already exists: csr: ${p}`);
     }
 
     const leafJobs = LEAF_SPECS.map(async (leaf) => {

@@ -5,7 +5,7 @@
 import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import type { RunConfig } from '../config/types.js';
-import { describe, PkiError } from '../errors.js';
+import { describe, hasCode, PkiError } from '../errors.js';
 import { hostPath, inRoot } from '../store/rootfs.js';
 import { buildKubeconfig, currentEntries, dataField, parseKubeconfig, serializeKubeconfig } from '../kubeconfig/codec.js';
 import { controlPlaneEndpoint, localEndpoint } from '../kubeconfig/endpoint.js';
@@ -133,7 +133,7 @@ export class CertPhases {
       if (chainErr !== undefined && !(this.ctx.reissue && caValid && chainErr.includes('expired'))) {
         throw new PkiError(
           'NOT_SIGNED',
-          `[certs] certificate ${leaf.baseName} not signed by CA certificate ${ca.baseName}: failed to verify certificate: ${chainErr}`,
+          `[certs] certificate ${leaf.baseName} not signed by CA certificate ${ca.baseName}: ${chainErr}`,
           chainErr.includes('expired') ? { hint: REISSUE_HINT(leaf.baseName) } : {},
         );
       }
@@ -166,8 +166,14 @@ export class CertPhases {
     const ca = findCa(leaf.ca);
     let loaded: LoadedCa;
     try {
-      loaded = loadCa(ws, this.dir, ca);
-      if (!loaded.key) throw new PkiError('CA_KEY_MISSING', `couldn't load the private key file ${keyPath(this.dir, ca.baseName)}: open ${keyPath(this.dir, ca.baseName)}: no such file or directory`);
+      try {
+        loaded = loadCa(ws, this.dir, ca);
+      } catch (err) {
+        // kubeadm's LoadCertificateAuthority wraps load failures, not a missing CA or one that is not a CA
+        if (hasCode(err, 'CA_MISSING') || hasCode(err, 'NOT_CA')) throw err;
+        throw PkiError.wrap(err, 'CA_LOAD', `failure loading ${ca.baseName} certificate authority`);
+      }
+      if (!loaded.key) throw new PkiError('CA_KEY_MISSING', `failure loading ${ca.baseName} certificate authority: failed to load key: couldn't load the private key file ${keyPath(this.dir, ca.baseName)}: open ${keyPath(this.dir, ca.baseName)}: no such file or directory`);
     } catch (err) {
       throw new PkiError('CA_LOAD', `couldn't load CA certificate ${ca.name}: ${(err as Error).message}`, { cause: err });
     }
@@ -228,7 +234,7 @@ export class KubeconfigPhases {
     if (!ws.exists(certPath(dir, 'ca'))) {
       throw new PkiError(
         'CA_MISSING',
-        `the CA files do not exist, please run \`kubecerts init phase certs ca\` to generate it: couldn't load the certificate file ${certPath(dir, 'ca')}: open ${certPath(dir, 'ca')}: no such file or directory`,
+        `the CA files do not exist, please run \`kubecerts init phase certs ca\` to generate it: failed to load certificate: couldn't load the certificate file ${certPath(dir, 'ca')}: open ${certPath(dir, 'ca')}: no such file or directory`,
       );
     }
     try {

@@ -119,7 +119,7 @@ export class Renewer {
       try {
         ca = loadCa(this.o.ws, this.o.cfg.certificatesDir, spec);
       } catch (err) {
-        if (hasCode(err, 'CA_MISSING')) throw err;
+        if (hasCode(err, 'CA_MISSING') || hasCode(err, 'NOT_CA')) throw err;
         throw PkiError.wrap(err, 'CA_LOAD', `failure loading ${spec.baseName} certificate authority`);
       }
       const { notAfter } = validity(ca.cert.cert);

@@ -1,6 +1,7 @@
 /** Shared body of `init`, `init phase certs` and `init phase kubeconfig`. */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { hasCode, KubeconfigError, PkiError } from '../../errors.js';
 import { Warner } from '../../ops/external-ca.js';
 import { backupFiles, backupFolderName, DEFAULT_KEEP_BACKUPS, pruneBackups } from '../../store/backup.js';
 import { CertPhases, KubeconfigPhases } from '../../ops/init.js';
@@ -52,11 +53,11 @@ async function initPhases(cfg: RunConfig, selection: InitSelection, opts: Record
   if (certSpecs.length > 0) {
     // printed by kubeadm's parent phase, which runs for `all` (and init) but not for a single phase
     if (selection.certs === 'all') out(`[certs] Using certificateDir folder "${cfg.certificatesDir}"`);
-    for (const spec of certSpecs) await certs.run(spec);
+    for (const spec of certSpecs) await inPhase(`certs/${spec.name}`, () => certs.run(spec));
   }
   if (kcSpecs.length > 0) {
     if (selection.kubeconfig === 'all') out(`[kubeconfig] Using kubeconfig folder "${cfg.kubeconfigDir}"`);
-    for (const spec of kcSpecs) await kubeconfigs.run(spec);
+    for (const spec of kcSpecs) await inPhase(`kubeconfig/${spec.phase}`, () => kubeconfigs.run(spec));
   }
   if (opts['dryRun']) {
     for (const w of ctx.ws.planned()) out(`[dryrun] Would write file "${w.path}" with mode ${w.mode.toString(8).padStart(4, '0')}`);
@@ -73,4 +74,22 @@ async function initPhases(cfg: RunConfig, selection: InitSelection, opts: Record
     io.stderr.write(`backup of the replaced files: ${backupDir}\n`);
   }
   await ctx.ws.commit(journal);
+}
+
+/**
+ * Runs one phase as kubeadm's workflow runner does: a failure reads "error execution phase <phase>: <error>"
+ * (e.g. "error execution phase kubeconfig/admin: a kubeconfig file ... has got the wrong CA cert"), the text operators
+ * search for. The external-CA checks kubeadm runs before any phase (newInitData) keep their bare wording, and so do
+ * usage and lock errors.
+ */
+async function inPhase(phase: string, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    if (hasCode(err, 'EXTERNAL_CA') || hasCode(err, 'EXTERNAL_KUBECONFIG')) throw err;
+    const context = `error execution phase ${phase}`;
+    if (err instanceof PkiError) throw PkiError.wrap(err, err.code, context, err.hint === undefined ? {} : { hint: err.hint });
+    if (err instanceof KubeconfigError) throw KubeconfigError.wrap(err, err.code, context, err.hint === undefined ? {} : { hint: err.hint });
+    throw err;
+  }
 }
