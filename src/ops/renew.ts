@@ -171,7 +171,10 @@ export class Renewer {
       // kubeadm's readwriters: pkiCertificateReadWriter wraps with "failed to load existing certificate <base>",
       // kubeConfigReadWriter's errors (and ours, in its wording) stand alone
       if (err instanceof PkiError && err.code.startsWith('KUBECONFIG_')) throw err;
-      const message = spec.kind === 'leaf' ? `failed to load existing certificate ${spec.baseName}: ${(err as Error).message}` : (err as Error).message;
+      // the leaf's reader is client-go's CertsFromFile, without TryLoadCertFromDisk's "couldn't load the certificate file" clause
+      const leafCause = hasCode(err, 'CERT_READ') || hasCode(err, 'CERT_PARSE') || hasCode(err, 'CERT_CRITICAL_EXT') ? (err as Error).cause : undefined;
+      const inner = leafCause instanceof Error ? leafCause.message : (err as Error).message;
+      const message = spec.kind === 'leaf' ? `failed to load existing certificate ${spec.baseName}: ${inner}` : (err as Error).message;
       throw new PkiError('RENEW_READ', message, { cause: err, ...(err instanceof PkiError && err.hint ? { hint: err.hint } : {}) });
     }
     const old = existing.details;

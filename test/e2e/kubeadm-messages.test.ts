@@ -1,0 +1,120 @@
+/**
+ * Issue 10, point 11: error texts as kubeadm prints them (its errors.Wrap chains, byte for byte after kubecerts'
+ * "error: " prefix), each on a real tree made by `kubecerts init`. The source of each text is named in the test.
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as yaml from 'js-yaml';
+import { describe, expect, it } from 'vitest';
+import { initPki, runCli } from '../helpers/cli.js';
+import { snapshotTree, tempDir } from '../helpers/tmp.js';
+
+const firstLine = (s: string): string => s.split('\n')[0] ?? '';
+
+describe('generate-csr (kubeadm phases/kubeconfig createKubeConfigAndCSR, phases/certs createKeyAndCSR)', () => {
+  const args = (dir: string): string[] => ['certs', 'generate-csr', '--cert-dir', join(dir, 'pki'), '--kubeconfig-dir', dir, '--apiserver-advertise-address', '10.0.0.7', '--node-name', 'cp7', '--encryption-algorithm', 'ECDSA-P256'];
+
+  it('an existing kubeconfig: "file already exists: kube config: <path>"; nothing is written', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'scheduler.conf'), 'kept\n');
+    const before = snapshotTree(dir);
+    const r = await runCli(args(dir));
+    expect(r.stderr).toBe(`error: file already exists: kube config: ${join(dir, 'scheduler.conf')}\n`);
+    expect(r.code).toBe(1);
+    expect(snapshotTree(dir)).toEqual(before);
+  });
+
+  it('an existing kubeconfig CSR or key: "file already exists: csr: <kubeconfig path>"', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'admin.conf.key'), 'kept\n');
+    const r = await runCli(args(dir));
+    expect(r.stderr).toBe(`error: file already exists: csr: ${join(dir, 'admin.conf')}\n`);
+    expect(r.code).toBe(1);
+  });
+
+  it('an existing leaf CSR: "file already exists: key or CSR <cert-dir>/<base>" with the folder as given', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'pki', 'etcd'), { recursive: true });
+    writeFileSync(join(dir, 'pki', 'etcd', 'peer.csr'), 'kept\n');
+    const r = await runCli(args(dir));
+    expect(r.stderr).toBe(`error: file already exists: key or CSR ${join(dir, 'pki')}/etcd/peer\n`);
+  });
+});
+
+describe('init phases (kubeadm workflow runner: "error execution phase <phase>: ...")', () => {
+  it('a kubeconfig with another CA: error execution phase kubeconfig/scheduler', async () => {
+    const dir = tempDir();
+    const other = tempDir();
+    const { certDir } = await initPki(dir);
+    await initPki(other);
+    writeFileSync(join(dir, 'scheduler.conf'), readFileSync(join(other, 'scheduler.conf')));
+    const r = await runCli(['init', 'phase', 'kubeconfig', 'scheduler', '--cert-dir', certDir, '--kubeconfig-dir', dir, '--apiserver-advertise-address', '127.0.0.1']);
+    expect(r.stderr).toBe(`error: error execution phase kubeconfig/scheduler: a kubeconfig file "${join(dir, 'scheduler.conf')}" exists already but has got the wrong CA cert\n`);
+    expect(r.code).toBe(1);
+  });
+
+  it('a missing CA for a leaf: couldn\'t load CA certificate <name>: couldn\'t load <base> certificate authority from <dir>', async () => {
+    const dir = tempDir();
+    const certDir = join(dir, 'pki');
+    const r = await runCli(['init', 'phase', 'certs', 'front-proxy-client', '--cert-dir', certDir]);
+    expect(r.stderr).toBe(`error: error execution phase certs/front-proxy-client: couldn't load CA certificate front-proxy-ca: couldn't load front-proxy-ca certificate authority from ${certDir}\n`);
+    expect(r.code).toBe(1);
+  });
+
+  it('a corrupt CA certificate: failure loading <base> certificate: failed to load certificate: couldn\'t load the certificate file ...', async () => {
+    const dir = tempDir();
+    const { certDir } = await initPki(dir);
+    const crt = join(certDir, 'front-proxy-ca.crt');
+    writeFileSync(crt, '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
+    const r = await runCli(['init', 'phase', 'certs', 'front-proxy-ca', '--cert-dir', certDir]);
+    expect(r.stderr).toBe(
+      `error: error execution phase certs/front-proxy-ca: failure loading front-proxy-ca certificate: failed to load certificate: couldn't load the certificate file ${crt}: error reading ${crt}: x509: malformed certificate\n`,
+    );
+    expect(r.code).toBe(1);
+  });
+});
+
+describe('renew (kubeadm renewal/readwriter.go)', () => {
+  it('a kubeconfig whose client certificate does not parse: "does not contain a valid client certificate: <ParseCertsPEM error>"', async () => {
+    const dir = tempDir();
+    const { certDir } = await initPki(dir);
+    const path = join(dir, 'controller-manager.conf');
+    const kc = yaml.load(readFileSync(path, 'utf8')) as { users: { user: Record<string, string> }[] };
+    (kc.users[0] as { user: Record<string, string> }).user['client-certificate-data'] = Buffer.from('not a certificate\n').toString('base64');
+    writeFileSync(path, yaml.dump(kc));
+    const before = snapshotTree(dir);
+    const r = await runCli(['certs', 'renew', 'controller-manager.conf', '--cert-dir', certDir, '--kubeconfig-dir', dir]);
+    expect(firstLine(r.stderr)).toBe(`error: kubeConfig file ${path} does not contain a valid client certificate: data does not contain any valid RSA or ECDSA certificates`);
+    expect(r.code).toBe(1);
+    expect(snapshotTree(dir)).toEqual(before);
+  });
+
+  it('a leaf that is not PEM: "failed to load existing certificate <base>: error reading <path>: ..."', async () => {
+    const dir = tempDir();
+    const { certDir } = await initPki(dir);
+    const crt = join(certDir, 'apiserver-etcd-client.crt');
+    writeFileSync(crt, 'garbage\n');
+    const r = await runCli(['certs', 'renew', 'apiserver-etcd-client', '--cert-dir', certDir, '--kubeconfig-dir', dir]);
+    expect(firstLine(r.stderr)).toBe(`error: failed to load existing certificate apiserver-etcd-client: error reading ${crt}: data does not contain any valid RSA or ECDSA certificates`);
+    expect(r.code).toBe(1);
+  });
+});
+
+describe('kubeconfig user (kubeadm phases/kubeconfig WriteKubeConfigWithClientCert)', () => {
+  it('no CA at all: couldn\'t create a kubeconfig; the CA files couldn\'t be loaded: failed to load certificate: ...', async () => {
+    const dir = tempDir();
+    const crt = join(dir, 'ca.crt');
+    const r = await runCli(['kubeconfig', 'user', '--cert-dir', dir, '--client-name', 'a', '--server', 'https://10.0.0.1:6443']);
+    expect(r.stderr).toBe(`error: couldn't create a kubeconfig; the CA files couldn't be loaded: failed to load certificate: couldn't load the certificate file ${crt}: open ${crt}: no such file or directory\n`);
+    expect(r.code).toBe(1);
+  });
+
+  it('an expired CA warns under kubeadm\'s name for it, "ca"', async () => {
+    const dir = tempDir();
+    const { certDir } = await initPki(dir, { faketime: '2010-01-01 00:00:00' });
+    rmSync(join(dir, 'admin.conf'));
+    const r = await runCli(['kubeconfig', 'user', '--cert-dir', certDir, '--client-name', 'a', '--server', 'https://10.0.0.1:6443'], { faketime: '2026-01-01 00:00:00' });
+    expect(r.stderr).toMatch(/^WARNING: could not validate bounds for certificate ca: the certificate has expired: NotBefore: 2009-12-31 23:5\d:\d\d \+0000 UTC, NotAfter: 2019-12-\d\d \d\d:\d\d:\d\d \+0000 UTC\n/);
+    expect(r.code).toBe(0);
+  });
+});
