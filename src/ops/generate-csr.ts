@@ -54,8 +54,10 @@ export async function generateCsrs(cfgRaw: RunConfig, warn: (line: string) => vo
       ws.write(`${base}.csr`, csr, 0o600, 0o755);
       return leaf.baseName;
     });
+    // kubeadm's CreateDefaultKubeConfigsAndCSRFiles resolves the endpoints once (getKubeConfigSpecsBase): one port warning
+    const cpe = controlPlaneEndpoint(cfg, warn);
     const kcJobs = KUBECONFIG_SPECS.map(async (spec) => {
-      const server = spec.endpoint === 'local' ? localEndpoint(cfg) : controlPlaneEndpoint(cfg, warn);
+      const server = spec.endpoint === 'local' ? localEndpoint(cfg) : cpe;
       const key = await generateKey(cfg.encryptionAlgorithm);
       const keyPem = encodePrivateKey(key);
       const userName = spec.cn(cfg);

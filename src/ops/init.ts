@@ -224,8 +224,14 @@ export class KubeconfigPhases {
     for (const s of specs) if (!this.ctx.ws.exists(this.path(s))) void this.keys.get(s.name);
   }
 
-  private server(spec: KubeconfigSpec): string {
-    return spec.endpoint === 'local' ? localEndpoint(this.ctx.cfg) : controlPlaneEndpoint(this.ctx.cfg, (l) => this.ctx.warner.warn(l));
+  /**
+   * The API server URL of `spec`. With `warn`, kubeadm's "[endpoint] WARNING: port specified in controlPlaneEndpoint
+   * overrides bindPort" is printed: its getKubeConfigSpecsBase resolves the control-plane endpoint once per kubeconfig
+   * phase, the local ones (controller-manager, scheduler) included.
+   */
+  private server(spec: KubeconfigSpec, warn: boolean): string {
+    const cpe = controlPlaneEndpoint(this.ctx.cfg, warn ? (l) => this.ctx.warner.warn(l) : () => undefined);
+    return spec.endpoint === 'local' ? localEndpoint(this.ctx.cfg) : cpe;
   }
 
   private loadCaForKubeconfig(): LoadedCa {
@@ -272,7 +278,7 @@ export class KubeconfigPhases {
     const path = this.path(spec);
     try {
       if (!this.ctx.ws.exists(path)) throw new PkiError('NOT_FOUND', `open ${path}: no such file or directory`);
-      this.validateExisting(path, ca, this.server(spec));
+      this.validateExisting(path, ca, this.server(spec, false));
     } catch (err) {
       throw new PkiError('EXTERNAL_KUBECONFIG', `the ${spec.fileName} file does not exists or it is not valid: ${(err as Error).message}`, { cause: err });
     }
@@ -295,6 +301,8 @@ export class KubeconfigPhases {
     }
     const order = ['controller-manager.conf', 'scheduler.conf', 'admin.conf', 'super-admin.conf', 'kubelet.conf'];
     const sorted = [...specs].sort((a, b) => order.indexOf(a.fileName) - order.indexOf(b.fileName));
+    // kubeadm's ValidateKubeconfigsForExternalCA resolves the control-plane endpoint once (its one port warning)
+    controlPlaneEndpoint(this.ctx.cfg, (l) => this.ctx.warner.warn(l));
     for (const spec of sorted) this.checkExternal(spec, ca);
   }
 
@@ -302,12 +310,12 @@ export class KubeconfigPhases {
     const { ws, out, cfg, start } = this.ctx;
     const path = this.path(spec);
     const ca = this.loadCaForKubeconfig();
-    const server = this.server(spec);
     if (!ca.key) {
       this.checkExternal(spec, ca);
       out(`[kubeconfig] External CA mode: Using user provided ${spec.fileName}`);
       return;
     }
+    const server = this.server(spec, true);
     if (ws.exists(path)) {
       this.validateExisting(path, ca, server);
       out(`[kubeconfig] Using existing kubeconfig file: "${path}"`);

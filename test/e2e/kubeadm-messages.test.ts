@@ -118,3 +118,25 @@ describe('kubeconfig user (kubeadm phases/kubeconfig WriteKubeConfigWithClientCe
     expect(r.code).toBe(0);
   });
 });
+
+describe('[endpoint] port warning (kubeadm util/endpoint.go GetControlPlaneEndpoint, once per getKubeConfigSpecsBase)', () => {
+  const WARNING = '[endpoint] WARNING: port specified in controlPlaneEndpoint overrides bindPort in the controlplane address\n';
+
+  it('init phase kubeconfig all prints it once per kubeconfig phase, the local ones too', async () => {
+    const dir = tempDir();
+    const { certDir } = await initPki(dir);
+    for (const f of ['admin.conf', 'super-admin.conf', 'kubelet.conf', 'controller-manager.conf', 'scheduler.conf']) rmSync(join(dir, f));
+    const r = await runCli(['init', 'phase', 'kubeconfig', 'all', '--cert-dir', certDir, '--kubeconfig-dir', dir, '--apiserver-advertise-address', '127.0.0.1', '--node-name', 'cp1', '--control-plane-endpoint', 'api.example.test:8443']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(WARNING.repeat(5));
+    expect(readFileSync(join(dir, 'admin.conf'), 'utf8')).toContain('server: https://api.example.test:8443\n');
+    expect(readFileSync(join(dir, 'scheduler.conf'), 'utf8')).toContain('server: https://127.0.0.1:6443\n');
+  });
+
+  it('generate-csr prints it once', async () => {
+    const dir = tempDir();
+    const r = await runCli(['certs', 'generate-csr', '--cert-dir', join(dir, 'pki'), '--kubeconfig-dir', dir, '--apiserver-advertise-address', '10.0.0.7', '--node-name', 'cp7', '--encryption-algorithm', 'ECDSA-P256', '--control-plane-endpoint', 'api.example.test:8443']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(WARNING);
+  });
+});
