@@ -59,6 +59,25 @@ export class CertPhases {
     }
   }
 
+  /**
+   * One of kubeadm's newInitData checks, run before `init` and before every `init phase` command (for the cluster CA,
+   * then the front-proxy CA): a keyless CA whose leaves do not load or chain is "invalid or incomplete external CA:
+   * ...". A CA certificate that is absent or does not load is not an error here (kubeadm's UsingExternalCA answers
+   * false); the phase that needs it reports it. Returns whether the CA is external.
+   */
+  checkExternalCa(name: 'ca' | 'front-proxy-ca'): boolean {
+    const { ws, warner, start } = this.ctx;
+    const ca = findCa(name);
+    if (!ws.exists(certPath(this.dir, ca.baseName))) return false;
+    try {
+      return detectExternalCa({ certDir: this.dir, ca, now: start, warner, read: (p) => ws.read(p), exists: (p) => ws.exists(p) });
+    } catch (err) {
+      if (hasCode(err, 'CA_LOAD') || hasCode(err, 'NOT_CA')) return false;
+      const which = ca.name === 'ca' ? '' : `${ca.uxName.replace(/ CA$/, '')} `;
+      throw new PkiError('EXTERNAL_CA', `invalid or incomplete external ${which}CA: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
   async run(spec: CaSpec | LeafSpec | KeyPairSpec): Promise<void> {
     if (spec.kind === 'ca') return this.runCa(spec);
     if (spec.kind === 'leaf') return this.runLeaf(spec);

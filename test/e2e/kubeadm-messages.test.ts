@@ -140,3 +140,37 @@ describe('[endpoint] port warning (kubeadm util/endpoint.go GetControlPlaneEndpo
     expect(r.stderr).toBe(WARNING);
   });
 });
+
+describe('external-CA checks before every init phase (kubeadm cmd/init.go newInitData)', () => {
+  it('a single certs phase with a keyless CA checks all kubeconfigs (of the default folder) first', async () => {
+    const host = tempDir();
+    const dir = join(host, 'etc', 'kubernetes');
+    mkdirSync(dir, { recursive: true });
+    const { certDir } = await initPki(dir);
+    rmSync(join(certDir, 'ca.key'));
+    rmSync(join(dir, 'kubelet.conf'));
+    const before = snapshotTree(host);
+    const r = await runCli(['--rootfs', host, 'init', 'phase', 'certs', 'apiserver-kubelet-client']);
+    expect(r.stdout).toBe('');
+    // the detected advertise address differs from the one the tree was made for: kubeadm warns about each existing file
+    const lines = r.stderr.split('\n').filter((l) => l !== '');
+    expect(lines.slice(0, -1).every((l) => l.includes('exists already but has an unexpected API Server URL'))).toBe(true);
+    expect(lines.at(-1)).toBe(`error: the kubelet.conf file does not exists or it is not valid: open ${join(dir, 'kubelet.conf')}: no such file or directory`);
+    expect(r.code).toBe(1);
+    expect(snapshotTree(host)).toEqual(before);
+  });
+
+  it('a kubeconfig phase with a keyless front-proxy CA whose client does not load: invalid or incomplete external front-proxy CA', async () => {
+    const dir = tempDir();
+    const { certDir } = await initPki(dir);
+    rmSync(join(certDir, 'front-proxy-ca.key'));
+    const crt = join(certDir, 'front-proxy-client.crt');
+    writeFileSync(crt, 'garbage\n');
+    const r = await runCli(['init', 'phase', 'kubeconfig', 'admin', '--cert-dir', certDir, '--kubeconfig-dir', dir, '--apiserver-advertise-address', '127.0.0.1']);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      `error: invalid or incomplete external front-proxy CA: failure loading certificate for front-proxy client: couldn't load the certificate file ${crt}: error reading ${crt}: data does not contain any valid RSA or ECDSA certificates\n`,
+    );
+    expect(r.code).toBe(1);
+  });
+});

@@ -45,8 +45,10 @@ async function initPhases(cfg: RunConfig, selection: InitSelection, opts: Record
   const kcSpecs = selection.kubeconfig
     ? KUBECONFIG_SPECS.filter((s) => selection.kubeconfig === 'all' || s.phase === selection.kubeconfig)
     : [];
-  // full init, as kubeadm's newInitData: in external-CA mode every kubeconfig is checked before anything is printed
-  if (selection.certs === 'all' && selection.kubeconfig === 'all') kubeconfigs.validateForExternalCa(kcSpecs);
+  // kubeadm's newInitData, before `init` and every `init phase`: the keyless CAs' leaves must load and chain, and in
+  // external-CA mode all five kubeconfigs must exist and match, before anything is printed
+  if (certs.checkExternalCa('ca')) kubeconfigs.validateForExternalCa(KUBECONFIG_SPECS);
+  certs.checkExternalCa('front-proxy-ca');
   // every missing key is started now, so both cores generate them while certificates are signed in order
   certs.prefetchKeys(certSpecs);
   kubeconfigs.prefetchKeys(kcSpecs);
