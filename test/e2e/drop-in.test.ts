@@ -313,8 +313,14 @@ describe('README "differs on purpose"', () => {
 
   it('names every flag it mentions as a flag kubecerts has', () => {
     const known = new Set(allFlags(createProgram(io)));
-    const mentioned = [...new Set([...section.matchAll(/`(--?[a-z][a-z-]*)/g)].map((m) => m[1] as string))];
-    expect(mentioned.length).toBeGreaterThan(15);
+    // every word that starts with - or -- inside a `code span`, wherever it stands in the span
+    // (`kubeconfig user --org system:masters`, `init --reissue`, `-v`/`--v`, `--v=5`)
+    const spans = [...section.matchAll(/`([^`]+)`/g)].map((m) => m[1] as string);
+    const mentioned = [...new Set(spans.flatMap((span) => [...span.matchAll(/(?:^|[\s(])(--?[a-z][a-z-]*)/g)].map((m) => m[1] as string)))];
+    expect(mentioned.length).toBeGreaterThan(25);
+    for (const f of ['--org', '--allow-system-masters', '--reissue', '--csr-dir', '--rootfs', '-v', '--v', '--template', '--no-backup', '--backup-dir']) {
+      expect(mentioned, f).toContain(f);
+    }
     for (const f of mentioned) expect(known.has(f), f).toBe(true);
   });
 
