@@ -130,13 +130,29 @@ export class CertPhases {
     const crt = certPath(this.dir, leaf.baseName);
     const keyP = keyPath(this.dir, leaf.baseName);
     if (ws.exists(crt) || ws.exists(keyP)) {
+      // kubeadm's writeCertificateFilesIfNotExist: "failed to write or validate certificate <name>: failure loading <base> key|certificate: ..."
+      const writeOrValidate = (err: unknown, what: 'key' | 'certificate'): PkiError =>
+        PkiError.wrap(PkiError.wrap(err, 'LEAF_LOAD', `failure loading ${leaf.baseName} ${what}`), 'LEAF_LOAD', `failed to write or validate certificate "${leaf.name}"`);
       let cert: LoadedCertificate;
-      let key: KeyObject;
       try {
         cert = loadCertAt(ws, crt);
+      } catch (certErr) {
+        // kubeadm's runCertPhase goes on to CreateCertAndKeyFilesWithCA when the certificate does not load: the CA
+        // is loaded first, then the existing key, then the certificate again
+        this.loadSigningCa(ca);
+        try {
+          loadKeyAt(ws, keyP);
+        } catch (err) {
+          throw writeOrValidate(err, 'key');
+        }
+        throw writeOrValidate(certErr, 'certificate');
+      }
+      let key: KeyObject;
+      try {
         key = loadKeyAt(ws, keyP);
       } catch (err) {
-        throw new PkiError('LEAF_LOAD', `failure loading ${leaf.baseName} certificate: ${(err as Error).message}`, { cause: err });
+        // kubeadm does not read the key of a certificate that loads; kubecerts needs it (and the component does)
+        throw writeOrValidate(err, 'key');
       }
       warner.checkPeriod(leaf.baseName, cert.cert, start);
       let caCert: LoadedCertificate;
@@ -179,10 +195,12 @@ export class CertPhases {
     await this.signLeaf(leaf, await this.keys.get(leaf.baseName), alt, true);
   }
 
-  /** Signs `leaf` for `alt` with `key` under its CA and puts the certificate (and, when `writeKey`, the key) in the workspace. */
-  private async signLeaf(leaf: LeafSpec, key: KeyObject, alt: AltNames, writeKey: boolean): Promise<void> {
-    const { ws, out, cfg, start } = this.ctx;
-    const ca = findCa(leaf.ca);
+  /**
+   * The CA that signs a leaf, as kubeadm's CreateCertAndKeyFilesWithCA loads it: errors read "couldn't load CA
+   * certificate <name>: ..." around LoadCertificateAuthority's own ("failure loading <base> certificate authority: ...").
+   */
+  private loadSigningCa(ca: CaSpec): LoadedCa & { key: KeyObject } {
+    const { ws } = this.ctx;
     let loaded: LoadedCa;
     try {
       try {
@@ -196,6 +214,13 @@ export class CertPhases {
     } catch (err) {
       throw new PkiError('CA_LOAD', `couldn't load CA certificate ${ca.name}: ${(err as Error).message}`, { cause: err });
     }
+    return loaded as LoadedCa & { key: KeyObject };
+  }
+
+  /** Signs `leaf` for `alt` with `key` under its CA and puts the certificate (and, when `writeKey`, the key) in the workspace. */
+  private async signLeaf(leaf: LeafSpec, key: KeyObject, alt: AltNames, writeKey: boolean): Promise<void> {
+    const { ws, out, cfg, start } = this.ctx;
+    const loaded = this.loadSigningCa(findCa(leaf.ca));
     if (alt.dns.length + alt.ips.length > 0) out(SIGNED_FOR(leaf.baseName, alt.dns, alt.ips));
     const { certPem, keyPem } = await issue(
       { subject: { cn: leaf.cn(cfg), orgs: leaf.orgs }, dns: alt.dns, ips: alt.ips, usages: leaf.usages, key, window: backdatedWindow(start, cfg.certificateValidityMs) },

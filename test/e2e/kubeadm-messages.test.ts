@@ -74,6 +74,34 @@ describe('init phases (kubeadm workflow runner: "error execution phase <phase>: 
   });
 });
 
+describe('init phase certs on an existing leaf (kubeadm phases/certs writeCertificateFilesIfNotExist)', () => {
+  const args = (certDir: string): string[] => ['init', 'phase', 'certs', 'apiserver', '--cert-dir', certDir, '--apiserver-advertise-address', '127.0.0.1', '--node-name', 'cp1'];
+
+  it('a certificate that does not load: failed to write or validate certificate "<name>": failure loading <base> certificate: ...', async () => {
+    const dir = tempDir();
+    const { certDir } = await initPki(dir);
+    const crt = join(certDir, 'apiserver.crt');
+    writeFileSync(crt, 'garbage\n');
+    const r = await runCli(args(certDir));
+    expect(r.stderr).toBe(
+      `error: error execution phase certs/apiserver: failed to write or validate certificate "apiserver": failure loading apiserver certificate: couldn't load the certificate file ${crt}: error reading ${crt}: data does not contain any valid RSA or ECDSA certificates\n`,
+    );
+    expect(r.code).toBe(1);
+  });
+
+  it('a certificate whose key is missing: the same chain naming the key (kubeadm would reuse the certificate; differs on purpose)', async () => {
+    const dir = tempDir();
+    const { certDir } = await initPki(dir);
+    const key = join(certDir, 'apiserver.key');
+    rmSync(key);
+    const r = await runCli(args(certDir));
+    expect(r.stderr).toBe(
+      `error: error execution phase certs/apiserver: failed to write or validate certificate "apiserver": failure loading apiserver key: couldn't load the private key file ${key}: open ${key}: no such file or directory\n`,
+    );
+    expect(r.code).toBe(1);
+  });
+});
+
 describe('renew (kubeadm renewal/readwriter.go)', () => {
   it('a kubeconfig whose client certificate does not parse: "does not contain a valid client certificate: <ParseCertsPEM error>"', async () => {
     const dir = tempDir();
