@@ -132,6 +132,12 @@ export type UserKubeconfigResult = { readonly kind: 'stdout'; readonly text: str
 export async function issueUserKubeconfigs(o: UserKubeconfigOptions): Promise<UserKubeconfigResult> {
   const { cfg, target, users, outDir, outFile } = o;
   const ws = new Workspace();
+  // kubeadm's newCmdUserKubeConfig warns about the validity period before it loads the CA
+  for (const v of new Set(users.map((u) => u.validityMs ?? o.validityMs))) {
+    if (v > DEFAULT_VALIDITY_MS) {
+      o.warn(`WARNING: the specified certificate validity period ${formatDuration(v)} is longer than the default duration 8760h0m0s, this may increase security risks.`);
+    }
+  }
   let ca: LoadedCa;
   try {
     try {
@@ -149,11 +155,6 @@ export async function issueUserKubeconfigs(o: UserKubeconfigOptions): Promise<Us
   const caKey: KeyObject = ca.key;
   // kubeadm's WriteKubeConfigWithClientCert: CheckCertificatePeriodValidity(CACertAndKeyBaseName, ...), so "ca"
   new Warner(o.warn).checkPeriod('ca', ca.cert.cert, o.start);
-  for (const v of new Set(users.map((u) => u.validityMs ?? o.validityMs))) {
-    if (v > DEFAULT_VALIDITY_MS) {
-      o.warn(`WARNING: the specified certificate validity period ${formatDuration(v)} is longer than the default duration 8760h0m0s, this may increase security risks.`);
-    }
-  }
   const caNotBefore = validity(ca.cert.cert).notBefore;
   const signer = localCaSigner(ca.cert.pem, caKey);
   const destination = (u: UserEntry): string | undefined => (outDir !== undefined ? join(outDir, `${u.name}.conf`) : outFile);

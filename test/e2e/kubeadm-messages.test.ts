@@ -137,6 +137,17 @@ describe('kubeconfig user (kubeadm phases/kubeconfig WriteKubeConfigWithClientCe
     expect(r.code).toBe(1);
   });
 
+  it('the long-validity warning comes before the CA is loaded (kubeadm cmd/kubeconfig.go newCmdUserKubeConfig)', async () => {
+    const dir = tempDir();
+    const crt = join(dir, 'ca.crt');
+    const r = await runCli(['kubeconfig', 'user', '--cert-dir', dir, '--client-name', 'a', '--server', 'https://10.0.0.1:6443', '--validity-period', '87600h']);
+    expect(r.stderr).toBe(
+      'WARNING: the specified certificate validity period 87600h0m0s is longer than the default duration 8760h0m0s, this may increase security risks.\n' +
+        `error: couldn't create a kubeconfig; the CA files couldn't be loaded: failed to load certificate: couldn't load the certificate file ${crt}: open ${crt}: no such file or directory\n`,
+    );
+    expect(r.code).toBe(1);
+  });
+
   it('an expired CA warns under kubeadm\'s name for it, "ca"', async () => {
     const dir = tempDir();
     const { certDir } = await initPki(dir, { faketime: '2010-01-01 00:00:00' });
