@@ -61,6 +61,19 @@ describe('init phases (kubeadm workflow runner: "error execution phase <phase>: 
     expect(r.code).toBe(1);
   });
 
+  it('a CA file that is not a CA: couldn\'t load CA certificate <name>: <base> certificate is not a certificate authority', async () => {
+    const dir = tempDir();
+    const { certDir } = await initPki(dir);
+    // the front-proxy client's certificate and key in the CA's place; the client itself is gone, so it is signed anew
+    writeFileSync(join(certDir, 'front-proxy-ca.crt'), readFileSync(join(certDir, 'front-proxy-client.crt')));
+    writeFileSync(join(certDir, 'front-proxy-ca.key'), readFileSync(join(certDir, 'front-proxy-client.key')));
+    rmSync(join(certDir, 'front-proxy-client.crt'));
+    rmSync(join(certDir, 'front-proxy-client.key'));
+    const r = await runCli(['init', 'phase', 'certs', 'front-proxy-client', '--cert-dir', certDir]);
+    expect(r.stderr).toBe('error: error execution phase certs/front-proxy-client: couldn\'t load CA certificate front-proxy-ca: front-proxy-ca certificate is not a certificate authority\n');
+    expect(r.code).toBe(1);
+  });
+
   it('a corrupt CA certificate: failure loading <base> certificate: failed to load certificate: couldn\'t load the certificate file ...', async () => {
     const dir = tempDir();
     const { certDir } = await initPki(dir);
