@@ -226,3 +226,29 @@ describe('external-CA checks before every init phase (kubeadm cmd/init.go newIni
     expect(r.code).toBe(1);
   });
 });
+
+describe('--config with other init flags (kubeadm apis/kubeadm/validation ValidateMixedArguments)', () => {
+  const config = (dir: string): string => {
+    const p = join(dir, 'kubeadm.yaml');
+    writeFileSync(p, `apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\ncertificatesDir: ${join(dir, 'pki')}\n`);
+    return p;
+  };
+
+  it('kubeadm\'s flags next to --config are refused, named in sorted order; nothing is written', async () => {
+    const dir = tempDir();
+    const cfg = config(dir);
+    const before = snapshotTree(dir);
+    const r = await runCli(['init', 'phase', 'certs', 'apiserver', '--config', cfg, '--control-plane-endpoint', 'api.example.test', '--cert-dir', join(dir, 'other')]);
+    expect(firstLine(r.stderr)).toBe("error: can not mix '--config' with arguments [cert-dir control-plane-endpoint]");
+    expect(r.code).toBe(2);
+    expect(snapshotTree(dir)).toEqual(before);
+  });
+
+  it('--kubeconfig-dir, --node-name, --dry-run and kubecerts\' own flags may be mixed', async () => {
+    const dir = tempDir();
+    const cfg = config(dir);
+    const r = await runCli(['init', '--config', cfg, '--kubeconfig-dir', dir, '--node-name', 'cp1', '--encryption-algorithm', 'ECDSA-P256', '--dry-run']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+});

@@ -1,7 +1,7 @@
 /** Shared body of `init`, `init phase certs` and `init phase kubeconfig`. */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { hasCode, KubeconfigError, PkiError } from '../../errors.js';
+import { hasCode, KubeconfigError, PkiError, UsageError } from '../../errors.js';
 import { Warner } from '../../ops/external-ca.js';
 import { backupFiles, backupFolderName, DEFAULT_KEEP_BACKUPS, pruneBackups } from '../../store/backup.js';
 import { CertPhases, KubeconfigPhases } from '../../ops/init.js';
@@ -20,7 +20,31 @@ export interface InitSelection {
   readonly kubeconfig?: string;
 }
 
+/**
+ * The kubeadm flags of init and its phases that kubeadm's ValidateMixedArguments refuses next to --config
+ * (cmd/kubeadm/app/apis/kubeadm/validation): commander's option key → flag name. --node-name, --kubeconfig-dir,
+ * --dry-run and --rootfs may be mixed; kubecerts' own flags (--encryption-algorithm, --reissue) too.
+ */
+const NOT_WITH_CONFIG: readonly (readonly [string, string])[] = [
+  ['apiserverAdvertiseAddress', 'apiserver-advertise-address'],
+  ['apiserverBindPort', 'apiserver-bind-port'],
+  ['apiserverCertExtraSans', 'apiserver-cert-extra-sans'],
+  ['certDir', 'cert-dir'],
+  ['controlPlaneEndpoint', 'control-plane-endpoint'],
+  ['kubernetesVersion', 'kubernetes-version'],
+  ['serviceCidr', 'service-cidr'],
+  ['serviceDnsDomain', 'service-dns-domain'],
+];
+
+/** kubeadm's ValidateMixedArguments: `can not mix '--config' with arguments [cert-dir service-cidr]` (names sorted, as pflag visits them). */
+function validateMixedArguments(opts: Record<string, unknown>): void {
+  if (opts['config'] === undefined) return;
+  const mixed = NOT_WITH_CONFIG.filter(([key]) => opts[key] !== undefined).map(([, flag]) => flag);
+  if (mixed.length > 0) throw new UsageError(`can not mix '--config' with arguments [${mixed.join(' ')}]`, { hint: 'put these settings into the config file' });
+}
+
 export async function runInit(selection: InitSelection, opts: Record<string, unknown>, io: Io): Promise<void> {
+  validateMixedArguments(opts);
   const cfg = runConfigFrom(opts);
   // an init killed in its renames is completed before anything is read, so the re-run sees the finished PKI
   const journal = pkiJournal(cfg.certificatesDir, cfg.kubeconfigDir);
