@@ -252,3 +252,18 @@ describe('--config with other init flags (kubeadm apis/kubeadm/validation Valida
     expect(r.code).toBe(0);
   });
 });
+
+describe('--cert-dir next to --config in check-expiration and renew (differs on purpose)', () => {
+  it('the flag is used, not the file\'s certificatesDir', async () => {
+    const dir = tempDir();
+    const { certDir } = await initPki(dir);
+    const cfg = join(dir, 'kubeadm.yaml');
+    writeFileSync(cfg, `apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\ncertificatesDir: ${join(dir, 'elsewhere')}\n`);
+    const r = await runCli(['certs', 'check-expiration', '--config', cfg, '--cert-dir', certDir, '--kubeconfig-dir', dir, '-o', 'jsonpath={.certificateAuthorities[*].missing}']);
+    expect(r.stdout).toBe('false false false');
+    expect(r.code).toBe(0);
+    const renew = await runCli(['certs', 'renew', 'front-proxy-client', '--config', cfg, '--cert-dir', certDir, '--kubeconfig-dir', dir, '--no-backup']);
+    expect(renew.stdout).toBe('certificate for the front proxy client renewed\n');
+    expect(renew.code).toBe(0);
+  });
+});
