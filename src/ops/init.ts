@@ -324,7 +324,10 @@ export class KubeconfigPhases {
       if (!this.ctx.ws.exists(path)) throw new PkiError('NOT_FOUND', `open ${path}: no such file or directory`);
       this.validateExisting(path, ca, this.server(spec, false));
     } catch (err) {
-      throw new PkiError('EXTERNAL_KUBECONFIG', `the ${spec.fileName} file does not exists or it is not valid: ${(err as Error).message}`, { cause: err });
+      throw new PkiError('EXTERNAL_KUBECONFIG', `the ${spec.fileName} file does not exists or it is not valid: ${(err as Error).message}`, {
+        cause: err,
+        hint: `ca.key is absent (external-CA mode): as kubeadm, every init command first checks the five kubeconfigs in ${this.ctx.cfg.kubeconfigDir}`,
+      });
     }
   }
 

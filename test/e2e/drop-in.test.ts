@@ -281,7 +281,10 @@ describe('9: behaviour kubeadm\'s source defines', () => {
     rmSync(join(dir, 'admin.conf'));
     const r = await runCli(['init', '--cert-dir', certDir, '--kubeconfig-dir', dir, '--apiserver-advertise-address', '127.0.0.1', '--node-name', 'cp1']);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe(`error: the admin.conf file does not exists or it is not valid: open ${join(dir, 'admin.conf')}: no such file or directory\n`);
+    expect(r.stderr).toBe(
+      `error: the admin.conf file does not exists or it is not valid: open ${join(dir, 'admin.conf')}: no such file or directory\n` +
+        `hint: ca.key is absent (external-CA mode): as kubeadm, every init command first checks the five kubeconfigs in ${dir}\n`,
+    );
     expect(r.code).toBe(1);
   });
 

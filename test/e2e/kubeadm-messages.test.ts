@@ -206,8 +206,9 @@ describe('external-CA checks before every init phase (kubeadm cmd/init.go newIni
     expect(r.stdout).toBe('');
     // the detected advertise address differs from the one the tree was made for: kubeadm warns about each existing file
     const lines = r.stderr.split('\n').filter((l) => l !== '');
-    expect(lines.slice(0, -1).every((l) => l.includes('exists already but has an unexpected API Server URL'))).toBe(true);
-    expect(lines.at(-1)).toBe(`error: the kubelet.conf file does not exists or it is not valid: open ${join(dir, 'kubelet.conf')}: no such file or directory`);
+    expect(lines.slice(0, -2).every((l) => l.includes('exists already but has an unexpected API Server URL'))).toBe(true);
+    expect(lines.at(-1)).toBe(`hint: ca.key is absent (external-CA mode): as kubeadm, every init command first checks the five kubeconfigs in ${dir}`);
+    expect(lines.at(-2)).toBe(`error: the kubelet.conf file does not exists or it is not valid: open ${join(dir, 'kubelet.conf')}: no such file or directory`);
     expect(r.code).toBe(1);
     expect(snapshotTree(host)).toEqual(before);
   });
