@@ -2,6 +2,7 @@
 import type { RotationStatus } from '../ops/rotate-ca/plan.js';
 import type { NodeFacts } from '../store/rotation-files.js';
 import type { PhaseResult } from '../ops/rotate-ca/phases.js';
+import type { InClusterReport } from '../ops/rotate-ca/in-cluster.js';
 
 const tag = (r: PhaseResult): string => (r.dryRun ? '[dryrun] ' : '');
 
@@ -92,4 +93,17 @@ export function inClusterSteps(phase: string, kubeconfig: string, newHash?: stri
     default:
       return [];
   }
+}
+
+/** The outcome of `--in-cluster=apply`: one block per step (ok, changed, unchanged, done before, failed, skipped). */
+export function renderInCluster(phase: string, kubeconfig: string, r: InClusterReport): string {
+  const out = [`In the cluster (${phase}, kubectl --kubeconfig ${kubeconfig}):`];
+  for (const o of r.outcomes) {
+    out.push(`  [${o.result}] ${o.id}: ${o.title}`);
+    for (const l of o.lines) out.push(`      ${l}`);
+    if (o.error) out.push(`      error: ${o.error}`);
+  }
+  for (const h of r.joinHashes) out.push(`  join: kubeadm join ... --discovery-token-ca-cert-hash ${h} (a CA cluster-info holds)`);
+  out.push('  not done here: every worker node (its ca.crt and kubelet.conf, then restart its kubelet); see --in-cluster=print');
+  return `${out.join('\n')}\n`;
 }

@@ -221,3 +221,40 @@ export function purgeRotation(p: RotationPaths): void {
   // the parent is left: it may hold other kubecerts state
   rmSync(rotationDir(p), { recursive: true, force: true });
 }
+
+/** What `--in-cluster=apply` has done for one phase and CA file: ids of steps not to repeat (rollout restarts). */
+export interface InClusterRecord {
+  readonly phase: string;
+  /** SHA-256 (hex) of the ca.crt text the steps ran against; another file means another run */
+  readonly caFile: string;
+  readonly done: readonly string[];
+  readonly at: string;
+}
+
+const inClusterPath = (p: RotationPaths): string => join(rotationDir(p), 'in-cluster.json');
+
+/** The in-cluster record when it is for `phase` and `caFile`, else an empty list of done steps. */
+export function readInClusterDone(p: RotationPaths, phase: string, caFile: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(inClusterPath(p), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw stateError(inClusterPath(p), err);
+  }
+  try {
+    const r = JSON.parse(text) as InClusterRecord;
+    return r.phase === phase && r.caFile === caFile && Array.isArray(r.done) ? r.done.filter((d) => typeof d === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Records the in-cluster steps done (atomically, 0600); nothing when the state folder does not exist (purged or lost). */
+export function writeInClusterDone(p: RotationPaths, r: InClusterRecord): void {
+  if (!existsSync(rotationDir(p))) return;
+  writeFileAtomic(inClusterPath(p), `${JSON.stringify(r, null, 2)}\n`, { mode: 0o600, dirMode: 0o700, secret: true });
+}
+
+/** SHA-256 (hex) of a text, for the in-cluster record. */
+export const textDigest = (text: string): string => createHash('sha256').update(text).digest('hex');

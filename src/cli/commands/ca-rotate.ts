@@ -9,8 +9,10 @@ import { restartComponents } from '../../ops/control-plane-restart.js';
 import { newArchiveSecret, openArchive, sealArchive } from '../../ops/rotate-ca/archive.js';
 import { signerOf } from '../../ops/rotate-ca/plan.js';
 import { etcdInEffect, finalize, nodeStatus, recoverInterrupted, prepare, purge, reissue, rollback, storePrepared, trust, type PhaseOptions, type PhaseResult } from '../../ops/rotate-ca/phases.js';
-import { readPlan, stagedFiles, TARGETS, type Target } from '../../store/rotation-state.js';
-import { inClusterSteps, renderInventory, renderPhase, renderStatus } from '../../output/rotate-ca-text.js';
+import { readInClusterDone, readPlan, stagedFiles, TARGETS, textDigest, writeInClusterDone, type RotationPaths, type Target } from '../../store/rotation-state.js';
+import { inClusterSteps, renderInCluster, renderInventory, renderPhase, renderStatus } from '../../output/rotate-ca-text.js';
+import { applyInCluster } from '../../ops/rotate-ca/in-cluster.js';
+import { readIfPresent } from '../../store/rotation-files.js';
 import { parseDuration } from '../../lib/duration.js';
 import { realNodeHost } from '../../store/node-host.js';
 import { loadPods } from '../../ops/control-plane-observe.js';
@@ -123,25 +125,6 @@ export default async function caRotate(args: unknown[], opts: Opts, io: Io): Pro
   }
   out(renderPhase(result));
   const changedLive = !result.dryRun && !result.nothingToDo && ['trust', 'reissue', 'finalize', 'rollback'].includes(result.phase) && result.written.length > 0;
-  const inCluster = opts['inCluster'] as string | undefined;
-  if (inCluster !== undefined && ['trust', 'reissue', 'finalize'].includes(result.phase)) {
-    const kubeconfig = join(paths.kubeconfigDir, 'admin.conf');
-    const steps = inClusterSteps(result.phase, kubeconfig, result.joinHashes?.new);
-    out(`In the cluster (${inCluster === 'apply' && !result.dryRun ? 'running the kubectl steps' : 'to run'}):\n${steps.map((s) => `  ${s.text}`).join('\n')}\n`);
-    if (inCluster === 'apply' && !result.dryRun) {
-      let failed = 0;
-      for (const s of steps) {
-        if (!s.kubectl) continue;
-        const r = spawnSync('kubectl', [...s.kubectl], { encoding: 'utf8', timeout: 60_000 });
-        if (r.status !== 0) failed++;
-        out(`  [${r.status === 0 ? 'ok' : `failed, exit ${String(r.status)}`}] ${s.text}\n${r.stdout ? r.stdout.replace(/^/gm, '    ') : ''}${r.status === 0 ? '' : `    ${(r.stderr ?? r.error?.message ?? '').trim()}\n`}`);
-      }
-      if (failed > 0) {
-        io.stderr.write(`[rotate] ${failed} in-cluster step(s) failed; the node's files are committed: run the steps by hand (--in-cluster=print)\n`);
-        throw new ExitRequest(ExitCode.failed);
-      }
-    }
-  }
   if (opts['restart'] === true && changedLive) {
     const names = result.targets.includes('etcd-ca') ? ['all'] : ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
     const report = await restartComponents(names, {
@@ -154,5 +137,43 @@ export default async function caRotate(args: unknown[], opts: Opts, io: Io): Pro
       io.stderr.write('[rotate] a restart failed: the files are committed; fix the component, then run `kubecerts control-plane restart all` before the next phase\n');
       throw new ExitRequest(ExitCode.failed);
     }
+  }
+  const inCluster = opts['inCluster'] as string | undefined;
+  if (inCluster !== undefined && ['trust', 'reissue', 'finalize'].includes(result.phase)) {
+    // after the restarts: kube-root-ca.crt is published by the restarted controller-manager
+    const kubeconfig = join(paths.kubeconfigDir, 'admin.conf');
+    if (inCluster === 'apply' && !result.dryRun) {
+      runInCluster(result.phase as 'trust' | 'reissue' | 'finalize', paths, kubeconfig, o.now, out, io);
+    } else {
+      const steps = inClusterSteps(result.phase, kubeconfig, result.joinHashes?.new);
+      out(`In the cluster (to run):\n${steps.map((s) => `  ${s.text}`).join('\n')}\n`);
+    }
+  }
+}
+
+/**
+ * `--in-cluster=apply`: the in-cluster steps of the phase through kubectl with admin.conf (ops/rotate-ca/in-cluster.ts),
+ * each reported; restarts already done for this phase and CA file (recorded in the state folder) are not repeated.
+ * Exits 1 (ExitRequest) when a step failed, after reporting which steps ran.
+ */
+function runInCluster(phase: 'trust' | 'reissue' | 'finalize', paths: RotationPaths, kubeconfig: string, now: Date, out: (s: string) => void, io: Io): void {
+  const plan = readPlan(paths) ?? nodeStatus(paths).plan;
+  const rotatesCa = plan?.targets.includes('ca') ?? true;
+  const caText = rotatesCa ? readIfPresent(join(paths.certDir, 'ca.crt')) : undefined;
+  const caFile = textDigest(caText ?? '');
+  const doneBefore = readInClusterDone(paths, phase, caFile);
+  const report = applyInCluster({
+    phase, kubeconfig, caBundle: caText, oldCa: plan?.old.ca, newCa: plan?.new.ca, doneBefore, now,
+    kubectl: (args) => {
+      const r = spawnSync('kubectl', [...args], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+      return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? r.error?.message ?? '' };
+    },
+  });
+  if (report.done.length > doneBefore.length) writeInClusterDone(paths, { phase, caFile, done: report.done, at: now.toISOString() });
+  out(renderInCluster(phase, kubeconfig, report));
+  const failed = report.outcomes.filter((x) => x.result === 'failed');
+  if (failed.length > 0) {
+    io.stderr.write(`[rotate] ${failed.length} in-cluster step(s) failed (${failed.map((x) => x.id).join(', ')}); the node's files are committed. Fix the cause and run "kubecerts ca rotate ${phase} --in-cluster=apply" again: steps done are not repeated\n`);
+    throw new ExitRequest(ExitCode.failed);
   }
 }
