@@ -3,6 +3,7 @@ import type { RotationStatus } from '../ops/rotate-ca/plan.js';
 import type { NodeFacts } from '../store/rotation-files.js';
 import type { PhaseResult } from '../ops/rotate-ca/phases.js';
 import type { InClusterReport } from '../ops/rotate-ca/in-cluster.js';
+import type { ComponentEffect } from '../ops/rotate-ca/barrier.js';
 
 const tag = (r: PhaseResult): string => (r.dryRun ? '[dryrun] ' : '');
 
@@ -106,4 +107,23 @@ export function renderInCluster(phase: string, kubeconfig: string, r: InClusterR
   for (const h of r.joinHashes) out.push(`  join: kubeadm join ... --discovery-token-ca-cert-hash ${h} (a CA cluster-info holds)`);
   out.push('  not done here: every worker node (its ca.crt and kubelet.conf, then restart its kubelet); see --in-cluster=print');
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * Status lines of "in effect" on this node's kube-apiserver and kubelet (probes with a client of the new cluster
+ * CA), and which CA signed kubelet-client-current.pem (written: the kubelet picks a replaced file up when it starts).
+ */
+export function renderComponentEffects(effects: readonly ComponentEffect[], facts: NodeFacts, fps: { old?: string | undefined; new?: string | undefined }): string[] {
+  const out = effects.map((e) =>
+    e.unreachable
+      ? `in effect: ${e.component} ${e.url}: not observed (${e.detail})`
+      : `in effect: ${e.component} ${e.url}: ${e.acceptsNew ? 'authenticates' : 'REJECTS'} a client of the new CA (${e.detail}), serves a certificate of the ${e.serves === 'other' ? 'another CA' : `${e.serves ?? '?'} CA`}`);
+  const kc = facts.signed.find((s) => s.kind === 'kubelet-client');
+  const ca = facts.cas.find((c) => c.target === 'ca');
+  if (kc && ca) {
+    const by = ca.certs.find((c) => kc.cert.checkIssued(c.cert) && kc.cert.verify(c.cert.publicKey));
+    const name = !by ? 'neither CA of ca.crt' : by.fingerprint === fps.new ? 'the new CA' : by.fingerprint === fps.old ? 'the old CA' : 'a CA of ca.crt';
+    out.push(`written: ${kc.path}: signed by ${name} (the kubelet uses a replaced file after its restart)`);
+  }
+  return out;
 }

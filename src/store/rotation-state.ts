@@ -258,3 +258,19 @@ export function writeInClusterDone(p: RotationPaths, r: InClusterRecord): void {
 
 /** SHA-256 (hex) of a text, for the in-cluster record. */
 export const textDigest = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/**
+ * Appends one line to `<rotation>/forced.log` (0600): a barrier `--force` overrode, with the time and the reason, so
+ * that the state folder tells afterwards what was not verified. Rewritten atomically (the log is short).
+ */
+export function recordForced(p: RotationPaths, line: string): void {
+  ensureRotationDir(p);
+  const path = join(rotationDir(p), 'forced.log');
+  let before = '';
+  try {
+    before = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw stateError(path, err);
+  }
+  writeFileAtomic(path, `${before}${line}\n`, { mode: 0o600, dirMode: 0o700, secret: true });
+}

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubectl } from '../helpers/apiserver.js';
 import { runCli } from '../helpers/cli.js';
+import { graceFlags } from '../helpers/rotation.js';
 import { startNodes, stopNodes, waitNodeHealthy, type SimNode } from '../helpers/control-plane-node.js';
 import { etcdctl } from '../helpers/etcd-cluster.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -55,7 +56,7 @@ describe('ca rotate --restart on three simulated control-plane nodes', () => {
     }
     for (const phase of ['trust', 'reissue', 'finalize'] as const) {
       for (const n of nodes) {
-        const r = await runCli(['ca', 'rotate', phase, ...flags(n), '--restart', '--timeout', '60s']);
+        const r = await runCli(['ca', 'rotate', phase, ...flags(n), ...graceFlags(phase), '--restart', '--timeout', '60s']);
         expect(r.code, `${phase} on ${n.name}: ${r.stdout}${r.stderr}`).toBe(0);
         expect(r.stdout).toMatch(/restart etcd: restarted/);
         expect(r.stdout).toMatch(/restart kube-controller-manager: restarted/);

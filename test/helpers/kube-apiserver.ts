@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import { execFileSync } from 'node:child_process';
 
 type Obj = Record<string, unknown>;
 
@@ -107,6 +108,11 @@ export async function startKubeApiServer(certDir: string, port: number): Promise
       fail.times--;
       send(res, fail.status, statusBody(fail.status, fail.status === 403 ? 'Forbidden' : 'InternalError', `injected failure on ${method} ${path}`));
       return fail.status;
+    }
+    if (method === 'POST' && path === '/apis/authentication.k8s.io/v1/selfsubjectreviews') {
+      // every authenticated client may ask who it is (the TLS layer already required a client certificate of ca.crt)
+      const peer = (req.socket as TLSSocket).getPeerCertificate();
+      return send(res, 201, { kind: 'SelfSubjectReview', apiVersion: 'authentication.k8s.io/v1', status: { userInfo: { username: String(peer.subject?.CN ?? ''), groups: ['system:authenticated'] } } }), 201;
     }
     if (path === '/version') return send(res, 200, { major: '1', minor: '32', gitVersion: 'v1.32.0', platform: 'linux/amd64' }), 200;
     if (path === '/api') return send(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${port}` }] }), 200;
@@ -246,4 +252,32 @@ export function seedKubeadmCluster(h: KubeApiServer, caPem: string, otherCaPem: 
   h.put({ kind: 'MutatingWebhookConfiguration', metadata: { name: 'injector' }, webhooks: [{ name: 'inject.example.com', clientConfig: { service: { name: 'injector', namespace: 'shop' }, caBundle: b64(otherCaPem) } }] });
   h.put({ kind: 'APIService', metadata: { name: 'v1beta1.metrics.k8s.io' }, spec: { service: { name: 'metrics-server', namespace: 'kube-system' }, group: 'metrics.k8s.io', version: 'v1beta1', caBundle: b64(caPem) } });
   h.put({ kind: 'APIService', metadata: { name: 'v1.apps' }, spec: { group: 'apps', version: 'v1' } });
+}
+
+/**
+ * A stand-in kubelet on 127.0.0.1 (port 10250 on a node): as kubeadm configures it, it serves its own self-signed
+ * certificate (made here with openssl, as the kubelet makes one without serverTLSBootstrap), authenticates clients by
+ * x509 against `<certDir>/ca.crt` (its clientCAFile) with anonymous access off: 401 without a trusted client
+ * certificate, 403 with one (authenticated, not authorized: the webhook authorizer knows no such user). Reads ca.crt at
+ * start; `restart()` reads it again, as `systemctl restart kubelet` would.
+ */
+export async function startKubeletServer(certDir: string, port: number, scratch: string): Promise<{ url: string; restart: () => void; close: () => Promise<void> }> {
+  const key = join(scratch, 'kubelet.key');
+  const crt = join(scratch, 'kubelet.crt');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', crt, '-subj', '/CN=node1@1700000000', '-days', '365', '-addext', 'subjectAltName=DNS:node1,IP:127.0.0.1'], { stdio: 'ignore' });
+  const ctx = (): object => ({ cert: readFileSync(crt), key: readFileSync(key), ca: readFileSync(join(certDir, 'ca.crt')), requestCert: true, rejectUnauthorized: false });
+  const server: Server = createServer(ctx(), (req, res) => {
+    const authorized = (req.socket as TLSSocket).authorized === true;
+    res.writeHead(authorized ? 403 : 401, { 'content-type': 'text/plain' });
+    res.end(authorized ? 'Forbidden (user=kubecerts-rotation-probe, verb=get, resource=nodes, subresource=proxy)' : 'Unauthorized');
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    url: `https://127.0.0.1:${port}`,
+    restart: () => server.setSecureContext(ctx() as never),
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
 }

@@ -16,8 +16,15 @@ export const rotateFlags = (k8s: string): string[] => [
   '--manifests-dir', join(k8s, 'manifests'), '--kubelet-dir', join(k8s, 'kubelet'),
 ];
 
-/** Runs `kubecerts ca rotate <phase>` on the tree. */
-export const rotate = (k8s: string, phase: string, ...extra: string[]): Promise<CliResult> => runCli(['ca', 'rotate', phase, ...rotateFlags(k8s), ...extra]);
+/**
+ * Runs `kubecerts ca rotate <phase>` on the tree. finalize gets `--sa-grace 0s` unless the caller gives --sa-grace:
+ * the tests run finalize right after reissue (the grace period has its own test).
+ */
+export const rotate = (k8s: string, phase: string, ...extra: string[]): Promise<CliResult> =>
+  runCli(['ca', 'rotate', phase, ...rotateFlags(k8s), ...graceFlags(phase, extra), ...extra]);
+
+/** `--sa-grace 0s` for finalize unless `extra` sets it (see rotate). */
+export const graceFlags = (phase: string, extra: readonly string[] = []): string[] => (phase === 'finalize' && !extra.some((e) => e.startsWith('--sa-grace')) ? ['--sa-grace', '0s'] : []);
 
 /** Like rotate, but throws with the output unless it exits 0. */
 export async function rotateOk(k8s: string, phase: string, ...extra: string[]): Promise<CliResult> {

@@ -8,9 +8,9 @@ import { writeFileAtomic } from '../../store/fs-atomic.js';
 import { restartComponents } from '../../ops/control-plane-restart.js';
 import { newArchiveSecret, openArchive, sealArchive } from '../../ops/rotate-ca/archive.js';
 import { signerOf } from '../../ops/rotate-ca/plan.js';
-import { etcdInEffect, finalize, nodeStatus, recoverInterrupted, prepare, purge, reissue, rollback, storePrepared, trust, type PhaseOptions, type PhaseResult } from '../../ops/rotate-ca/phases.js';
+import { componentsInEffect, etcdInEffect, finalize, nodeStatus, recoverInterrupted, prepare, purge, reissue, rollback, storePrepared, trust, type PhaseOptions, type PhaseResult } from '../../ops/rotate-ca/phases.js';
 import { readInClusterDone, readPlan, stagedFiles, TARGETS, textDigest, writeInClusterDone, type RotationPaths, type Target } from '../../store/rotation-state.js';
-import { inClusterSteps, renderInCluster, renderInventory, renderPhase, renderStatus } from '../../output/rotate-ca-text.js';
+import { inClusterSteps, renderComponentEffects, renderInCluster, renderInventory, renderPhase, renderStatus } from '../../output/rotate-ca-text.js';
 import { applyInCluster } from '../../ops/rotate-ca/in-cluster.js';
 import { readIfPresent } from '../../store/rotation-files.js';
 import { parseDuration } from '../../lib/duration.js';
@@ -38,6 +38,20 @@ function archiveSecret(opts: Opts, io: Io, generate: boolean): string {
   return s;
 }
 
+/** --sa-grace in ms (default 24 h); 0 is allowed and says so explicitly. */
+function saGraceOf(opts: Opts): number {
+  if (opts['saGrace'] === undefined) return 86_400_000;
+  const ms = parseDuration(String(opts['saGrace']));
+  if (ms === undefined || ms < 0) throw new UsageError(`invalid --sa-grace "${String(opts['saGrace'])}"`);
+  return ms;
+}
+
+/** An https:// URL given to a probe flag. */
+function endpointOf(v: string, flag: string): string {
+  if (!/^https:\/\/[^/\s]+\/?$/.test(v)) throw new UsageError(`invalid ${flag} "${v}": give https://host:port`);
+  return v;
+}
+
 export default async function caRotate(args: unknown[], opts: Opts, io: Io): Promise<void> {
   const phase = String(args[0]);
   const paths = {
@@ -57,6 +71,10 @@ export default async function caRotate(args: unknown[], opts: Opts, io: Io): Pro
     notice: (l) => io.stderr.write(`${l}\n`),
     ...(Array.isArray(opts['etcdEndpoints']) ? { etcdEndpoints: opts['etcdEndpoints'] as string[] } : {}),
     probeTimeoutMs: msFlag(opts, 'probeTimeout', '--probe-timeout', 3000),
+    saGraceMs: saGraceOf(opts),
+    ...(opts['force'] === true ? { force: true } : {}),
+    ...(typeof opts['apiserverEndpoint'] === 'string' ? { apiserverEndpoint: endpointOf(opts['apiserverEndpoint'], '--apiserver-endpoint') } : {}),
+    ...(typeof opts['kubeletEndpoint'] === 'string' ? { kubeletEndpoint: endpointOf(opts['kubeletEndpoint'], '--kubelet-endpoint') } : {}),
   };
   const out = (s: string): void => void io.stdout.write(s);
   if (phase === 'status' || phase === 'plan') {
@@ -80,7 +98,11 @@ export default async function caRotate(args: unknown[], opts: Opts, io: Io): Pro
       out(`Components (${paths.manifestsDir}):\n${rows.length > 0 ? rows.join('\n') : '  no control-plane manifests'}\n`);
     }
     const effect = phase === 'status' ? await etcdInEffect(o) : undefined;
-    out(renderStatus(status, effect?.map((e) => `in effect: etcd ${e.url}: ${e.acceptsNew ? 'accepts' : 'REJECTS'} a client of the new etcd CA, serves a certificate of the ${e.servesNew ? 'new' : 'old'} CA`)));
+    const components = phase === 'status' ? await componentsInEffect(o) : undefined;
+    out(renderStatus(status, [
+      ...(effect?.map((e) => `in effect: etcd ${e.url}: ${e.acceptsNew ? 'accepts' : 'REJECTS'} a client of the new etcd CA, serves a certificate of the ${e.servesNew ? 'new' : 'old'} CA`) ?? []),
+      ...(components ? renderComponentEffects(components, facts, { old: plan?.old.ca, new: plan?.new.ca }) : []),
+    ]));
     if (status.problems.length > 0) throw new ExitRequest(ExitCode.failed);
     return;
   }

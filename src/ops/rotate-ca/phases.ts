@@ -28,11 +28,11 @@ import { encodePrivateKey } from '../../pki/keys.js';
 import { normalizeAltNames } from '../../pki/sans.js';
 import { CA_SPECS, type CaName } from '../../pki/specs.js';
 import { bundleText, certFingerprint, issuedBy, keyFingerprint, keyMatches, parseBundle, publicKeysText, spkiHash } from '../../pki/trust-bundle.js';
-import { membersFromManifest, notServingNew, notTrustingNew, probeClient } from './barrier.js';
+import { apiserverEffect, apiserverFromManifest, kubeletEffect, membersFromManifest, notServingNew, notTrustingNew, probeClient, type ComponentEffect } from './barrier.js';
 import { deriveStatus, type Phase, type RotationStatus } from './plan.js';
-import { caBaseName, KUBELET_CLIENT, readIfPresent, readNodeFacts, SIGNER_FILE, type NodeFacts, type SignedCert } from '../../store/rotation-files.js';
+import { caBaseName, KUBELET_CLIENT, modifiedAt, readIfPresent, readNodeFacts, SIGNER_FILE, type NodeFacts, type SignedCert } from '../../store/rotation-files.js';
 import {
-  backedUpPhases, backupPhase, dropBackup, dropPrepared, purgeRotation, readBackup, readPlan, readStaged, removeIfPresent, rotationDir, rotationJournal,
+  backedUpPhases, backupPhase, dropBackup, recordForced, dropPrepared, purgeRotation, readBackup, readPlan, readStaged, removeIfPresent, rotationDir, rotationJournal,
   stagingDir, writePrepared, type CommitPhase, type RotationPaths, type RotationPlan, type Target,
 } from '../../store/rotation-state.js';
 
@@ -53,6 +53,18 @@ export interface PhaseOptions {
   readonly etcdEndpoints?: readonly string[];
   /** bound of each barrier probe, ms (default 3000) */
   readonly probeTimeoutMs?: number;
+  /**
+   * override the live barriers (etcd, kube-apiserver and kubelet probes) when they fail or cannot observe: each
+   * override is printed and recorded in <rotation>/forced.log. Never overrides a check of the files (keys, bundles,
+   * identities, order, old-CA certificates left at finalize) nor the service-account grace period.
+   */
+  readonly force?: boolean;
+  /** how long after reissue switched sa.key finalize may drop the old public key, ms (default 24 h) */
+  readonly saGraceMs?: number;
+  /** kube-apiserver to probe (default: the kube-apiserver manifest's --advertise-address and --secure-port) */
+  readonly apiserverEndpoint?: string;
+  /** the kubelet to probe (default: https://127.0.0.1:10250 when this node has kubelet-client-current.pem) */
+  readonly kubeletEndpoint?: string;
 }
 
 /** The outcome of a phase, for the renderers. */
@@ -389,6 +401,7 @@ async function runCommit(
     await build(facts, plan, ws, checks, remove);
     const written = ws.planned().map((w) => w.path);
     const backup = o.dryRun ? undefined : await commitPhase(o, phase, ws, remove);
+    if (!o.dryRun) for (const c of checks) if (c.startsWith(FORCED)) recordForced(o.paths, `${o.now.toISOString()} ${phase}: ${c.slice(FORCED.length)}`);
     const oldCa = facts.cas.find((c) => c.target === 'ca')?.certs.find((c) => c.fingerprint === plan.old.ca);
     const stagedCa = stagedOrUndefined(o.paths, 'ca.crt');
     const newCa = stagedCa ? new X509Certificate(stagedCa) : facts.cas.find((c) => c.target === 'ca')?.certs.find((c) => c.fingerprint === plan.new.ca)?.cert;
@@ -461,16 +474,113 @@ async function etcdBarrier(o: PhaseOptions, m: Material, kind: 'trust-in-effect'
   if (kind === 'trust-in-effect') {
     const bad = await notTrustingNew(urls, client, t);
     if (bad.length > 0) {
-      refuse('ROTATE_BARRIER', `trust is not in effect on etcd member(s) ${bad.join(', ')}: they reject a client of the new etcd CA`, 'run trust on every node and restart each etcd member (etcd reads its CA files only at start; --restart does it), then reissue');
+      return barrierRefuse(o, checks, `trust is not in effect on etcd member(s) ${bad.join(', ')}: they reject a client of the new etcd CA`, 'run trust on every node and restart each etcd member (etcd reads its CA files only at start; --restart does it), then reissue');
     }
     checks.push(`trust in effect: ${urls.length} etcd member(s) accept a client of the new etcd CA`);
   } else {
     const bad = await notServingNew(urls, neu, client, t);
     if (bad.length > 0) {
-      refuse('ROTATE_BARRIER', `not every node has reissued: etcd member(s) ${bad.join(', ')}`, 'run reissue on every control-plane node and restart its etcd, then finalize');
+      return barrierRefuse(o, checks, `not every node has reissued: etcd member(s) ${bad.join(', ')}`, 'run reissue on every control-plane node and restart its etcd, then finalize');
     }
     checks.push(`every node reissued: ${urls.length} etcd member(s) serve certificates of the new etcd CA`);
   }
+}
+
+/**
+ * A failed live barrier: refused (ROTATE_BARRIER with `hint`), or with --force noted in `checks` as FORCED (runCommit
+ * records it in the state folder's forced.log once the phase has committed).
+ */
+function barrierRefuse(o: Pick<PhaseOptions, 'force'>, checks: string[], message: string, hint: string): void {
+  if (!o.force) refuse('ROTATE_BARRIER', message, `${hint} (--force overrides a live barrier, at your risk)`);
+  checks.push(`${FORCED}${message}`);
+}
+
+const FORCED = 'FORCED past a barrier: ';
+
+/** The kube-apiserver and kubelet URLs to probe on this node (see PhaseOptions), each undefined when not observable. */
+function componentUrls(o: PhaseOptions, facts: NodeFacts): { apiserver?: string; kubelet?: string } {
+  const apiserver = o.apiserverEndpoint ?? apiserverFromManifest(readIfPresent(join(o.paths.manifestsDir, 'kube-apiserver.yaml')));
+  const kubelet = o.kubeletEndpoint ?? (facts.signed.some((x) => x.kind === 'kubelet-client') ? 'https://127.0.0.1:10250' : undefined);
+  return { ...(apiserver ? { apiserver } : {}), ...(kubelet ? { kubelet } : {}) };
+}
+
+/** Probes this node's kube-apiserver and kubelet with a client certificate of the new cluster CA (none when ca is not rotated). */
+async function probeComponents(o: PhaseOptions, facts: NodeFacts, m: Material): Promise<ComponentEffect[]> {
+  const neu = m.neu.ca;
+  const key = m.newKey.ca;
+  if (!neu || !key) return [];
+  const urls = componentUrls(o, facts);
+  if (!urls.apiserver && !urls.kubelet) return [];
+  const client = await probeClient(neu, key, o.now);
+  const t = o.probeTimeoutMs ?? 3000;
+  return Promise.all([
+    ...(urls.apiserver ? [apiserverEffect(urls.apiserver, m.old.ca, neu, client, t)] : []),
+    ...(urls.kubelet ? [kubeletEffect(urls.kubelet, m.old.ca, neu, client, t)] : []),
+  ]);
+}
+
+/**
+ * The kube-apiserver and kubelet barrier of reissue (each authenticates a client of the new cluster CA: trust in
+ * effect) and finalize (kube-apiserver serves a certificate of the new CA; a kubelet serving a certificate of the old
+ * cluster CA is refused). An unreachable kube-apiserver is refused (it runs on a control-plane node); an unreachable
+ * kubelet is noted as not observed.
+ */
+async function componentBarrier(o: PhaseOptions, facts: NodeFacts, m: Material, kind: 'trust-in-effect' | 'reissued', checks: string[]): Promise<void> {
+  for (const e of await probeComponents(o, facts, m)) {
+    const what = `${e.component} ${e.url}`;
+    if (e.unreachable) {
+      if (e.component === 'kubelet') checks.push(`${what} not observed (${e.detail})`);
+      else barrierRefuse(o, checks, `cannot observe ${what} (${e.detail})`, 'start it (or give --apiserver-endpoint), then run the phase again');
+      continue;
+    }
+    if (kind === 'trust-in-effect') {
+      if (!e.acceptsNew) barrierRefuse(o, checks, `trust is not in effect on ${what}: it does not authenticate a client of the new CA (${e.detail})`, `restart it after trust (--restart${e.component === 'kubelet' ? '; the kubelet: systemctl restart kubelet' : ''}), then reissue`);
+      else checks.push(`trust in effect: ${what} authenticates a client of the new CA (${e.detail})`);
+    } else if (e.component === 'kube-apiserver' && e.serves !== 'new') {
+      barrierRefuse(o, checks, `${what} still serves a certificate of the ${e.serves === 'old' ? 'old' : 'another'} CA`, 'restart it after reissue (--restart), then finalize');
+    } else if (e.component === 'kubelet' && e.serves === 'old') {
+      barrierRefuse(o, checks, `${what} serves a certificate of the old cluster CA`, 'have the kubelet serving certificate re-issued (approve its CSR), then finalize');
+    } else {
+      checks.push(`${what} serves a certificate of the ${e.serves === 'new' ? 'new CA' : 'another CA (self-signed): not affected'}`);
+    }
+  }
+}
+
+/**
+ * "Written" versus "in effect" on this node's kube-apiserver and kubelet, for status; undefined when the cluster CA
+ * is not being rotated (or the new key is not at hand to sign a probe).
+ */
+export async function componentsInEffect(o: PhaseOptions): Promise<ComponentEffect[] | undefined> {
+  const { facts, plan, status } = nodeStatus(o.paths);
+  if (!plan?.targets.includes('ca') || !['trust', 'reissue', 'finalize'].includes(status.phase ?? '') || status.problems.length > 0) return undefined;
+  let m: Material;
+  try {
+    m = loadMaterial(o, facts, plan, true, false);
+  } catch {
+    return undefined;
+  }
+  return probeComponents(o, facts, m);
+}
+
+/**
+ * The service-account grace period: finalize drops the old public key from sa.pub, after which every token signed
+ * by the old key is rejected. Tokens minted before reissue stay in use until the kubelet refreshes them (at 80 % of
+ * their lifetime, at most 24 h) and until the apiserver's --service-account-max-token-expiration. sa.key's modification
+ * time is when reissue switched the key (it survives a lost state folder). Refused before `saGraceMs` (default 24 h)
+ * has passed, with the time left; only --sa-grace changes the period (--force does not).
+ */
+function saGrace(o: PhaseOptions, facts: NodeFacts, checks: string[]): void {
+  if (!facts.sa) return;
+  const grace = o.saGraceMs ?? 86_400_000;
+  const since = modifiedAt(facts.sa.keyPath);
+  if (!since) return;
+  const left = since.getTime() + grace - o.now.getTime();
+  const h = (ms: number): string => `${Math.floor(ms / 3_600_000)}h${String(Math.ceil((ms % 3_600_000) / 60_000)).padStart(2, '0')}m`;
+  if (left > 0) {
+    refuse('ROTATE_BARRIER', `finalize would drop the old service-account key, but sa.key switched to the new key only at ${since.toISOString()}: tokens signed with the old key (projected tokens refresh within 24 h; legacy Secrets until re-minted) would be rejected. ${h(left)} left, until ${new Date(o.now.getTime() + left).toISOString()}`,
+      'wait, or pass --sa-grace with a shorter period once every token was re-issued (projected tokens refreshed, legacy token Secrets re-minted, pods restarted)');
+  }
+  checks.push(`sa: ${h(o.now.getTime() - since.getTime())} since sa.key switched, grace period ${h(grace)}`);
 }
 
 /** One etcd member as observed by status: does it accept a client of the new etcd CA, does it serve a new-CA certificate. */
@@ -518,6 +628,7 @@ export function reissue(o: PhaseOptions): Promise<PhaseResult> {
   return runCommit(o, 'reissue', 'trust', async (facts, plan, ws, checks) => {
     const m = loadMaterial(o, facts, plan, true);
     await etcdBarrier(o, m, 'trust-in-effect', checks);
+    await componentBarrier(o, facts, m, 'trust-in-effect', checks);
     const bundles: Partial<Record<CaName, string>> = {};
     for (const t of caTargets(plan.targets)) {
       const f = facts.cas.find((c) => c.target === t);
@@ -590,6 +701,8 @@ export function finalize(o: PhaseOptions): Promise<PhaseResult> {
   return runCommit(o, 'finalize', 'reissue', async (facts, plan, ws, checks, remove) => {
     const m = loadMaterial(o, facts, plan, true);
     await etcdBarrier(o, m, 'reissued', checks);
+    await componentBarrier(o, facts, m, 'reissued', checks);
+    if (m.saNew && m.saOld) saGrace(o, facts, checks);
     const stale = facts.signed.filter((s) => m.neu[s.ca] && !issuedBy(s.cert, m.neu[s.ca] as X509Certificate));
     if (stale.length > 0) {
       refuse('ROTATE_CHECK', `cannot finalize: still signed by the old CA: ${stale.map((s) => s.path).join(', ')}`, 'run "kubecerts ca rotate reissue" again after rollback, or renew these certificates (kubecerts certs renew) first');
