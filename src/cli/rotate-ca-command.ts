@@ -29,6 +29,7 @@ export function registerRotateCa(program: Command, run: RunCommand): Command {
       .addOption(new Option('--kubelet-dir <dir>', 'folder of the kubelet certificates (default: "/var/lib/kubelet/pki")'))
       .addOption(new Option('--only <targets>', 'what to rotate, comma-separated: ca, front-proxy-ca, etcd-ca, sa (default: all present)').argParser(parseList))
       .addOption(new Option('--ca-validity-period <duration>', 'lifetime of the new CAs (prepare) (default: "87600h")'))
+      .addOption(new Option('--cross-sign', 'prepare: also have the old CA sign the new one; reissue sends that cross certificate after the kube-apiserver and etcd serving certificates, so clients holding only the old CA still verify them until finalize (default: false)'))
       .addOption(new Option('--export <file>', 'prepare: also write the new CA material as an encrypted archive for the other control-plane nodes (default: none)'))
       .addOption(new Option('--import <file>', 'prepare: take the new CA material from an archive exported on the first node (default: none)'))
       .addOption(new Option('--archive-key <hex>', 'key of the archive, 64 hex digits as `certs certificate-key` prints (default: $KUBECERTS_ARCHIVE_KEY; --export makes one)'))

@@ -35,6 +35,8 @@ export interface RotationPlan {
   /** SHA-256 (hex) of the old CA certificate DER, or of the old sa key's SPKI DER */
   readonly old: Partial<Record<Target, string>>;
   readonly new: Partial<Record<Target, string>>;
+  /** --cross-sign: SHA-256 (hex) of each cross certificate (the new CA's subject and key, signed by the old CA) */
+  readonly cross?: Partial<Record<Target, string>>;
 }
 
 /** Phases whose commit is backed up (and can be rolled back). */

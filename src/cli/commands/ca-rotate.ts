@@ -66,12 +66,14 @@ export default async function caRotate(args: unknown[], opts: Opts, io: Io): Pro
   const only = onlyOf(opts);
   if (only && !['plan', 'prepare', 'status'].includes(phase)) throw new UsageError('--only is chosen at prepare; later phases follow the rotation plan');
   if ((opts['export'] || opts['import']) && phase !== 'prepare') throw new UsageError('--export and --import go with prepare');
+  if (opts['crossSign'] === true && (phase !== 'prepare' || opts['import'])) throw new UsageError('--cross-sign goes with prepare (an imported archive brings its cross certificates)');
   const o: PhaseOptions = {
     paths, now: io.now(), dryRun: opts['dryRun'] === true, ...(only ? { only } : {}), caValidityMs: caValidity, leafValidityMs: 8760 * 3_600_000,
     notice: (l) => io.stderr.write(`${l}\n`),
     ...(Array.isArray(opts['etcdEndpoints']) ? { etcdEndpoints: opts['etcdEndpoints'] as string[] } : {}),
     probeTimeoutMs: msFlag(opts, 'probeTimeout', '--probe-timeout', 3000),
     saGraceMs: saGraceOf(opts),
+    ...(opts['crossSign'] === true ? { crossSign: true } : {}),
     ...(opts['force'] === true ? { force: true } : {}),
     ...(typeof opts['apiserverEndpoint'] === 'string' ? { apiserverEndpoint: endpointOf(opts['apiserverEndpoint'], '--apiserver-endpoint') } : {}),
     ...(typeof opts['kubeletEndpoint'] === 'string' ? { kubeletEndpoint: endpointOf(opts['kubeletEndpoint'], '--kubelet-endpoint') } : {}),

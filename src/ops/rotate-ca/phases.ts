@@ -43,6 +43,12 @@ export interface PhaseOptions {
   readonly dryRun: boolean;
   /** targets to rotate (prepare); later phases take the plan's */
   readonly only?: readonly Target[];
+  /**
+   * prepare: also issue a cross certificate per CA (the new CA's subject and key, signed by the old CA); reissue
+   * appends it to the serving certificates of kube-apiserver and etcd, so clients that hold only the old CA still
+   * verify them; finalize removes it again
+   */
+  readonly crossSign?: boolean;
   /** lifetime of the new CAs (prepare), default 10 years as kubeadm */
   readonly caValidityMs: number;
   /** lifetime of re-signed leaves (reissue), default 1 year as kubeadm */
@@ -180,6 +186,7 @@ export async function prepare(o: PhaseOptions): Promise<PhaseResult> {
   }
   const files: Record<string, string> = {};
   const plan: { old: Partial<Record<Target, string>>; new: Partial<Record<Target, string>> } = { old: {}, new: {} };
+  const cross: Partial<Record<Target, string>> = {};
   const checks: string[] = [];
   await Promise.all(
     caTargets(targets).map(async (t) => {
@@ -201,6 +208,15 @@ export async function prepare(o: PhaseOptions): Promise<PhaseResult> {
       plan.old[t] = old.fingerprint;
       plan.new[t] = certFingerprint(cert);
       checks.push(`${t}: new CA is CA:TRUE, self-signed, matches its key, outlives a leaf issued now, has a new key`);
+      if (o.crossSign && CROSS_LEAF[t]) {
+        // the new CA's subject and key, issued by the old CA, for no longer than either lives
+        const notAfter = new Date(Math.min(new Date(old.cert.validTo).getTime(), new Date(cert.validTo).getTime()));
+        const { certPem: crossPem } = await issue({ subject: { cn: spec.cn, orgs: [] }, dns: [spec.cn], usages: [], isCA: true, key, window: { notBefore, notAfter: truncSeconds(notAfter.getTime()) } }, new LocalCaSigner(old.cert.toString(), f.key));
+        checkCross(t, new X509Certificate(crossPem), old.cert, cert);
+        files[`${t}-cross.crt`] = crossPem;
+        cross[t] = certFingerprint(new X509Certificate(crossPem));
+        checks.push(`${t}: cross certificate has the new CA's subject and key and verifies under the old CA`);
+      }
     }),
   );
   if (targets.includes('sa') && facts.sa) {
@@ -212,7 +228,7 @@ export async function prepare(o: PhaseOptions): Promise<PhaseResult> {
     checks.push('sa: new key differs from the old; sa.pub will hold both until finalize');
   }
   checks.sort((a, b) => TARGET_ORDER.indexOf(a.split(':')[0] as Target) - TARGET_ORDER.indexOf(b.split(':')[0] as Target));
-  const full: RotationPlan = { version: 1, created: o.now.toISOString(), targets: TARGET_ORDER.filter((t) => targets.includes(t)), old: plan.old, new: plan.new };
+  const full: RotationPlan = { version: 1, created: o.now.toISOString(), targets: TARGET_ORDER.filter((t) => targets.includes(t)), old: plan.old, new: plan.new, ...(Object.keys(cross).length > 0 ? { cross } : {}) };
   if (!o.dryRun) {
     const release = lock(o);
     try {
@@ -231,6 +247,16 @@ export async function prepare(o: PhaseOptions): Promise<PhaseResult> {
 
 const TARGET_ORDER: readonly Target[] = ['ca', 'front-proxy-ca', 'etcd-ca', 'sa'];
 
+/** The serving certificate each cross certificate is appended to (--cross-sign): kube-apiserver's, etcd's. */
+const CROSS_LEAF: Partial<Record<CaName, string>> = { ca: 'apiserver', 'etcd-ca': 'etcd-server' };
+
+/** Refuses a cross certificate that is not the new CA's subject and key issued by the old CA, or not a CA. */
+function checkCross(t: CaName, cross: X509Certificate, old: X509Certificate, neu: X509Certificate): void {
+  if (!cross.ca || cross.subject !== neu.subject || keyFingerprint(cross.publicKey) !== keyFingerprint(neu.publicKey) || !issuedBy(cross, old)) {
+    refuse('ROTATE_CHECK', `${t}: the cross certificate is not the new CA's subject and key issued by the old CA`);
+  }
+}
+
 /** Stores imported material as prepared (prepare --import); the caller has checked it belongs to this cluster. */
 export function storePrepared(o: PhaseOptions, m: PreparedMaterial): PhaseResult {
   const { facts, status, synthesized, plan: derived } = nodeStatus(o.paths, m.plan.targets);
@@ -248,6 +274,13 @@ export function storePrepared(o: PhaseOptions, m: PreparedMaterial): PhaseResult
     }
     const crt = m.files[`${t}.crt`];
     const key = m.files[`${t}.key`];
+    const crossFp = m.plan.cross?.[t];
+    if (crossFp !== undefined) {
+      const x = m.files[`${t}-cross.crt`];
+      const old = facts.cas.find((c) => c.target === t)?.certs[0]?.cert;
+      if (!x || !crt || !old || certFingerprint(new X509Certificate(x)) !== crossFp) refuse('ROTATE_ARCHIVE', `the archive's ${t} cross certificate does not match its plan`);
+      checkCross(t, new X509Certificate(x), old, new X509Certificate(crt));
+    }
     if (!crt || !key || certFingerprint(new X509Certificate(crt)) !== m.plan.new[t] || !keyMatches(createPrivateKey(key), new X509Certificate(crt))) {
       refuse('ROTATE_ARCHIVE', `the archive's new ${t} does not match its plan or its key`);
     }
@@ -274,11 +307,13 @@ interface Material {
   readonly saOld?: KeyObject;
   readonly saNew?: KeyObject;
   readonly saNewText?: string;
+  /** --cross-sign: the cross certificate of each CA (PEM) */
+  readonly cross: Partial<Record<CaName, string>>;
 }
 
 /** Loads the staged material and checks it against plan.json and the live files. */
 function loadMaterial(o: PhaseOptions, facts: NodeFacts, plan: RotationPlan, needKeys: boolean, needOld = true): Material {
-  const m = { plan, old: {}, neu: {}, newKey: {}, newKeyText: {} } as { -readonly [K in keyof Material]: Material[K] };
+  const m = { plan, old: {}, neu: {}, newKey: {}, newKeyText: {}, cross: {} } as { -readonly [K in keyof Material]: Material[K] };
   for (const t of caTargets(plan.targets)) {
     const f = facts.cas.find((c) => c.target === t);
     const old = f?.certs.find((c) => c.fingerprint === plan.old[t]);
@@ -289,6 +324,11 @@ function loadMaterial(o: PhaseOptions, facts: NodeFacts, plan: RotationPlan, nee
     if (!old && needOld) refuse('ROTATE_INPUT', `${f?.crtPath ?? t}: the old CA named by the plan is not in the file (a bundle without the old CA)`, 'restore the CA file from a backup');
     if (old) m.old[t] = old.cert;
     m.neu[t] = neu;
+    if (plan.cross?.[t] !== undefined) {
+      const x = stagedOrUndefined(o.paths, `${t}-cross.crt`);
+      if (!x || certFingerprint(new X509Certificate(x)) !== plan.cross[t]) refuse('ROTATE_STATE', `the staged ${t}-cross.crt is missing or not the one plan.json names`, 'restore the state folder or prepare --import the archive again');
+      m.cross[t] = x;
+    }
     if (needKeys) {
       // once reissued, the new key is the live one; before, it exists only in the state folder (or the archive)
       const live = f?.key && keyMatches(f.key, neu) ? readIfPresent(f.keyPath) : undefined;
@@ -639,6 +679,7 @@ export function reissue(o: PhaseOptions): Promise<PhaseResult> {
     }
     const toSign = facts.signed.filter((s) => m.neu[s.ca] && !issuedBy(s.cert, m.neu[s.ca] as X509Certificate));
     const signed = await Promise.all(toSign.map((s) => resign(s, m, o)));
+    const crossed: string[] = [];
     signed.forEach(({ s, certPem, keyPemText }) => {
       const ca = m.neu[s.ca] as X509Certificate;
       const cert = new X509Certificate(certPem);
@@ -650,14 +691,21 @@ export function reissue(o: PhaseOptions): Promise<PhaseResult> {
         refuse('ROTATE_CHECK', `${s.path}: the re-signed certificate changed its identity`);
       }
       if (new Date(cert.validTo) > new Date(ca.validTo)) refuse('ROTATE_CHECK', `${s.path}: the re-signed certificate outlives the new CA`);
+      const crossPem = s.kind === 'leaf' && CROSS_LEAF[s.ca] === s.name ? m.cross[s.ca] : undefined;
+      if (crossPem !== undefined) {
+        const x = new X509Certificate(crossPem);
+        if (!issuedBy(cert, x) || !issuedBy(x, m.old[s.ca] as X509Certificate)) refuse('ROTATE_CHECK', `${s.path}: the chain with the cross certificate does not verify against the old CA alone`);
+        crossed.push(s.path);
+      }
       if (s.kind === 'leaf') {
         ws.writeKey(s.path.replace(/\.crt$/, '.key'), keyPemText);
-        ws.write(s.path, certPem, 0o644);
+        ws.write(s.path, certPem + (crossPem ?? ''), 0o644);
       } else if (s.kind === 'kubelet-client') {
         ws.writeKey(s.path, certPem + keyPemText);
       }
     });
     checks.push(`${signed.length} certificate(s) re-signed: each verifies against the new CA alone, keeps subject, SANs and usages, ends before the CA, matches its key`);
+    if (crossed.length > 0) checks.push(`cross-signed: ${crossed.join(', ')} also verify against the old CA alone (the cross certificate follows the leaf)`);
     if (bundles.ca) {
       for (const k of facts.kubeconfigs) {
         const s = signed.find((x) => x.s.kind === 'kubeconfig' && x.s.path === k.path);
@@ -708,6 +756,15 @@ export function finalize(o: PhaseOptions): Promise<PhaseResult> {
       refuse('ROTATE_CHECK', `cannot finalize: still signed by the old CA: ${stale.map((s) => s.path).join(', ')}`, 'run "kubecerts ca rotate reissue" again after rollback, or renew these certificates (kubecerts certs renew) first');
     }
     checks.push(`${facts.signed.filter((s) => m.neu[s.ca]).length} certificate(s) verify against the new CAs alone`);
+    for (const s of facts.signed) {
+      // a cross certificate appended at reissue (--cross-sign) leaves with the old CA
+      if (s.kind !== 'leaf' || CROSS_LEAF[s.ca] !== s.name || !m.neu[s.ca]) continue;
+      const chain = parseBundle(readIfPresent(s.path) ?? '');
+      if (chain.length > 1) {
+        ws.write(s.path, bundleText([s.cert]), 0o644);
+        checks.push(`${s.path}: the cross certificate removed`);
+      }
+    }
     for (const t of caTargets(plan.targets)) {
       const f = facts.cas.find((c) => c.target === t);
       if (!f) continue;
