@@ -11,16 +11,10 @@ import { kubectl, startTestApiServer } from '../helpers/apiserver.js';
 import { runCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/net.js';
 import { openssl } from '../helpers/openssl.js';
-import { addKubeletClient, pemsOf, rotate, rotateOk } from '../helpers/rotation.js';
+import { initTree, pemsOf, rotate, rotateOk } from '../helpers/rotation.js';
 import { tempDir } from '../helpers/tmp.js';
 
-async function tree(): Promise<string> {
-  const k8s = join(tempDir(), 'kubernetes');
-  const r = await runCli(['init', '--cert-dir', join(k8s, 'pki'), '--kubeconfig-dir', k8s, '--apiserver-advertise-address', '127.0.0.1', '--node-name', 'node1', '--encryption-algorithm', 'ECDSA-P256']);
-  expect(r.code, r.stderr).toBe(0);
-  addKubeletClient(k8s);
-  return k8s;
-}
+const tree = (): Promise<string> => initTree();
 
 /** kubectl with the pre-rotation admin.conf (old CA only, old client certificate) against the node's apiserver.crt. */
 async function oldClientWorks(k8s: string, oldAdmin: string): Promise<{ ok: boolean; out: string }> {

@@ -10,22 +10,16 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/net.js';
-import { addKubeletClient, rotate, rotateFlags, rotateOk } from '../helpers/rotation.js';
+import { initTree, rotate, rotateFlags, rotateOk } from '../helpers/rotation.js';
 import { startKubeApiServer, startKubeletServer } from '../helpers/kube-apiserver.js';
-import { snapshotTree, tempDir } from '../helpers/tmp.js';
+import { snapshotTree } from '../helpers/tmp.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   await Promise.all(closers.splice(0).map((c) => c()));
 });
 
-async function tree(): Promise<string> {
-  const k8s = join(tempDir(), 'kubernetes');
-  const r = await runCli(['init', '--cert-dir', join(k8s, 'pki'), '--kubeconfig-dir', k8s, '--apiserver-advertise-address', '127.0.0.1', '--node-name', 'node1', '--encryption-algorithm', 'ECDSA-P256']);
-  expect(r.code, r.stderr).toBe(0);
-  addKubeletClient(k8s);
-  return k8s;
-}
+const tree = (): Promise<string> => initTree();
 
 describe('ca rotate: kube-apiserver and kubelet, written versus in effect', () => {
   it('status tells written from in effect; reissue is refused until both authenticate a new-CA client; finalize until the API server serves a new-CA certificate; --force goes past and is recorded', async () => {

@@ -11,11 +11,9 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { load as loadYaml } from 'js-yaml';
-import { runCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/net.js';
-import { addKubeletClient, pemsOf, rotate, rotateOk } from '../helpers/rotation.js';
+import { initTree, pemsOf, rotate, rotateOk } from '../helpers/rotation.js';
 import { seedKubeadmCluster, startKubeApiServer, type KubeApiServer } from '../helpers/kube-apiserver.js';
-import { tempDir } from '../helpers/tmp.js';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -28,10 +26,7 @@ afterEach(async () => {
 /** A generated tree whose admin.conf names the stand-in server's port, and the server seeded with its CA. */
 async function cluster(): Promise<{ k8s: string; h: KubeApiServer; otherCa: string }> {
   const port = await freePort();
-  const k8s = join(tempDir(), 'kubernetes');
-  const r = await runCli(['init', '--cert-dir', join(k8s, 'pki'), '--kubeconfig-dir', k8s, '--apiserver-advertise-address', '127.0.0.1', '--apiserver-bind-port', String(port), '--node-name', 'node1', '--encryption-algorithm', 'ECDSA-P256']);
-  expect(r.code, r.stderr).toBe(0);
-  addKubeletClient(k8s);
+  const k8s = await initTree('--apiserver-bind-port', String(port));
   const h = await startKubeApiServer(join(k8s, 'pki'), port);
   servers.push(h);
   const otherKey = join(k8s, '..', 'other.key');
@@ -174,14 +169,21 @@ describe('ca rotate --in-cluster=apply against a stand-in kube-apiserver (real k
     const { k8s, h } = await cluster();
     await rotateOk(k8s, 'prepare');
     await phase(k8s, h, 'trust');
-    h.failNext('PATCH', /configmaps\/cluster-info$/, 409);
+    // another client changes cluster-info between kubecerts' GET and its PATCH
+    h.afterNext('GET', /configmaps\/cluster-info$/, () => {
+      const cm = h.get('configmaps', 'kube-public', 'cluster-info') as Obj;
+      h.put({ ...cm, data: { ...cm['data'], 'jws-kubeconfig-123456': 'other..sig' } });
+    });
     const a = await rotate(k8s, 'trust', '--in-cluster=apply');
     expect(a.code).toBe(1);
-    expect(a.stdout).toMatch(/\[failed\] cluster-info/);
+    expect(a.stdout).toMatch(/\[failed\] cluster-info: [^\n]*\n\s+error: kubectl -n kube-public patch… exited 1: .*the object has been modified/);
+    expect(h.requests.some((r) => r.method === 'PATCH' && r.status === 409)).toBe(true);
     expect(a.stdout).toMatch(/\[ok\] restart-kube-proxy/); // independent of cluster-info
     const b = await rotate(k8s, 'trust', '--in-cluster=apply');
     expect(b.code, b.stdout + b.stderr).toBe(0);
     expect(clusterInfoCa(h)).toBe(readFileSync(join(k8s, 'pki', 'ca.crt'), 'utf8'));
+    // the other client's change is kept
+    expect((h.get('configmaps', 'kube-public', 'cluster-info') as Obj)['data']['jws-kubeconfig-123456']).toBe('other..sig');
   });
 
   it('a client certificate the server does not trust: every step fails with kubectl\'s reason and nothing changes', async () => {

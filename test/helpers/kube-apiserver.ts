@@ -10,7 +10,8 @@
  *   and PUT, with resourceVersion preconditions answered 409 Conflict as the real server does;
  * - `restartControllerManager()` plays the controller-manager's root-CA publisher: it writes the bytes of the
  *   node's ca.crt into every namespace's kube-root-ca.crt, as the publisher does from --root-ca-file;
- * - `failNext()` makes the next matching request fail with a status, to test partial failure.
+ * - `failNext()` makes the next matching request fail with a status, to test partial failure; `afterNext()` changes
+ *   the store right after a request, as another client would.
  * No authorization, admission, watches or field validation: those are not what the rotation exercises.
  */
 import { createServer, type Server } from 'node:https';
@@ -67,6 +68,8 @@ export interface KubeApiServer {
   restartControllerManager(): void;
   /** the next `times` requests matching method and path answer `status` */
   failNext(method: string, path: RegExp, status: number, times?: number): void;
+  /** runs `fn` once, right after the next request matching method and path was answered (another client's change) */
+  afterNext(method: string, path: RegExp, fn: () => void): void;
   close(): Promise<void>;
 }
 
@@ -75,6 +78,7 @@ export async function startKubeApiServer(certDir: string, port: number): Promise
   const store = new Map<string, Obj>();
   const requests: RequestSeen[] = [];
   const failures: { method: string; path: RegExp; status: number; times: number }[] = [];
+  const hooks: { method: string; path: RegExp; fn: () => void }[] = [];
   let rv = 100;
   const tls = (): { cert: Buffer; key: Buffer; ca: Buffer } => ({
     cert: readFileSync(join(certDir, 'apiserver.crt')),
@@ -180,6 +184,8 @@ export async function startKubeApiServer(certDir: string, port: number): Promise
       const peer = (req.socket as TLSSocket).getPeerCertificate();
       const status = handle(req, res, body);
       requests.push({ method: req.method ?? '', path: req.url ?? '', cn: String(peer.subject?.CN ?? ''), status, ...(req.headers['content-type'] ? { contentType: String(req.headers['content-type']) } : {}) });
+      const at = hooks.findIndex((x) => x.method === req.method && x.path.test(new URL(req.url ?? '/', 'https://127.0.0.1').pathname));
+      if (at >= 0) hooks.splice(at, 1)[0]?.fn();
     });
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
@@ -200,6 +206,7 @@ export async function startKubeApiServer(certDir: string, port: number): Promise
       }
     },
     failNext: (method, path, status, times = 1) => void failures.push({ method, path, status, times }),
+    afterNext: (method, path, fn) => void hooks.push({ method, path, fn }),
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

@@ -187,7 +187,7 @@ function runInCluster(phase: 'trust' | 'reissue' | 'finalize', paths: RotationPa
   const caFile = textDigest(caText ?? '');
   const doneBefore = readInClusterDone(paths, phase, caFile);
   const report = applyInCluster({
-    phase, kubeconfig, caBundle: caText, oldCa: plan?.old.ca, newCa: plan?.new.ca, doneBefore, now,
+    phase, kubeconfig, caBundle: caText, oldCa: plan?.old.ca, newCa: plan?.new.ca, doneBefore,
     kubectl: (args) => {
       const r = spawnSync('kubectl', [...args], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
       return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? r.error?.message ?? '' };

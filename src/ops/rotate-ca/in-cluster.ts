@@ -48,8 +48,6 @@ export interface InClusterInput {
   /** restart steps already done for this phase and CA file (ids), from the state folder */
   readonly doneBefore: readonly string[];
   readonly kubectl: KubectlRunner;
-  /** the time stamp kubectl writes into restartedAt comes from kubectl itself; this is only for the record */
-  readonly now: Date;
 }
 
 export interface InClusterReport {
