@@ -73,6 +73,7 @@ export function inClusterSteps(phase: string, kubeconfig: string, newHash?: stri
       return [
         note('every worker: put the bundle /etc/kubernetes/pki/ca.crt into the node\'s ca.crt and kubelet.conf, restart the kubelet'),
         clusterInfo,
+        note('before the restarts: every namespace\'s kube-root-ca.crt must hold the bundle; the controller-manager publishes it after its restart (kubecerts never writes it): kubectl get configmaps -A --field-selector metadata.name=kube-root-ca.crt'),
         restartSystem,
         note('restart every workload that mounts service-account tokens or kube-root-ca.crt (the controller-manager publishes the bundle after its restart)'),
         run('get', 'validatingwebhookconfigurations,mutatingwebhookconfigurations,apiservices', '-o', 'name'),
@@ -117,7 +118,7 @@ export function renderComponentEffects(effects: readonly ComponentEffect[], fact
   const out = effects.map((e) =>
     e.unreachable
       ? `in effect: ${e.component} ${e.url}: not observed (${e.detail})`
-      : `in effect: ${e.component} ${e.url}: ${e.acceptsNew ? 'authenticates' : 'REJECTS'} a client of the new CA (${e.detail}), serves a certificate of the ${e.serves === 'other' ? 'another CA' : `${e.serves ?? '?'} CA`}`);
+      : `in effect: ${e.component} ${e.url}: ${e.acceptsNew ? 'authenticates' : 'REJECTS'} a client of the new CA (${e.detail}), serves a certificate of ${e.serves === 'other' ? 'another CA (self-signed or foreign: not rotated)' : `the ${e.serves ?? '?'} CA`}`);
   const kc = facts.signed.find((s) => s.kind === 'kubelet-client');
   const ca = facts.cas.find((c) => c.target === 'ca');
   if (kc && ca) {
