@@ -258,6 +258,11 @@ export function writeInClusterDone(p: RotationPaths, r: InClusterRecord): void {
   writeFileAtomic(inClusterPath(p), `${JSON.stringify(r, null, 2)}\n`, { mode: 0o600, dirMode: 0o700, secret: true });
 }
 
+/** Forgets the in-cluster record (rollback: the steps of the phase rolled back are to be run again when it is redone). */
+export function dropInClusterRecord(p: RotationPaths): void {
+  rmSync(inClusterPath(p), { force: true });
+}
+
 /** SHA-256 (hex) of a text, for the in-cluster record. */
 export const textDigest = (text: string): string => createHash('sha256').update(text).digest('hex');
 

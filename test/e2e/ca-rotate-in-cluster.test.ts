@@ -163,6 +163,14 @@ describe('ca rotate --in-cluster=apply against a stand-in kube-apiserver (real k
     expect(h.requests.filter((r) => r.method !== 'GET').length).toBe(writes);
     expect(clusterInfoCa(h)).toBe(readFileSync(join(k8s, 'pki', 'ca.crt'), 'utf8'));
     expect(existsSync(join(k8s, '..', 'state', 'rotation', 'in-cluster.json'))).toBe(true);
+    // a rollback forgets what was done: trust again restarts kube-proxy and CoreDNS again
+    await rotateOk(k8s, 'rollback');
+    expect(existsSync(join(k8s, '..', 'state', 'rotation', 'in-cluster.json'))).toBe(false);
+    await rotateOk(k8s, 'trust');
+    const e = await rotate(k8s, 'trust', '--in-cluster=apply');
+    expect(e.code, e.stdout + e.stderr).toBe(0);
+    expect(e.stdout).toMatch(/\[ok\] restart-kube-proxy/);
+    expect(patches(h, /daemonsets\/kube-proxy/)).toBe(2);
   });
 
   it('a concurrent change of cluster-info between read and write is not overwritten (409 Conflict), and the rerun applies', async () => {

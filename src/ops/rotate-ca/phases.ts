@@ -32,7 +32,7 @@ import { apiserverEffect, apiserverFromManifest, kubeletEffect, membersFromManif
 import { deriveStatus, type Phase, type RotationStatus } from './plan.js';
 import { caBaseName, KUBELET_CLIENT, modifiedAt, readIfPresent, readNodeFacts, SIGNER_FILE, type NodeFacts, type SignedCert } from '../../store/rotation-files.js';
 import {
-  backedUpPhases, backupPhase, dropBackup, recordForced, dropPrepared, purgeRotation, readBackup, readPlan, readStaged, removeIfPresent, rotationDir, rotationJournal,
+  backedUpPhases, backupPhase, dropBackup, dropInClusterRecord, recordForced, dropPrepared, purgeRotation, readBackup, readPlan, readStaged, removeIfPresent, rotationDir, rotationJournal,
   stagingDir, writePrepared, type CommitPhase, type RotationPaths, type RotationPlan, type Target,
 } from '../../store/rotation-state.js';
 
@@ -809,6 +809,7 @@ export async function rollback(o: PhaseOptions): Promise<PhaseResult> {
     if (!o.dryRun) {
       await commitPhase(o, undefined, ws, remove);
       dropBackup(o.paths, from);
+      dropInClusterRecord(o.paths);
     }
     return { phase: 'rollback', from, to: back[from], dryRun: o.dryRun, written: ws.planned().map((w) => w.path), removed: remove, checks: [`restored ${files.length} file(s) from the "${from}" backup (SHA-256 checked)`], targets };
   } finally {
