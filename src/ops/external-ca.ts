@@ -1,33 +1,11 @@
 /** CA-related checks shared by init, check-expiration and renew (spec §4.8, §7). node:crypto only. */
-import type { X509Certificate } from 'node:crypto';
-import { join } from 'node:path';
 import { PkiError } from '../errors.js';
-import { formatGoTime } from '../lib/time-format.js';
+import type { Warner } from './events.js';
 import { parsePrivateKey } from '../pki/keys.js';
 import { findCa, LEAF_SPECS, type CaName, type CaSpec } from '../pki/specs.js';
 import { pathPresent, readCertificateFile, readSmallFile } from '../store/pki-files.js';
-import { certPath, keyPath, validity, type LoadedCertificate } from '../pki/certificate.js';
+import { certPath, keyPath, type LoadedCertificate } from '../pki/certificate.js';
 import { chainError } from '../pki/chain.js';
-
-/** Emits each validity warning once per name per run, as kubeadm does. */
-export class Warner {
-  private readonly seen = new Set<string>();
-  constructor(private readonly emit: (line: string) => void) {}
-  warn(line: string): void {
-    this.emit(line);
-  }
-  checkPeriod(name: string, cert: X509Certificate, now: Date): void {
-    if (this.seen.has(name)) return;
-    this.seen.add(name);
-    const { notBefore, notAfter } = validity(cert);
-    const bounds = `NotBefore: ${formatGoTime(notBefore)}, NotAfter: ${formatGoTime(notAfter)}`;
-    if (now < notBefore) {
-      this.emit(`WARNING: could not validate bounds for certificate ${name}: the certificate is not valid yet: ${bounds}`);
-    } else if (now > notAfter) {
-      this.emit(`WARNING: could not validate bounds for certificate ${name}: the certificate has expired: ${bounds}`);
-    }
-  }
-}
 
 export interface ExternalCaOptions {
   readonly certDir: string;
@@ -96,4 +74,3 @@ export function externalCaDetector(certDir: string, now: Date, warner: Warner): 
   };
 }
 
-export const caKeyPath = (certDir: string, ca: CaSpec): string => join(certDir, `${ca.baseName}.key`);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { describe, ExitCode, ExitRequest, UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../store/fs-atomic.js';
-import { Warner } from '../../ops/external-ca.js';
+import { textWarner } from '../../output/events-text.js';
 import { checkIntegrity, integrityFailed, integrityWarnings } from '../../ops/integrity.js';
 import { buildExpirationReport, rowsExpiringWithin, type ExpirationReport } from '../../pki/expiration.js';
 import { scanExpiration } from '../../ops/check-expiration.js';
@@ -64,7 +64,7 @@ export default async function checkExpiration(_args: unknown[], opts: Record<str
   const scan = scanExpiration({
     cfg,
     now,
-    warner: new Warner(line(io.stderr)),
+    warner: textWarner(line(io.stderr)),
     tolerant: format === 'prometheus',
     kubeletDir: includeKubelet ? (typeof opts['kubeletDir'] === 'string' ? opts['kubeletDir'] : hostPath('/var/lib/kubelet/pki')) : undefined,
   });

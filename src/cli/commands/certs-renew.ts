@@ -12,12 +12,12 @@ import { renderJson, renderRestartText, renderYaml } from '../../output/control-
 import { realNodeHost } from '../../store/node-host.js';
 import { hostPath } from '../../store/rootfs.js';
 import { holdingDirOf, manifestsDirOf, msFlag, readTextFile, recoverNodeIfPresent, replaceFile, withSignalAbort } from './node-common.js';
-import { Warner } from '../../ops/external-ca.js';
+import { textWarner } from '../../output/events-text.js';
 import { DEFAULT_KEEP_BACKUPS } from '../../store/backup.js';
 import { renewCertificates, type RenewOutcome } from '../../ops/renew.js';
 import { CA_SPECS, RENEWABLE_SPECS } from '../../pki/specs.js';
 import { durationFlag, positiveIntegerFlag, runConfigFrom } from '../config-flags.js';
-import { dryRunLine, RESTART_NOTICE } from '../../output/renew-text.js';
+import { dryRunLine, outcomeLine, RESTART_NOTICE } from '../../output/renew-text.js';
 import { line, type Io } from '../io.js';
 import { RENEW_NAMES } from '../../pki/spec-tree.js';
 import { requiresFlag, unknownCommand } from '../usage-errors.js';
@@ -66,7 +66,7 @@ function summaryEntry(o: RenewOutcome, cfg: RunConfig): Record<string, unknown> 
   if (o.kind === 'renewed' || o.kind === 'csr') {
     return { ...base, files: o.files, oldNotAfter: o.oldNotAfter.toISOString(), newNotAfter: o.newNotAfter.toISOString(), keyKept: o.keyKept };
   }
-  return { ...base, message: o.message };
+  return { ...base, message: outcomeLine(o) };
 }
 
 export default async function renew(args: unknown[], opts: Record<string, unknown>, io: Io): Promise<void> {
@@ -98,7 +98,7 @@ export default async function renew(args: unknown[], opts: Record<string, unknow
     csrDir: typeof opts['csrDir'] === 'string' ? opts['csrDir'] : undefined,
     backup: opts['backup'] !== false,
     backupRoot: typeof opts['backupDir'] === 'string' ? opts['backupDir'] : join(cfg.kubeconfigDir, 'tmp'),
-    keepBackups: positiveIntegerFlag(opts, 'keepBackups', 'keep-backups', DEFAULT_KEEP_BACKUPS), warner: new Warner(line(io.stderr)), notice: line(io.stderr),
+    keepBackups: positiveIntegerFlag(opts, 'keepBackups', 'keep-backups', DEFAULT_KEEP_BACKUPS), warner: textWarner(line(io.stderr)), notice: line(io.stderr),
   });
   const renewed = r.outcomes.filter((o) => o.kind === 'renewed');
   const changed = renewed.flatMap((o) => (o.kind === 'renewed' ? o.files : []));
@@ -111,7 +111,7 @@ export default async function renew(args: unknown[], opts: Record<string, unknow
     if (!text) io.stdout.write(renderSummary(format, cfg, r.outcomes, r.backupDir, needRestart, [], undefined, true));
     return;
   }
-  for (const o of r.outcomes) out(o.message);
+  for (const o of r.outcomes) out(outcomeLine(o));
   if (r.backupDir) io.stderr.write(`backup of the replaced files: ${r.backupDir}\n`);
   const updated: { file: string; from: string; users: string[] }[] = [];
   for (const [file, from] of sources) {
