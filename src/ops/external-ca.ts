@@ -1,6 +1,7 @@
 /** CA-related checks shared by init, check-expiration and renew (spec §4.8, §7). node:crypto only. */
 import { PkiError } from '../errors.js';
 import type { Warner } from './events.js';
+import type { FileReader } from '../store/fs.js';
 import { parsePrivateKey } from '../pki/keys.js';
 import { findCa, LEAF_SPECS, type CaName, type CaSpec } from '../pki/specs.js';
 import { pathPresent, readCertificateFile, readSmallFile } from '../store/pki-files.js';
@@ -62,12 +63,12 @@ export function detectExternalCaOrFail(o: ExternalCaOptions): boolean {
 }
 
 /** detectExternalCaOrFail per CA, each CA checked once per run (check-expiration and renew ask per row). */
-export function externalCaDetector(certDir: string, now: Date, warner: Warner): (ca: CaName) => boolean {
+export function externalCaDetector(certDir: string, now: Date, warner: Warner, files?: FileReader): (ca: CaName) => boolean {
   const known = new Map<CaName, boolean>();
   return (ca) => {
     let v = known.get(ca);
     if (v === undefined) {
-      v = detectExternalCaOrFail({ certDir, ca: findCa(ca), now, warner });
+      v = detectExternalCaOrFail({ certDir, ca: findCa(ca), now, warner, ...(files ? { read: (p: string) => files.read(p), exists: (p: string) => files.exists(p) } : {}) });
       known.set(ca, v);
     }
     return v;

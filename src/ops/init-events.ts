@@ -1,6 +1,6 @@
 /** What `init phase certs|kubeconfig` tell as they go: typed events (kubeadm's `[certs]`/`[kubeconfig]` lines). */
 import type { RunConfig } from '../config/types.js';
-import type { Workspace } from '../store/workspace.js';
+import type { Fs } from '../store/fs.js';
 import type { Warner } from './events.js';
 
 export type InitEvent =
@@ -25,7 +25,8 @@ export type InitEvent =
 export interface InitContext {
   readonly cfg: RunConfig;
   readonly start: Date;
-  readonly ws: Workspace;
+  /** where existing files are read and new ones planned (a Workspace; an in-memory Fs in tests) */
+  readonly ws: Fs;
   readonly emit: (event: InitEvent) => void;
   readonly warner: Warner;
   /** --reissue: re-sign an existing leaf that no longer fits the config (SANs, expiry) with its own key instead of failing */

@@ -18,6 +18,7 @@ import { findCa, type CaName, type KubeconfigSpec, type LeafSpec } from '../pki/
 import { validity } from '../pki/certificate.js';
 import { backdatedWindow } from '../pki/validity.js';
 import { Workspace } from '../store/workspace.js';
+import type { Fs } from '../store/fs.js';
 import { backupFiles, backupFolderName, checkPrivateFolder, pruneBackups } from '../store/backup.js';
 import { pkiJournal } from '../store/journal.js';
 import { beginWrite } from '../store/write-session.js';
@@ -31,7 +32,8 @@ export type RenewSpec = LeafSpec | KubeconfigSpec;
 export interface RenewOptions {
   readonly cfg: RunConfig;
   readonly start: Date;
-  readonly ws: Workspace;
+  /** where certificates are read and the renewed ones planned (a Workspace; an in-memory Fs in tests) */
+  readonly ws: Fs;
   readonly warner: Warner;
   readonly reuseKey: boolean;
   /** renew only certificates whose NotAfter is within this many ms of start */
@@ -59,7 +61,7 @@ export class Renewer {
   private readonly cas = new Map<CaName, LoadedCa>();
   private readonly isExternal: (ca: CaName) => boolean;
   constructor(private readonly o: RenewOptions) {
-    this.isExternal = externalCaDetector(o.cfg.certificatesDir, o.start, o.warner);
+    this.isExternal = externalCaDetector(o.cfg.certificatesDir, o.start, o.warner, o.ws);
   }
 
   private ca(name: CaName): LoadedCa & { key: KeyObject } {

@@ -4,26 +4,10 @@ import { buildKubeconfig, currentEntries, dataField, parseKubeconfig, serializeK
 import { issue } from '../pki/issue.js';
 import { SelfSigner } from '../pki/signer.js';
 import { KUBECONFIG_SPECS, LEAF_SPECS } from '../pki/specs.js';
-import { certificateFile, keyLabel, loadLocation, locationOf, replaceLocation, requestFiles, type FileReader, type FileWriter } from './locations.js';
+import { MemoryFs } from './fs.js';
+import { certificateFile, keyLabel, loadLocation, locationOf, replaceLocation, requestFiles } from './locations.js';
 
-/** An in-memory folder tree: what a Workspace does for these functions, without a disk. */
-class MemoryFiles implements FileReader, FileWriter {
-  readonly files = new Map<string, { data: string; mode: number }>();
-  exists(path: string): boolean {
-    return this.files.has(path);
-  }
-  read(path: string): string {
-    const f = this.files.get(path);
-    if (!f) throw Object.assign(new Error(`open ${path}: no such file or directory`), { code: 'NOT_FOUND' });
-    return f.data;
-  }
-  write(path: string, data: string, mode: number): void {
-    this.files.set(path, { data, mode });
-  }
-  writeKey(path: string, pem: string): void {
-    this.files.set(path, { data: pem, mode: 0o600 });
-  }
-}
+class MemoryFiles extends MemoryFs {}
 
 const window = { notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2027-01-01T00:00:00Z') };
 async function selfSigned(cn: string): Promise<{ certPem: string; keyPem: string }> {
@@ -133,7 +117,7 @@ describe('certificate locations (pair | kubeconfig)', () => {
     fs.write('/k/admin.conf', serializeKubeconfig(kc), 0o600);
     expect(() => loadLocation(loc, fs, { embeddedOnly: true })).toThrow(expect.objectContaining({ code: 'KUBECONFIG_CA_FILE' }));
     const withRef = structuredClone(kc);
-    withRef.clusters[0]!.cluster['certificate-authority-data'] = Buffer.from(old.certPem).toString('base64');
+    (withRef.clusters[0]!.cluster as Record<string, unknown>)['certificate-authority-data'] = Buffer.from(old.certPem).toString('base64');
     (withRef.users[0]!.user as Record<string, unknown>)['client-key'] = '/etc/k/u.key';
     fs.write('/k/admin.conf', serializeKubeconfig(withRef), 0o600);
     expect(() => loadLocation(loc, fs, { embeddedOnly: true })).toThrow(

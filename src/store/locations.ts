@@ -11,25 +11,16 @@ import { KubeconfigError, PkiError } from '../errors.js';
 import { currentEntries, dataField, parseKubeconfig, serializeKubeconfig, setDataField, type CurrentEntries, type Kubeconfig } from '../kubeconfig/codec.js';
 import { replaceValues } from '../kubeconfig/in-place.js';
 import type { CaSpec, KubeconfigSpec, LeafSpec } from '../pki/specs.js';
+import type { FileReader, FileWriter } from './fs.js';
 import { readCertificateFile } from './pki-files.js';
 import { hostPath } from './rootfs.js';
 import { certPath, keyPath, parseCertificates, type LoadedCertificate } from '../pki/certificate.js';
 
+export type { FileReader, FileWriter };
+
 export type Location =
   | { readonly kind: 'pair'; readonly name: string; readonly certPath: string; readonly keyPath: string }
   | { readonly kind: 'kubeconfig'; readonly name: string; readonly path: string };
-
-/** Reads files: `read` throws (with Go's wording) when a file cannot be read; `exists` throws only when unsure. */
-export interface FileReader {
-  exists(path: string): boolean;
-  read(path: string): string;
-}
-
-/** Plans writes: `write` keeps a replaced file's mode and owner; `writeKey` writes 0600. */
-export interface FileWriter {
-  write(path: string, data: string, mode: number, dirMode?: number): void;
-  writeKey(path: string, pem: string, dirMode?: number): void;
-}
 
 /** The location of a table entry under the run's folders (a CA is a pair too). */
 export function locationOf(spec: CaSpec | LeafSpec | KubeconfigSpec, cfg: Pick<RunConfig, 'certificatesDir' | 'kubeconfigDir'>): Location {
