@@ -4,7 +4,6 @@ import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../../store/fs-atomic.js';
 import type { RunConfig } from '../../config/types.js';
 import { certPath } from '../../pki/certificate.js';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ExitCode, ExitRequest, KubeconfigError, UsageError } from '../../errors.js';
 import { componentsToRestart, restartComponents, type RestartReport } from '../../ops/control-plane-restart.js';
 import { planKubeconfigRefresh } from '../../ops/kubeconfig-refresh.js';
@@ -18,7 +17,7 @@ import { renewCertificates, type RenewOutcome } from '../../ops/renew.js';
 import { CA_SPECS, RENEWABLE_SPECS } from '../../pki/specs.js';
 import { durationFlag, positiveIntegerFlag, runConfigFrom } from '../config-flags.js';
 import { dryRunLine, outcomeLine, RESTART_NOTICE } from '../../output/renew-text.js';
-import { line, type Io } from '../io.js';
+import { line, clockOf, type Io } from '../io.js';
 import { RENEW_NAMES } from '../../pki/spec-tree.js';
 import { requiresFlag, unknownCommand } from '../usage-errors.js';
 
@@ -132,7 +131,7 @@ export default async function renew(args: unknown[], opts: Record<string, unknow
   if (restart && needRestart.length > 0) {
     report = await withSignalAbort((signal) => restartComponents(needRestart, {
       host, manifestsDir, holdingDir: holdingDirOf(opts), timeoutMs, probeTimeoutMs: msFlag(opts, 'probeTimeout', '--probe-timeout', 2000),
-      now: () => io.now(), sleep: (ms) => sleep(ms), signal, onStep: (c, s) => io.stderr.write(`[restart] ${c}: ${s}\n`),
+      now: () => io.now(), sleep: (ms) => clockOf(io).sleep(ms), signal, onStep: (c, s) => io.stderr.write(`[restart] ${c}: ${s}\n`),
     }));
     if (text) io.stdout.write(renderRestartText(report));
   } else if (restart && text) {
