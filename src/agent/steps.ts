@@ -6,10 +6,9 @@
 import { join } from 'node:path';
 import type { RunConfig } from '../config/types.js';
 import { textWarner } from '../output/events-text.js';
-import { buildExpirationReport, type ExpirationReport } from '../pki/expiration.js';
-import { scanExpiration } from '../ops/check-expiration.js';
+import type { ExpirationReport } from '../pki/expiration.js';
+import { checkExpiration } from '../ops/check-expiration.js';
 import { backupFiles, backupFolderName, DEFAULT_KEEP_BACKUPS, pruneBackups } from '../store/backup.js';
-import { checkIntegrity } from '../ops/integrity.js';
 import { pkiJournal } from '../store/journal.js';
 import { Renewer } from '../ops/renew.js';
 import { RENEWABLE_SPECS } from '../pki/specs.js';
@@ -26,8 +25,7 @@ import { realNodeHost } from '../store/node-host.js';
  * with `error`), with the integrity findings (a pending journal, keys that do not match their certificates).
  */
 export function checkNode(cfg: RunConfig, now: Date, warn: (line: string) => void): ExpirationReport {
-  const scan = scanExpiration({ cfg, now, warner: textWarner(warn), tolerant: true });
-  return { ...buildExpirationReport(scan.certificates, scan.authorities, now), integrity: checkIntegrity(cfg) };
+  return checkExpiration({ cfg, now, warner: textWarner(warn), tolerant: true });
 }
 
 /** The `certs renew` names the agent may renew: leaves and kubeconfigs, the etcd ones only with a local etcd. */

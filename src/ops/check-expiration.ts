@@ -10,7 +10,8 @@ import { KubeconfigError, PkiError } from '../errors.js';
 import { certificateFile, loadLocation, locationOf, pairAt, type FileReader, type LoadOptions, type Location } from '../store/locations.js';
 import { externalCaDetector } from './external-ca.js';
 import type { Warner } from './events.js';
-import type { CertificateFacts } from '../pki/expiration.js';
+import { buildExpirationReport, type CertificateFacts, type ExpirationReport, type IntegrityFindings } from '../pki/expiration.js';
+import { checkIntegrity } from './integrity.js';
 import { describeKey } from '../pki/keys.js';
 import { activeSpecs, CA_SPECS, RENEWABLE_SPECS } from '../pki/specs.js';
 import { fileExists, readSmallFile } from '../store/pki-files.js';
@@ -112,4 +113,14 @@ function scanKubelet(o: ScanOptions, dir: string, guard: Guard): CertificateFact
     );
   }
   return rows;
+}
+
+/**
+ * check-expiration's whole read of a node: the scan, the integrity findings (an interrupted write, keys that do not
+ * match their certificates) and the report at `o.now`. Throws what the scan throws (unless `o.tolerant`).
+ */
+export function checkExpiration(o: ScanOptions): ExpirationReport & { readonly integrity: IntegrityFindings } {
+  const scan = scanExpiration(o);
+  const integrity = checkIntegrity(o.cfg);
+  return { ...buildExpirationReport(scan.certificates, scan.authorities, o.now), integrity };
 }

@@ -22,7 +22,8 @@ import type { Fs } from '../store/fs.js';
 import { backupFiles, backupFolderName, checkPrivateFolder, pruneBackups } from '../store/backup.js';
 import { pkiJournal } from '../store/journal.js';
 import { beginWrite } from '../store/write-session.js';
-import { checkIntegrity, integrityWarnings } from './integrity.js';
+import { checkIntegrity } from './integrity.js';
+import type { IntegrityFindings } from '../pki/expiration.js';
 import { issue } from '../pki/issue.js';
 import { createCsr, localCaSigner } from '../pki/signer.js';
 import { readCertificateDetails, type CertificateDetails } from '../pki/certificate.js';
@@ -214,7 +215,7 @@ export interface RenewRunResult {
   /** where the replaced files were copied (or, in a dry run, would be); undefined without a backup */
   readonly backupDir: string | undefined;
   /** a dry run's findings about an interrupted renewal or mismatched keys, which it does not repair */
-  readonly integrityWarnings: readonly string[];
+  readonly integrity: IntegrityFindings | undefined;
   readonly written: boolean;
 }
 
@@ -236,7 +237,7 @@ export async function renewCertificates(o: RenewRunOptions): Promise<RenewRunRes
       checkPrivateFolder(o.csrDir, '--csr-dir', 'CSR_DIR', 'name a folder of your own that only you can write, or a new one (created 0700)');
     }
     // a dry run does not complete an interrupted renewal, so it says what it found instead
-    const warnings = o.dryRun ? integrityWarnings(checkIntegrity(cfg)) : [];
+    const integrity = o.dryRun ? checkIntegrity(cfg) : undefined;
     const ws = new Workspace();
     const renewer = new Renewer({
       cfg, start, ws, warner: o.warner, reuseKey: o.reuseKey, expiringWithinMs: o.expiringWithinMs, csrOnly: o.csrOnly,
@@ -248,7 +249,7 @@ export async function renewCertificates(o: RenewRunOptions): Promise<RenewRunRes
     const overwritten = ws.planned().map((w) => w.path);
     const backupFolder = o.backup && !o.csrOnly && overwritten.length > 0 ? backupFolderName(start) : undefined;
     let backupDir = backupFolder === undefined ? undefined : join(o.backupRoot, backupFolder);
-    if (o.dryRun) return { outcomes, backupDir, integrityWarnings: warnings, written: false };
+    if (o.dryRun) return { outcomes, backupDir, integrity, written: false };
     if (backupFolder) {
       backupDir = backupFiles(overwritten, o.backupRoot, backupFolder, [
         { dir: cfg.certificatesDir, as: 'pki' },
@@ -257,7 +258,7 @@ export async function renewCertificates(o: RenewRunOptions): Promise<RenewRunRes
     }
     await ws.commit(journal);
     if (backupFolder) pruneBackups(o.backupRoot, o.keepBackups);
-    return { outcomes, backupDir, integrityWarnings: warnings, written: true };
+    return { outcomes, backupDir, integrity, written: true };
   } finally {
     release();
   }

@@ -17,6 +17,7 @@ import { renewCertificates, type RenewOutcome } from '../../ops/renew.js';
 import { CA_SPECS, RENEWABLE_SPECS } from '../../pki/specs.js';
 import { durationFlag, positiveIntegerFlag, runConfigFrom } from '../config-flags.js';
 import { dryRunLine, outcomeLine, RESTART_NOTICE } from '../../output/renew-text.js';
+import { integrityWarnings } from '../../output/integrity-text.js';
 import { line, clockOf, type Io } from '../io.js';
 import { RENEW_NAMES } from '../../pki/spec-tree.js';
 import { requiresFlag, unknownCommand } from '../usage-errors.js';
@@ -103,7 +104,7 @@ export default async function renew(args: unknown[], opts: Record<string, unknow
   const changed = renewed.flatMap((o) => (o.kind === 'renewed' ? o.files : []));
   const needRestart = changed.length > 0 ? componentsToRestart(host, manifestsDir, changed) : [];
   if (!r.written) {
-    for (const w of r.integrityWarnings) out(`[dryrun] ${w}`);
+    for (const w of r.integrity ? integrityWarnings(r.integrity) : []) out(`[dryrun] ${w}`);
     for (const o of r.outcomes) out(dryRunLine(o, r.backupDir));
     if (restart && needRestart.length > 0) out(`[dryrun] would restart ${needRestart.join(', ')}`);
     out('[dryrun] Nothing was written');
