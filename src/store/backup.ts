@@ -8,7 +8,11 @@
  */
 import { inRoot } from './rootfs.js';
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { readRegularFile } from './node-host.js';
+
+/** The largest file a backup copies: 16 MiB, far above any certificate, key or kubeconfig. */
+const MAX_BACKUP_BYTES = 16 << 20;
 import { dirname, join } from 'node:path';
 import { errnoText, PkiError } from '../errors.js';
 import { octalMode, writableByWhom } from '../lib/file-mode.js';
@@ -82,7 +86,8 @@ function ensureRoot(root: string): void {
 
 function copyPrivate(from: string, to: string): void {
   // under --rootfs a linked file is backed up from its target inside the root
-  const data = readFileSync(inRoot(from));
+  // a regular file only, opened non-blocking: a FIFO or device in place of a file never hangs a backup
+  const data = readRegularFile(inRoot(from), MAX_BACKUP_BYTES);
   const fd = openSync(to, 'wx', 0o600);
   try {
     let off = 0;

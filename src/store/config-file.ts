@@ -1,6 +1,6 @@
 /** Reads the kubeadm config file and the host facts that kubeadm auto-detects. */
 import { inRoot } from './rootfs.js';
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from './node-host.js';
 import { hostname, networkInterfaces } from 'node:os';
 import { ConfigError, describe } from '../errors.js';
 import { parseConfigDocuments, resolveConfig, type ConfigDocuments, type ConfigFlags, type HostFacts } from '../config/resolve.js';
@@ -20,11 +20,20 @@ export function readHostFacts(): HostFacts {
   return { hostname: hostname(), defaultAddress };
 }
 
+function readBounded(real: string, path: string): Buffer {
+  try {
+    return readRegularFile(real, MAX_CONFIG_BYTES);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EFBIG') throw new ConfigError('CONFIG_SIZE', `config file "${path}" is larger than 1 MiB`);
+    throw err;
+  }
+}
+
 export function readConfigDocuments(path: string): ConfigDocuments {
   let text: string;
   try {
-    const buf = readFileSync(inRoot(path));
-    if (buf.length > MAX_CONFIG_BYTES) throw new ConfigError('CONFIG_SIZE', `config file "${path}" is larger than 1 MiB`);
+    // non-blocking open and fstat first: a FIFO or device named as the config is refused, never waited on
+    const buf = readBounded(inRoot(path), path);
     text = decodeUtf8(buf, (why) => new ConfigError('CONFIG_ENCODING', `unable to read config from "${path}": ${why}`));
   } catch (err) {
     if (err instanceof ConfigError) throw err;

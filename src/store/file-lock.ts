@@ -8,7 +8,8 @@
  * removed by the next run, which then tries again (a guard killed before its pid was written: once it is 10 s old).
  * Node has no flock(2); an O_EXCL pid file is the portable equivalent that also works on NFS-mounted /etc.
  */
-import { closeSync, lstatSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { readRegularFile } from './node-host.js';
 import { errnoText, LockedError, PkiError } from '../errors.js';
 import { removeQuietly } from './fs-atomic.js';
 
@@ -57,7 +58,7 @@ function holder(path: string): number {
     });
   }
   try {
-    return Number.parseInt(readFileSync(path, 'utf8'), 10);
+    return Number.parseInt(readRegularFile(path, 4096).toString('utf8'), 10);
   } catch {
     return Number.NaN;
   }

@@ -4,7 +4,8 @@
  * Recovery only ever renames a kubecerts temp file over a file in the same folder, and only inside the folders the
  * journal belongs to (the PKI's own folders); a journal naming anything else is refused untouched.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { readRegularFile } from './node-host.js';
 import { realPath } from './rootfs.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import { commitFile, removeQuietly, TEMP_NAME, writeFileAtomic } from './fs-atomic.js';
@@ -70,7 +71,7 @@ export function journalPending(place: JournalPlace): boolean {
 export function recoverJournal(place: JournalPlace): number {
   let text: string;
   try {
-    text = readFileSync(place.path, 'utf8');
+    text = readRegularFile(place.path).toString('utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return -1;
     throw new PkiError('JOURNAL', `cannot read the journal "${place.path}" of an interrupted write: ${errnoText(err)}`);

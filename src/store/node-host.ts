@@ -31,8 +31,8 @@ export const MAX_NODE_FILE_BYTES = 1 << 20;
  * The bytes of the regular file at `path` (a symbolic link is followed, as the kubelet follows it), at most `max`
  * bytes. Opened with O_NONBLOCK and checked with fstat before any read, so a FIFO or a device (a manifest named
  * `x` that is a FIFO, a --tls-cert-file of /dev/zero) is refused at once instead of blocking or reading forever.
- * Throws Node's errno error (ENOENT, EACCES...) from open, or an Error with code `ENOTREG` (not a regular file) or
- * `EFBIG` (larger than `max`) whose message names the path.
+ * Throws Node's errno error (ENOENT, EACCES...) from open, or an Error with code `ENOTREG` (not a regular file; its
+ * `what` says what it is: "a FIFO", "a device"...) or `EFBIG` (larger than `max`) whose message names the path.
  */
 export function readRegularFile(path: string, max = MAX_NODE_FILE_BYTES): Buffer {
   const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
@@ -40,7 +40,7 @@ export function readRegularFile(path: string, max = MAX_NODE_FILE_BYTES): Buffer
     const st = fstatSync(fd);
     if (!st.isFile()) {
       const what = st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'a special file';
-      throw Object.assign(new Error(`"${path}" is ${what}, not a regular file`), { code: 'ENOTREG' });
+      throw Object.assign(new Error(`"${path}" is ${what}, not a regular file`), { code: 'ENOTREG', what });
     }
     const tooBig = (): Error => Object.assign(new Error(`"${path}" is larger than ${max >= 1 << 20 ? `${max / (1 << 20)} MiB` : `${max} bytes`}`), { code: 'EFBIG' });
     if (st.size > max) throw tooBig();

@@ -1,34 +1,31 @@
 /** Filesystem reads of certificates and keys, with kubeadm's error wording. */
 import { type KeyObject } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { errnoText, PkiError } from '../errors.js';
 import { parsePrivateKey } from '../pki/keys.js';
 import { decodeUtf8 } from '../lib/utf8.js';
 import { type LoadedCertificate, parseCertificates } from '../pki/certificate.js';
 import { inRoot } from './rootfs.js';
+import { readRegularFile } from './node-host.js';
 
 const MAX_PEM_BYTES = 1 << 20;
 
-/** Reads a small text file; errors read like Go's ("open <p>: no such file or directory"). */
+/**
+ * Reads a small text file (at most 1 MiB, strict UTF-8); errors read like Go's ("open <p>: no such file or
+ * directory"). Opened non-blocking and checked with fstat on the open descriptor (readRegularFile), so a FIFO or a
+ * device at `path` (or a link to /dev/zero) is refused at once ("read <p>: is a FIFO, not a regular file") instead of
+ * hanging the command. Throws PkiError NOT_FOUND (absent), READ (anything else unreadable) or ENCODING.
+ */
 export function readSmallFile(path: string): string {
-  let size: number;
-  let real = path;
-  try {
-    // under --rootfs, links resolve inside the root
-    real = inRoot(path);
-    const st = statSync(real);
-    if (st.isDirectory()) throw new PkiError('READ', `read ${path}: is a directory`);
-    size = st.size;
-  } catch (err) {
-    if (err instanceof PkiError) throw err;
-    throw new PkiError((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'NOT_FOUND' : 'READ', `open ${path}: ${errnoText(err)}`);
-  }
-  if (size > MAX_PEM_BYTES) throw new PkiError('READ', `read ${path}: file is larger than 1 MiB`);
   let buf: Buffer;
   try {
-    buf = readFileSync(real);
+    // under --rootfs, links resolve inside the root
+    buf = readRegularFile(inRoot(path), MAX_PEM_BYTES);
   } catch (err) {
-    throw new PkiError('READ', `open ${path}: ${errnoText(err)}`);
+    const e = err as NodeJS.ErrnoException & { what?: string };
+    if (e.code === 'ENOTREG') throw new PkiError('READ', `read ${path}: ${e.what === 'a directory' ? 'is a directory' : `is ${e.what ?? 'a special file'}, not a regular file`}`);
+    if (e.code === 'EFBIG') throw new PkiError('READ', `read ${path}: file is larger than 1 MiB`);
+    throw new PkiError(e.code === 'ENOENT' ? 'NOT_FOUND' : 'READ', `open ${path}: ${errnoText(err)}`);
   }
   return decodeUtf8(buf, (why) => new PkiError('ENCODING', `read ${path}: ${why}`));
 }
@@ -93,9 +90,12 @@ export function readPrivateKeyFile(path: string, read: (p: string) => string = r
   return parsePrivateKey(text, path);
 }
 
-/** A whole file as Latin-1 text, with no size limit or decoding check (kubeadm's fallback to a CA file a kubeconfig names); Node's error on failure. */
+/**
+ * A whole file as Latin-1 text, with no decoding check (kubeadm's fallback to a CA file a kubeconfig names): a regular
+ * file of at most 1 MiB read without blocking (readRegularFile); Node's error, or readRegularFile's ENOTREG/EFBIG one.
+ */
 export function readTextFile(path: string): string {
-  return readFileSync(path, 'latin1');
+  return readRegularFile(path).toString('latin1');
 }
 
 /** existsSync: true when something is at `path` (a dangling link or an unreadable folder counts as absent). */

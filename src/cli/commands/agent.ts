@@ -1,5 +1,5 @@
 /** `kubecerts agent`: the per-node loop (or one run with --once) described in src/agent/loop.ts. */
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from '../../store/node-host.js';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseDuration } from '../../lib/duration.js';
@@ -31,7 +31,7 @@ function manifestEtcdEndpoint(manifestsDir: string): string | undefined {
   const path = join(manifestsDir, 'etcd.yaml');
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readRegularFile(path).toString('utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new UsageError(`cannot read the etcd manifest ${path}: ${describe(err)}`);
@@ -42,7 +42,7 @@ function manifestEtcdEndpoint(manifestsDir: string): string | undefined {
 
 /** Reads the client credentials for etcd: the healthcheck client, else the API server's etcd client certificate. */
 function etcdCredentials(certDir: string): { ca: Buffer; cert: Buffer; key: Buffer } {
-  const read = (n: string): Buffer => readFileSync(join(certDir, n));
+  const read = (n: string): Buffer => readRegularFile(join(certDir, n));
   let ca: Buffer;
   try {
     ca = read('etcd/ca.crt');

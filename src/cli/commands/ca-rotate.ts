@@ -1,6 +1,6 @@
 /** `ca rotate <phase>`: read options, run the phase (ops/rotate-ca), render, optionally restart and print in-cluster steps. */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from '../../store/node-host.js';
 import { join } from 'node:path';
 import { ExitCode, ExitRequest, RotateError, UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../store/fs-atomic.js';
@@ -113,7 +113,7 @@ export default async function caRotate(args: unknown[], opts: Opts, io: Io): Pro
       if (typeof opts['import'] === 'string') {
         let data: Buffer;
         try {
-          data = readFileSync(opts['import']);
+          data = readRegularFile(opts['import'], 64 << 20);
         } catch (err) {
           throw new RotateError('ROTATE_ARCHIVE', `cannot read the archive "${opts['import']}": ${(err as Error).message}`);
         }

@@ -1,5 +1,5 @@
 /** `certs check-expiration`: kubeadm's report, structured output, prometheus metrics, and --fail-within. */
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from '../../store/node-host.js';
 import { hostname } from 'node:os';
 import { describe, ExitCode, ExitRequest, UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../store/fs-atomic.js';
@@ -15,7 +15,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 
 function readTemplateFile(path: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return readRegularFile(path).toString('utf8');
   } catch (err) {
     throw new UsageError(`error reading --template ${path}, ${describe(err)}`);
   }

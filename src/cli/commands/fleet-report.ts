@@ -1,5 +1,6 @@
 /** `fleet report FILE…|DIR…`: merge nodes' check-expiration JSON reports (src/report). */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
+import { readRegularFile } from '../../store/node-host.js';
 import { join } from 'node:path';
 import { describe, ExitCode, ExitRequest } from '../../errors.js';
 import { renderFleetJson, renderFleetText, renderFleetYaml } from '../../output/fleet-text.js';
@@ -32,7 +33,7 @@ export default async function fleetReport(args: unknown[], opts: Record<string, 
   for (const file of expand(args[0] as string[], bad)) {
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      text = readRegularFile(file, 64 << 20).toString('utf8');
     } catch (err) {
       bad.push({ file, error: describe(err) });
       continue;

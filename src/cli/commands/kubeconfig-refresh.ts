@@ -1,5 +1,4 @@
 /** `kubeconfig refresh FILE --from admin.conf`: the renewed admin credentials into a copy of the old ones. */
-import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../store/fs-atomic.js';
 import { planKubeconfigRefresh } from '../../ops/kubeconfig-refresh.js';
 import { hostPath, inRoot } from '../../store/rootfs.js';

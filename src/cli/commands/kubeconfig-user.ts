@@ -1,5 +1,5 @@
 /** `kubeconfig user`: kubeadm's output on stdout, plus --out, batch --out-dir, and no config file needed. */
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from '../../store/node-host.js';
 import { errnoText, UsageError } from '../../errors.js';
 import { parseUsersFile, type UserEntry } from '../../kubeconfig/users-file.js';
 import { durationError, parseDuration } from '../../lib/duration.js';
@@ -20,9 +20,10 @@ function readUsers(names: readonly string[], orgs: readonly string[], fromFile: 
   if (fromFile === undefined) return users;
   let buf: Buffer;
   try {
-    buf = readFileSync(fromFile);
+    buf = readRegularFile(fromFile);
   } catch (err) {
-    throw new UsageError(`cannot read users file "${fromFile}": ${errnoText(err)}`);
+    const e = err as NodeJS.ErrnoException;
+    throw new UsageError(`cannot read users file "${fromFile}": ${e.code === 'ENOTREG' || e.code === 'EFBIG' ? e.message : errnoText(err)}`);
   }
   return [...users, ...parseUsersFile(decodeUtf8(buf, (why) => new UsageError(`invalid users file "${fromFile}": ${why}`)), fromFile)];
 }
