@@ -276,18 +276,16 @@ async function restartOne(
   if (o.host.exists(p.held)) {
     return { component: p.component, result: 'failed', step: 'check', error: `"${p.held}" already exists; a manifest of a failed restart? inspect and remove it` };
   }
-  journal.record([{ manifest: p.manifest, held: p.held }]);
+  const h = { manifest: p.manifest, held: p.held };
+  journal.record([h]);
   step(p.component, `moving ${p.manifest} to ${p.held}`);
   try {
-    o.host.move(p.manifest, p.held);
+    journal.moveOut(h);
   } catch (err) {
     journal.record([]);
     return { component: p.component, result: 'failed', step: 'stop', error: `cannot move ${p.manifest} out: ${describeError(err)}` };
   }
-  const putBack = (): void => {
-    o.host.move(p.held, p.manifest);
-    journal.record([]);
-  };
+  const putBack = (): void => journal.moveBack(h);
   step(p.component, 'waiting until it has stopped');
   const stopped = await waitUntil(o, async () => (isStopped(await look(), before, o.host) ? undefined : 'still running'));
   step(p.component, `moving ${p.held} back to ${p.manifest}`);

@@ -3,7 +3,7 @@
  * place those commands touch the filesystem or the process table; ops take a `NodeHost` so they can be driven over
  * another implementation (a chroot, a recorded node).
  */
-import { lstatSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, closeSync, constants, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, closeSync, constants, fstatSync, openSync, readlinkSync, readSync, realpathSync } from 'node:fs';
 import { commitFile, writeFileAtomic } from './fs-atomic.js';
 import { inRoot, realPath } from './rootfs.js';
 
@@ -22,6 +22,17 @@ export interface FileTimes {
   readonly mode: number;
   /** owner's user id */
   readonly uid: number;
+}
+
+/** What lstat(2) says of a path (symbolic links not followed). */
+export interface EntryStat {
+  readonly uid: number;
+  /** permission bits with setuid/setgid/sticky (mode & 0o7777) */
+  readonly mode: number;
+  readonly dev: number;
+  readonly ino: number;
+  readonly isLink: boolean;
+  readonly isDir: boolean;
 }
 
 /** The size bound of every file the node commands read (manifests, certificates, kubeconfigs, the journal): 1 MiB, as the PKI readers. */
@@ -67,6 +78,10 @@ export interface NodeHost {
   realpath(path: string): string;
   /** undefined when `path` does not exist; throws on any other error */
   times(path: string): FileTimes | undefined;
+  /** lstat(2) of `path` as written (a link is not followed); undefined when it does not exist; throws on any other error */
+  entry(path: string): EntryStat | undefined;
+  /** readlink(2): the target of the symbolic link `path`; throws Node's errno error */
+  readlink(path: string): string;
   isFile(path: string): boolean;
   exists(path: string): boolean;
   /** processes whose command name (argv[0]'s base name) is in `names`, or all when `names` is absent */
@@ -135,6 +150,16 @@ export function realNodeHost(): NodeHost {
         throw err;
       }
     },
+    entry(path) {
+      try {
+        const st = lstatSync(path);
+        return { uid: st.uid, mode: st.mode & 0o7777, dev: st.dev, ino: st.ino, isLink: st.isSymbolicLink(), isDir: st.isDirectory() };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw err;
+      }
+    },
+    readlink: (path) => readlinkSync(path),
     isFile(path) {
       try {
         return lstatSync(path).isFile() || statSync(inRoot(path)).isFile();

@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, existsSync, mkdirSync, symlinkSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lchownSync, mkdirSync, renameSync, symlinkSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -48,6 +48,10 @@ describe('restart journal', () => {
     journal.record([{ manifest: join(manifests, 'x.yaml'), held: join(holding, 'x.yaml') }]);
     expect(recoverHeldManifests(host, holding, manifests, now).busyPid).toBe(process.pid);
     expect(() => RestartJournal.open(host, holding, manifests, now)).toThrow(/another control-plane restart \(pid \d+\) is running/);
+    // a journal that still names a manifest out of place outlives close(): recovery needs it
+    journal.close();
+    expect(existsSync(journalPath(holding))).toBe(true);
+    journal.record([]);
     journal.close();
     expect(existsSync(journalPath(holding))).toBe(false);
   });
@@ -126,5 +130,63 @@ describe('restart journal', () => {
       expect(() => RestartJournal.open(realNodeHost(), join(parent, 'other'), manifests, now)).toThrow(/its parent ".*shared" is owned by uid 65534, not by root or the running user/);
       chownSync(parent, 0, 0);
     }
+  });
+
+  it('refuses a holding path that reaches, through a link, a folder another user could swap, and a link another user owns', () => {
+    if (process.getuid?.() !== 0) return expect(process.getuid?.()).not.toBe(0);
+    const { manifests, holding } = setup();
+    // aown/sub/held owned by us, aown by uid 65534: the direct path and a root-owned link to aown/sub are refused
+    const aown = join(holding, 'aown');
+    mkdirSync(join(aown, 'sub', 'held'), { recursive: true, mode: 0o700 });
+    chownSync(aown, 65534, 65534);
+    const rootlink = join(holding, 'rootlink');
+    symlinkSync(join(aown, 'sub'), rootlink);
+    expect(() => RestartJournal.open(realNodeHost(), join(aown, 'sub', 'held'), manifests, now)).toThrow(/its parent ".*aown" is owned by uid 65534/);
+    expect(() => RestartJournal.open(realNodeHost(), join(rootlink, 'held'), manifests, now)).toThrow(/holding folder ".*rootlink\/held" is unsafe: its parent ".*aown" is owned by uid 65534/);
+    // a link another user planted in a sticky folder of ours: refused though the folder is sticky
+    const sticky = join(holding, 'sticky');
+    mkdirSync(sticky, { mode: 0o700 });
+    chmodSync(sticky, 0o1777);
+    const mine = join(holding, 'mine');
+    mkdirSync(mine, { mode: 0o700 });
+    const link = join(sticky, 'link');
+    symlinkSync(mine, link);
+    lchownSync(link, 65534, 65534);
+    expect(() => RestartJournal.open(realNodeHost(), join(link, 'held'), manifests, now)).toThrow(/the symbolic link ".*sticky\/link" on its path is owned by uid 65534/);
+    expect(existsSync(join(mine, 'held'))).toBe(false);
+    // the same link owned by us is followed, and the folder it leads to is checked
+    lchownSync(link, 0, 0);
+    const { journal } = RestartJournal.open(realNodeHost(), join(link, 'held'), manifests, now);
+    expect(existsSync(join(mine, 'held', 'restart.json'))).toBe(true);
+    journal.close();
+  });
+
+  it('moves nothing when the holding folder was replaced while a manifest was out; the journal stays', () => {
+    const { manifests, holding } = setup();
+    const host = realNodeHost();
+    const h = { manifest: join(manifests, 'kube-scheduler.yaml'), held: join(holding, 'kube-scheduler.yaml') };
+    writeFileSync(h.manifest, 'real');
+    const { journal } = RestartJournal.open(host, holding, manifests, now);
+    journal.record([h]);
+    journal.moveOut(h);
+    // the folder swapped for another with the same owner and mode, holding someone else's manifest
+    renameSync(holding, `${holding}.real`);
+    mkdirSync(holding, { mode: 0o700 });
+    writeFileSync(join(holding, 'kube-scheduler.yaml'), 'payload');
+    writeFileSync(journalPath(holding), readFileSync(journalPath(`${holding}.real`)));
+    expect(() => journal.moveBack(h)).toThrow(new RegExp(`not moving "${h.held}" to "${h.manifest}": holding folder ".*held" was replaced by another folder; everything was left where it is and the journal kept`));
+    expect(existsSync(h.manifest)).toBe(false);
+    expect(readFileSync(join(`${holding}.real`, 'kube-scheduler.yaml'), 'utf8')).toBe('real');
+    journal.close();
+    expect(existsSync(journalPath(holding))).toBe(true);
+    // an empty folder swapped in: still refused by identity, never a misleading "no such file" after a half move
+    rmSync(holding, { recursive: true });
+    mkdirSync(holding, { mode: 0o700 });
+    expect(() => journal.moveBack(h)).toThrow(/was replaced by another folder/);
+    expect(readdirSync(manifests)).toEqual([]);
+    // moving a manifest into a replaced folder is refused too
+    writeFileSync(h.manifest, 'second');
+    expect(() => journal.moveOut(h)).toThrow(/was replaced by another folder/);
+    expect(readFileSync(h.manifest, 'utf8')).toBe('second');
   });
 });

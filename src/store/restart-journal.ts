@@ -73,42 +73,133 @@ function realOrResolved(host: NodeHost, p: string): string {
   }
 }
 
+/** The running user's uid (undefined off POSIX, where no owner check applies). */
+const selfUid = (): number | undefined => process.getuid?.();
+const ownedByUs = (uid: number): boolean => uid === 0 || selfUid() === undefined || uid === selfUid();
+
+/** Why the folder `dir` lets another user swap what is inside it, for a message; undefined when it does not. */
+function folderProblem(dir: string, t: { uid: number; mode: number }): string | undefined {
+  if (!ownedByUs(t.uid)) return `"${dir}" is owned by uid ${t.uid}, not by root or the running user (uid ${selfUid()})`;
+  const writers = writableByWhom(t.mode);
+  // a sticky folder (/tmp) of root or ours lets nobody else rename or remove what we own in it
+  if (writers && (t.mode & 0o1000) === 0) return `"${dir}" is writable by ${writers} (mode ${octalMode(t.mode)})`;
+  return undefined;
+}
+
+/** Where the holding path really is, or why another user could redirect it. */
+interface ResolvedHolding {
+  /** the path with every symbolic link resolved; the part that does not exist yet appended as written */
+  readonly real: string;
+  readonly problem?: string;
+}
+
+/**
+ * Resolves `path` one component at a time as the kernel does (lstat, readlink), checking every folder a name is
+ * looked up in, i.e. every real ancestor of the result and of each link on the way: owned by root or the running
+ * user, not writable by group or others unless sticky; and every symbolic link on the way: owned by root or the
+ * running user. A folder or link anyone else controls could be swapped between the check and a rename (their own
+ * folder put in place of the holding folder, so "putting back" moves their manifest into the manifests folder).
+ * Mirrors the walk of path_lookupat (fs/namei.c), not any kubeadm code. Throws Node's errno error on an lstat
+ * failure other than ENOENT.
+ */
+function resolveHolding(host: NodeHost, path: string): ResolvedHolding {
+  const abs = isAbsolute(path) ? path : `${process.cwd()}/${path}`;
+  let parts = abs.split('/').filter((x) => x !== '' && x !== '.');
+  let cur = '/';
+  let links = 0;
+  while (parts.length > 0) {
+    const name = parts.shift() as string;
+    if (name === '..') {
+      cur = dirname(cur);
+      continue;
+    }
+    const dirT = host.entry(cur);
+    const bad = dirT && folderProblem(cur, dirT);
+    if (bad) return { real: join(cur, name, ...parts), problem: `its parent ${bad}` };
+    const next = join(cur, name);
+    const t = host.entry(next);
+    if (!t) return { real: join(next, ...parts) };
+    if (t.isLink) {
+      if (!ownedByUs(t.uid)) return { real: join(next, ...parts), problem: `the symbolic link "${next}" on its path is owned by uid ${t.uid}, not by root or the running user (uid ${selfUid()})` };
+      if (++links > 40) return { real: join(next, ...parts), problem: `too many levels of symbolic links at "${next}"` };
+      const target = host.readlink(next);
+      if (isAbsolute(target)) cur = '/';
+      parts = [...target.split('/').filter((x) => x !== '' && x !== '.'), ...parts];
+      continue;
+    }
+    if (!t.isDir && parts.length > 0) return { real: join(next, ...parts), problem: `"${next}" on its path is not a folder` };
+    cur = next;
+  }
+  return { real: cur };
+}
+
+/** The holding folder with every symbolic link resolved (see resolveHolding); the missing part appended. */
+export const realHoldingDir = (host: NodeHost, holdingDir: string): string => resolveHolding(host, holdingDir).real;
+
 /**
  * Why `holdingDir` may not hold manifests, or undefined when it may: it must (resolving symbolic links) lie outside
- * `manifestsDir`, and, when it exists, be a folder owned by the running user and not writable by group or others
- * (anyone else who can write there could plant a manifest or a journal for recovery to act on).
+ * `manifestsDir`; every folder on its real path and every link on the way must be out of other users' reach (see
+ * resolveHolding); and, when it exists, it must be a folder owned by the running user and not writable by group or
+ * others (anyone else who can write there could plant a manifest or a journal for recovery to act on).
  */
 export function holdingDirProblem(host: NodeHost, holdingDir: string, manifestsDir: string): string | undefined {
-  if (inside(realOrResolved(host, manifestsDir), realOrResolved(host, holdingDir)) || inside(resolve(manifestsDir), resolve(holdingDir))) {
+  const r = resolveHolding(host, holdingDir);
+  if (inside(realOrResolved(host, manifestsDir), r.real) || inside(resolve(manifestsDir), resolve(holdingDir))) {
     return `holding folder "${holdingDir}" is inside the manifests folder "${manifestsDir}": the kubelet would run what is held there`;
   }
-  const ancestor = unsafeAncestor(host, holdingDir);
-  if (ancestor) return `holding folder "${holdingDir}" is unsafe: its parent ${ancestor}`;
-  const t = host.times(holdingDir);
+  if (r.problem) return `holding folder "${holdingDir}" is unsafe: ${r.problem}`;
+  const t = host.entry(r.real);
   if (!t) return undefined;
-  const uid = process.getuid?.() ?? t.uid;
+  const uid = selfUid() ?? t.uid;
+  if (!t.isDir) return `holding folder "${holdingDir}" is not a folder`;
   if (t.uid !== uid) return `holding folder "${holdingDir}" is owned by uid ${t.uid}, not by the running user (uid ${uid})`;
   const writers = writableByWhom(t.mode);
   if (writers) return `holding folder "${holdingDir}" is writable by ${writers} (mode ${octalMode(t.mode)})`;
   return undefined;
 }
 
+/** The identity of the holding folder when it was checked: a rename into or out of it first checks it is still that folder. */
+interface HoldingIdentity {
+  readonly real: string;
+  readonly dev: number;
+  readonly ino: number;
+}
+
+/** Checks the holding folder and records its identity; throws RESTART_HOLDING_DIR as assertHoldingDir. */
+function holdingIdentity(host: NodeHost, holdingDir: string, manifestsDir: string): HoldingIdentity {
+  assertHoldingDir(host, holdingDir, manifestsDir);
+  const real = realHoldingDir(host, holdingDir);
+  const t = host.entry(real);
+  if (!t) throw new KubecertsError('RESTART_HOLDING_DIR', `holding folder "${holdingDir}" vanished while it was being checked: refusing to use it`);
+  return { real, dev: t.dev, ino: t.ino };
+}
+
 /**
- * The first existing folder above `path` through which another user could swap the holding folder for one of their
- * own (owned by someone other than root or the running user, or writable by group or others without the sticky bit),
- * described for a message; undefined when every existing ancestor is safe.
+ * Why the holding folder is no longer the one `id` recorded (another folder at its path, a link on its path, a new
+ * owner or mode, an ancestor opened to others), or undefined when it still is. Checked right before every rename.
  */
-function unsafeAncestor(host: NodeHost, path: string): string | undefined {
-  const uid = process.getuid?.();
-  for (let dir = dirname(resolve(path)); ; dir = dirname(dir)) {
-    const t = host.times(dir);
-    if (t) {
-      if (t.uid !== 0 && uid !== undefined && t.uid !== uid) return `"${dir}" is owned by uid ${t.uid}, not by root or the running user (uid ${uid})`;
-      const writers = writableByWhom(t.mode);
-      if (writers && (t.mode & 0o1000) === 0) return `"${dir}" is writable by ${writers} (mode ${octalMode(t.mode)})`;
-    }
-    if (dir === dirname(dir)) return undefined;
+function identityProblem(host: NodeHost, holdingDir: string, manifestsDir: string, id: HoldingIdentity): string | undefined {
+  const problem = holdingDirProblem(host, holdingDir, manifestsDir);
+  if (problem) return problem;
+  if (realHoldingDir(host, holdingDir) !== id.real) return `holding folder "${holdingDir}" now leads to "${realHoldingDir(host, holdingDir)}", not "${id.real}"`;
+  const t = host.entry(id.real);
+  if (!t) return `holding folder "${id.real}" is gone`;
+  if (t.dev !== id.dev || t.ino !== id.ino) return `holding folder "${id.real}" was replaced by another folder`;
+  return undefined;
+}
+
+/**
+ * rename(2) `from` → `to` (one of them in the holding folder) after checking the holding folder is still the one
+ * `id` recorded. On a mismatch nothing is moved and a KubecertsError RESTART_HOLDING_DIR names both paths.
+ */
+function guardedMove(host: NodeHost, holdingDir: string, manifestsDir: string, id: HoldingIdentity, from: string, to: string): void {
+  const problem = identityProblem(host, holdingDir, manifestsDir, id);
+  if (problem) {
+    throw new KubecertsError('RESTART_HOLDING_DIR', `not moving "${from}" to "${to}": ${problem}; everything was left where it is and the journal kept`, {
+      hint: `inspect ${holdingDir} and ${manifestsDir}, put the manifest back by hand, then remove ${journalPath(holdingDir)}`,
+    });
   }
+  host.move(from, to);
 }
 
 function assertHoldingDir(host: NodeHost, holdingDir: string, manifestsDir: string): void {
@@ -147,7 +238,7 @@ export interface Recovery {
  */
 export function recoverHeldManifests(host: NodeHost, holdingDir: string, manifestsDir: string, now: Date): Recovery {
   if (!host.exists(journalPath(holdingDir))) return { restored: [], warnings: [] };
-  assertHoldingDir(host, holdingDir, manifestsDir);
+  const id = holdingIdentity(host, holdingDir, manifestsDir);
   const doc = readJournal(host, holdingDir);
   if (!doc) return { restored: [], warnings: [] };
   if (doc.pid !== 0 && host.alive(doc.pid, doc.startTicks)) return { restored: [], warnings: [], busyPid: doc.pid };
@@ -163,11 +254,11 @@ export function recoverHeldManifests(host: NodeHost, holdingDir: string, manifes
     const heldThere = host.exists(h.held);
     const inPlace = host.exists(h.manifest);
     if (heldThere && !inPlace) {
-      host.move(h.held, h.manifest);
+      guardedMove(host, holdingDir, manifestsDir, id, h.held, h.manifest);
       restored.push(h.manifest);
     } else if (heldThere && inPlace) {
       const aside = `${h.held}.conflict-${now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}`;
-      host.move(h.held, aside);
+      guardedMove(host, holdingDir, manifestsDir, id, h.held, aside);
       warnings.push(`${h.manifest} exists again; the copy a killed restart held was kept as ${aside}`);
     } else if (!heldThere && !inPlace) {
       warnings.push(`${h.manifest} is missing and no held copy was found in ${holdingDir}`);
@@ -183,7 +274,12 @@ export class RestartJournal {
     private readonly host: NodeHost,
     readonly holdingDir: string,
     private readonly owner: { pid: number; startTicks: number; startedAt: string },
+    private readonly manifestsDir: string,
+    private readonly id: HoldingIdentity,
   ) {}
+
+  /** what the journal says is out of the manifests folder */
+  private held: readonly HeldManifest[] = [];
 
   /**
    * Creates the journal exclusively (after recovering a dead run's). Throws LockedError when another restart runs,
@@ -192,8 +288,9 @@ export class RestartJournal {
   static open(host: NodeHost, holdingDir: string, manifestsDir: string, now: Date): { journal: RestartJournal; recovery: Recovery } {
     assertHoldingDir(host, holdingDir, manifestsDir);
     host.mkdir(holdingDir, 0o700);
-    // checked again once it exists: an existing folder is reused only when it is ours and closed to others
-    assertHoldingDir(host, holdingDir, manifestsDir);
+    // checked again once it exists: an existing folder is reused only when it is ours and closed to others; its
+    // identity (device and inode) is what every later rename into or out of it checks first
+    const id = holdingIdentity(host, holdingDir, manifestsDir);
     const recovery = recoverHeldManifests(host, holdingDir, manifestsDir, now);
     if (recovery.busyPid !== undefined) {
       throw new LockedError(`another control-plane restart (pid ${recovery.busyPid}) is running on this node`, { hint: `it holds ${journalPath(holdingDir)}` });
@@ -211,15 +308,36 @@ export class RestartJournal {
     } finally {
       closeSync(fd);
     }
-    return { journal: new RestartJournal(host, holdingDir, owner), recovery };
+    return { journal: new RestartJournal(host, holdingDir, owner, manifestsDir, id), recovery };
   }
 
   /** Records that `h` is about to be out (written before the rename) or that nothing is out. */
   record(held: readonly HeldManifest[]): void {
     this.host.writeAtomic(journalPath(this.holdingDir), JSON.stringify({ ...this.owner, held }), 0o600);
+    this.held = held;
   }
 
+  /**
+   * Renames `h.manifest` into the holding folder (record `h` first), after checking the holding folder is still the
+   * one checked at open. Throws KubecertsError RESTART_HOLDING_DIR naming both paths (nothing moved) when it is not,
+   * or Node's errno error from rename.
+   */
+  moveOut(h: HeldManifest): void {
+    guardedMove(this.host, this.holdingDir, this.manifestsDir, this.id, h.manifest, h.held);
+  }
+
+  /**
+   * Renames `h.held` back to `h.manifest` and records that nothing is out, after the same check as moveOut. On a
+   * mismatch nothing is moved and the journal keeps naming `h` (so close() keeps it for recovery or an operator).
+   */
+  moveBack(h: HeldManifest): void {
+    guardedMove(this.host, this.holdingDir, this.manifestsDir, this.id, h.held, h.manifest);
+    this.record([]);
+  }
+
+  /** Removes the journal (the lock), unless it still names a manifest that is out: then it stays for recovery. */
   close(): void {
+    if (this.held.length > 0) return;
     this.host.remove(journalPath(this.holdingDir));
   }
 }

@@ -5,8 +5,8 @@
  * static-pod loop of test/helpers/kubelet.ts (no real kubelet or kube-apiserver can run here). Quorum is checked
  * with the real etcdctl, the API with the real kubectl.
  */
-import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubectlVersion } from '../helpers/apiserver.js';
@@ -149,6 +149,34 @@ describe('control-plane restart on a 3-node cluster with stacked etcd', () => {
     expect(r.stderr).toContain('is inside the manifests folder');
     expect(r.code).toBe(1);
     expect(readdirSync(n.manifestsDir).sort()).toEqual(MANIFESTS);
+  });
+
+  it('a holding path through a link to a folder another user owns, or through their link in a sticky folder, is refused', async () => {
+    if (process.getuid?.() !== 0) return expect(process.getuid?.()).not.toBe(0);
+    const n = nodes[1] as SimNode;
+    const base = tempDir();
+    // aown owned by uid 65534, who could rename aown/sub and plant a manifest in a new aown/sub/held
+    mkdirSync(join(base, 'aown', 'sub', 'held'), { recursive: true, mode: 0o700 });
+    chownSync(join(base, 'aown'), 65534, 65534);
+    symlinkSync(join(base, 'aown', 'sub'), join(base, 'rootlink'));
+    const before = snapshotTree(n.manifestsDir);
+    for (const args of [['--dry-run'], []]) {
+      const r = await restart(n, ['kube-scheduler', '--holding-dir', join(base, 'rootlink', 'held'), '--timeout', '20s', ...args]);
+      expect(r.code, r.stdout).toBe(1);
+      expect(r.stderr).toMatch(/holding folder ".*rootlink\/held" is unsafe: its parent ".*aown" is owned by uid 65534/);
+    }
+    // a link of uid 65534 in a sticky folder, made with setpriv as that user
+    const sticky = join(base, 'sticky');
+    mkdirSync(sticky);
+    chmodSync(sticky, 0o1777);
+    mkdirSync(join(base, 'mine'), { mode: 0o700 });
+    const ln = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'ln', '-s', join(base, 'mine'), join(sticky, 'link')]);
+    expect(ln.status, ln.stderr.toString()).toBe(0);
+    const r = await restart(n, ['kube-scheduler', '--holding-dir', join(sticky, 'link', 'held'), '--timeout', '20s']);
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.stderr).toMatch(/the symbolic link ".*sticky\/link" on its path is owned by uid 65534/);
+    expect(snapshotTree(n.manifestsDir)).toEqual(before);
+    expect(readdirSync(join(base, 'mine'))).toEqual([]);
   });
 });
 
