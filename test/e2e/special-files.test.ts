@@ -4,7 +4,7 @@
  * command hangs (renew would hang while holding its lock).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, initPki } from '../helpers/cli.js';
@@ -67,4 +67,21 @@ describe('special files in place of input files', () => {
       expect(u.stderr).toMatch(what);
     });
   }
+
+  it('a folder at ca.key is an error naming ca.key, never taken for an absent key (external-CA mode)', async () => {
+    const k8s = tempDir();
+    await initPki(k8s);
+    rmSync(join(k8s, 'pki', 'ca.key'));
+    mkdirSync(join(k8s, 'pki', 'ca.key'));
+    const crt = readFileSync(join(k8s, 'pki', 'apiserver.crt'));
+    const rn = run(['certs', 'renew', 'apiserver', ...dirs(k8s)]);
+    expect(rn.code).not.toBe(0);
+    expect(rn.stderr).toMatch(/ca\.key: is a directory/);
+    expect(rn.stderr).not.toContain('apiserver.key');
+    expect(readFileSync(join(k8s, 'pki', 'apiserver.crt')).equals(crt)).toBe(true);
+    const ce = run(['certs', 'check-expiration', ...dirs(k8s)]);
+    // kubeadm's os.Stat finds something at ca.key: the CA is not externally managed
+    expect(ce.stdout).toMatch(/^ca {2,}.* no {2,}$/m);
+    expect(ce.stdout).not.toMatch(/ yes\s*$/m);
+  });
 });
