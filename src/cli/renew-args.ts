@@ -12,7 +12,7 @@ export function renewSelection(name: string): readonly RenewSpec[] {
   if (spec) return [spec];
   if (CA_SPECS.some((c) => c.name === name)) {
     throw new UsageError(`"${name}" is a certificate authority; kubecerts, like kubeadm, does not renew CAs`, {
-      hint: 'a CA change re-trusts the whole cluster: follow https://kubernetes.io/docs/tasks/tls/manual-rotation-of-ca-certificates/',
+      hint: `a CA change re-trusts the whole cluster: rotate it with \`kubecerts ca rotate plan\` (then prepare, trust, reissue, finalize; --only ${name}), or follow https://kubernetes.io/docs/tasks/tls/manual-rotation-of-ca-certificates/`,
     });
   }
   if (name === 'kubelet.conf') {

@@ -18,7 +18,8 @@ export interface ExternalCaOptions {
 }
 
 /**
- * kubeadm's UsingExternal*CA: false when the CA key is present; true when it is absent and every leaf of that CA
+ * kubeadm's UsingExternal*CA: false when the CA key is present (anything at its path, even a folder, counts: unreadable
+ * is never missing); true when it is absent and every leaf of that CA
  * loads and chains to it. Throws PkiError with kubeadm's wording (unwrapped) on a broken CA or leaf.
  */
 export function detectExternalCa(o: ExternalCaOptions): boolean {
@@ -32,7 +33,11 @@ export function detectExternalCa(o: ExternalCaOptions): boolean {
   }
   if (!ca.cert.ca) throw new PkiError('NOT_CA', `certificate ${o.ca.uxName} is not a CA`);
   o.warner.checkPeriod(o.ca.uxName, ca.cert, o.now);
-  if (exists(keyPath(o.certDir, o.ca.baseName))) return false;
+  // kubeadm's os.Stat: anything at the key path (a folder, a FIFO, a file we may not read) means the key is there,
+  // so loading it fails naming it; only "does not exist" turns on external-CA mode. `exists` (a workspace's, which
+  // also sees staged writes) takes a folder for absent, so the disk is asked as well.
+  const kp = keyPath(o.certDir, o.ca.baseName);
+  if (exists(kp) || pathPresent(kp)) return false;
   for (const leaf of LEAF_SPECS.filter((l) => l.ca === o.ca.name)) {
     const kp = keyPath(o.certDir, leaf.baseName);
     try {

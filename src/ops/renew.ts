@@ -80,7 +80,7 @@ export class Renewer {
         throw new PkiError(
           'CA_EXPIRED',
           `${spec.baseName} certificate authority expired on ${formatExpiryDate(notAfter)}: certificates it signs would not verify`,
-          { hint: 'rotate the CA first (https://kubernetes.io/docs/tasks/tls/manual-rotation-of-ca-certificates/)' },
+          { hint: 'rotate the CA first: `kubecerts ca rotate plan` (see README "kubecerts ca rotate"), or https://kubernetes.io/docs/tasks/tls/manual-rotation-of-ca-certificates/' },
         );
       }
       this.cas.set(name, ca);

@@ -2,6 +2,7 @@
  * check-expiration's `-o` formats: which exist, and the report rendered in one of them. The template printers and
  * the wide table are loaded only when asked for, so the default text path stays small.
  */
+import { dirname } from 'node:path';
 import { UsageError } from '../errors.js';
 import { rowsExpiringWithin, type ExpirationReport, type IntegrityFindings } from '../pki/expiration.js';
 import { integrityFailed } from '../ops/integrity.js';
@@ -61,8 +62,8 @@ export async function renderExpiration(report: ExpirationReport, format: string,
 }
 
 /**
- * --fail-within: the stderr lines (certificates due within the window, unreadable ones, integrity findings) and
- * whether the command fails (exit 3). `flag` is the window as typed.
+ * --fail-within: the stderr lines (certificates due within the window, unreadable ones, a missing cluster CA
+ * certificate, integrity findings) and whether the command fails (exit 3). `flag` is the window as typed.
  */
 export function failWithin(report: ExpirationReport & { readonly integrity: IntegrityFindings }, windowMs: number, flag: string): { lines: string[]; fail: boolean } {
   const due = rowsExpiringWithin(report, windowMs);
@@ -73,5 +74,9 @@ export function failWithin(report: ExpirationReport & { readonly integrity: Inte
   if (unreadable.length > 0) lines.push(`${unreadable.length} certificate(s) cannot be read: ${unreadable.map((r) => r.name).join(', ')}`);
   if (integrity.pendingJournal !== undefined) lines.push(`an interrupted write is pending: ${integrity.pendingJournal}`);
   if (integrity.keyMismatch.length > 0) lines.push(`private key does not match the certificate: ${integrity.keyMismatch.join(', ')}`);
-  return { lines, fail: due.length > 0 || unreadable.length > 0 || integrityFailed(integrity) };
+  // no cluster CA certificate: no PKI at that path (a mistyped --cert-dir, a missing --rootfs mount), which a monitor
+  // must hear about; other missing rows stay kubeadm's "!MISSING!" (old clusters have no super-admin.conf)
+  const noPki = report.authorities.find((r) => r.name === 'ca' && r.missing);
+  if (noPki) lines.push(`no PKI in ${dirname(noPki.path)}: the cluster CA certificate ${noPki.path} does not exist`);
+  return { lines, fail: due.length > 0 || unreadable.length > 0 || noPki !== undefined || integrityFailed(integrity) };
 }

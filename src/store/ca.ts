@@ -3,7 +3,7 @@ import type { KeyObject } from 'node:crypto';
 import { PkiError } from '../errors.js';
 import { samePublicKey } from '../pki/keys.js';
 import type { CaSpec } from '../pki/specs.js';
-import { readCertificateFile, readPrivateKeyFile } from './pki-files.js';
+import { pathPresent, readCertificateFile, readPrivateKeyFile } from './pki-files.js';
 import { certPath, keyPath, type LoadedCertificate } from '../pki/certificate.js';
 import type { FileReader } from './fs.js';
 
@@ -36,7 +36,9 @@ export function loadCa(ws: FileReader, certDir: string, ca: CaSpec): LoadedCa {
   }
   // kubeadm's LoadCertificateAuthority
   if (!cert.cert.ca) throw new PkiError('NOT_CA', `${ca.baseName} certificate is not a certificate authority`);
-  if (!ws.exists(keyP)) return { cert, key: undefined };
+  // only "does not exist" is an absent key: a folder or anything else at the path (which a workspace's exists takes
+  // for absent) goes on to the load, whose error names it (unreadable is never missing)
+  if (!ws.exists(keyP) && !pathPresent(keyP)) return { cert, key: undefined };
   let key: KeyObject;
   try {
     key = loadKeyAt(ws, keyP);

@@ -31,16 +31,12 @@ export function readSmallFile(path: string): string {
 }
 
 /**
- * True when something is at `path` (a link is followed), false when nothing is. Something that is not a regular file
- * (a directory at ca.key, a FIFO) counts as present, so the read that follows reports it by name ("is a directory")
- * and no mode is decided by it (an unreadable CA key never turns on external-CA mode), as kubeadm's os.Stat checks.
- * Any other stat error (permission denied on a folder, a symbolic-link loop) is thrown as PkiError UNREADABLE:
- * unreadable is never "missing".
+ * True when `path` exists and is not a directory, false when it does not exist. Any other stat error (permission
+ * denied on a folder, a symbolic-link loop) is thrown as PkiError UNREADABLE: unreadable is never "missing".
  */
 export function fileExists(path: string): boolean {
   try {
-    statSync(inRoot(path));
-    return true;
+    return !statSync(inRoot(path)).isDirectory();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return false;

@@ -159,6 +159,22 @@ describe('check-expiration on PKIs kubecerts wrote', () => {
     expect(r.stdout).toContain('"missing": true');
   });
 
+  it('--fail-within: no PKI at all (a mistyped --cert-dir) exits 3 naming the missing ca.crt; without the flag, 0 as kubeadm', async () => {
+    const empty = tempDir();
+    const r = await check(empty, ['--fail-within', '30d']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/^!MISSING! ca +$/m);
+    expect(r.stderr).toContain(`no PKI in ${join(empty, 'pki')}: the cluster CA certificate ${join(empty, 'pki', 'ca.crt')} does not exist`);
+    expect((await check(empty)).code).toBe(0);
+    // only the cluster CA decides: a missing front-proxy CA keeps kubeadm's behaviour
+    const k8s = tempDir();
+    await initPki(k8s);
+    rmSync(join(k8s, 'pki', 'front-proxy-ca.crt'));
+    rmSync(join(k8s, 'pki', 'front-proxy-client.crt'));
+    const partial = await check(k8s, ['--fail-within', '30d'], null);
+    expect(partial.code, partial.stderr).toBe(0);
+  });
+
   it('-o wide (not a TTY): plain columns with key, serial, NotBefore and path', async () => {
     const r = await check(ecdsa, ['-o', 'wide'], '2025-06-01 10:00:05');
     expect(r.code).toBe(0);

@@ -183,6 +183,7 @@ describe('renew options', () => {
     const ca = await renew(k8s, ['front-proxy-ca']);
     expect(ca.code).toBe(2);
     expect(ca.stderr).toContain('error: "front-proxy-ca" is a certificate authority; kubecerts, like kubeadm, does not renew CAs\n');
+    expect(ca.stderr).toContain('hint: a CA change re-trusts the whole cluster: rotate it with `kubecerts ca rotate plan` (then prepare, trust, reissue, finalize; --only front-proxy-ca)');
     const kubelet = await renew(k8s, ['kubelet.conf']);
     expect(kubelet.code).toBe(2);
     expect(kubelet.stderr).toContain('the kubelet rotates its own client certificate');
