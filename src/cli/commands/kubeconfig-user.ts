@@ -20,7 +20,8 @@ function readUsers(names: readonly string[], orgs: readonly string[], fromFile: 
   if (fromFile === undefined) return users;
   let buf: Buffer;
   try {
-    buf = readRegularFile(fromFile);
+    // a regular file only, read without blocking; the bound lets a long list reach the user-count check
+    buf = readRegularFile(fromFile, 64 << 20);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     throw new UsageError(`cannot read users file "${fromFile}": ${e.code === 'ENOTREG' || e.code === 'EFBIG' ? e.message : errnoText(err)}`);
