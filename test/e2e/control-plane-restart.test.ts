@@ -151,6 +151,35 @@ describe('control-plane restart on a 3-node cluster with stacked etcd', () => {
     expect(readdirSync(n.manifestsDir).sort()).toEqual(MANIFESTS);
   });
 
+  it('a holding folder replaced while the component stops: nothing is moved back, the journal is kept, one line names both paths', async () => {
+    const n = nodes[2] as SimNode;
+    const held = join(tempDir(), 'held');
+    const manifest = join(n.manifestsDir, 'kube-scheduler.yaml');
+    const original = readFileSync(manifest);
+    n.kubelet.pause();
+    try {
+      const run = restart(n, ['kube-scheduler', '--holding-dir', held, '--timeout', '6s']);
+      await until('the manifest in the holding folder', () => ls(held).includes('kube-scheduler.yaml'), 10_000, 20);
+      // the folder swapped for another of the same owner and mode, with someone else's manifest in it
+      renameSync(held, `${held}.real`);
+      mkdirSync(held, { mode: 0o700 });
+      writeFileSync(join(held, 'kube-scheduler.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata: {name: payload}\n');
+      const r = await run;
+      expect(r.code).toBe(1);
+      const errors = r.stderr.split('\n').filter((l) => l.startsWith('error: '));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toContain(`not moving "${join(held, 'kube-scheduler.yaml')}" to "${manifest}": holding folder "${held}" was replaced by another folder`);
+      expect(ls(n.manifestsDir)).not.toContain('kube-scheduler.yaml');
+      expect(readFileSync(join(`${held}.real`, 'kube-scheduler.yaml')).equals(original)).toBe(true);
+      expect(ls(`${held}.real`)).toContain('restart.json');
+    } finally {
+      renameSync(join(`${held}.real`, 'kube-scheduler.yaml'), manifest);
+      n.kubelet.resume();
+    }
+    expect(readFileSync(manifest).equals(original)).toBe(true);
+    await waitNodeHealthy(n);
+  });
+
   it('a holding path through a link to a folder another user owns, or through their link in a sticky folder, is refused', async () => {
     if (process.getuid?.() !== 0) return expect(process.getuid?.()).not.toBe(0);
     const n = nodes[1] as SimNode;
