@@ -63,7 +63,8 @@ const besideMain = {
  * esbuild plugin: builtins that only rarely used code needs are required on first use instead of at start-up.
  * commander requires node:child_process (for external subcommands, which kubecerts has none of) and src/pki/ip.ts
  * node:net (for isIP); together they pull in about twenty more internal modules (net, stream, dgram, ...) that
- * check-expiration never uses. Each becomes a module of getters that require the real one when read.
+ * check-expiration never uses. node:tty (for isatty, read only by output that colours) and node:fs/promises (for
+ * the batch fsync of many files) likewise. Each becomes a module of getters that require the real one when read.
  */
 /**
  * esbuild plugin: etcd3 reads its gRPC service definitions from proto/rpc.proto beside its own files at load time,
@@ -87,7 +88,7 @@ const etcd3Protos = {
   },
 };
 
-const LAZY_BUILTINS = ['node:child_process', 'node:net'];
+const LAZY_BUILTINS = ['node:child_process', 'node:net', 'node:tty', 'node:fs/promises'];
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {

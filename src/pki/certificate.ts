@@ -69,6 +69,14 @@ export interface LoadedCertificate {
   readonly rest: readonly X509Certificate[];
 }
 
+/**
+ * Certificates already parsed and checked, by canonical PEM: check-expiration reads a CA for its row, for the
+ * external-CA check and for the chain checks, and a leaf for its row and for the key check. X509Certificate is
+ * immutable, so one object serves every reader. Bounded, for batch commands that read thousands of certificates.
+ */
+const checked = new Map<string, X509Certificate>();
+const CHECKED_MAX = 256;
+
 /** Parses PEM text holding certificates; `path` names the source in errors. */
 export function parseCertificates(text: string, path: string): LoadedCertificate {
   const pems = certificatePems(text);
@@ -80,6 +88,8 @@ export function parseCertificates(text: string, path: string): LoadedCertificate
     );
   }
   const certs = pems.map((pem) => {
+    const known = checked.get(pem);
+    if (known) return known;
     let cert: X509Certificate;
     try {
       cert = new X509Certificate(pem);
@@ -95,6 +105,8 @@ export function parseCertificates(text: string, path: string): LoadedCertificate
     }
     const unhandled = critical.find((oid) => !HANDLED_EXTENSIONS.has(oid));
     if (unhandled) throw new PkiError('CERT_CRITICAL_EXT', `couldn't load the certificate file ${path}: x509: unhandled critical extension ${unhandled}`);
+    if (checked.size >= CHECKED_MAX) checked.clear();
+    checked.set(pem, cert);
     return cert;
   });
   const [cert, ...rest] = certs as [X509Certificate, ...X509Certificate[]];
