@@ -9,15 +9,15 @@ import type { BadReport, FleetReport, FleetRow, NodeReport } from './schema.js';
 export function mergeReports(reports: readonly NodeReport[], bad: readonly BadReport[], now: Date, windowMs: number): FleetReport {
   const rows: FleetRow[] = [];
   for (const r of reports) for (const x of r.rows) rows.push(x);
-  // one numeric key per row (missing rows last), strings compared only on ties: 10,000 nodes sort in tens of ms
+  // one numeric key per row (missing rows last), then the rank of (node, name) among the distinct pairs: numbers
+  // compared, never strings (10,000 nodes make 140,000 rows with many equal residual times)
   const key = new Float64Array(rows.length);
   rows.forEach((r, i) => (key[i] = r.missing ? Infinity : r.residualSeconds));
+  const tie = tieRanks(rows);
   const order = Array.from(rows.keys()).sort((i, j) => {
     const d = (key[i] as number) - (key[j] as number);
     if (d !== 0 && !Number.isNaN(d)) return d;
-    const a = rows[i] as FleetRow;
-    const b = rows[j] as FleetRow;
-    return a.node < b.node ? -1 : a.node > b.node ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+    return (tie[i] as number) - (tie[j] as number);
   });
   const sorted = order.map((i) => rows[i] as FleetRow);
   let expired = 0;
@@ -32,6 +32,21 @@ export function mergeReports(reports: readonly NodeReport[], bad: readonly BadRe
     now, rows: sorted, bad,
     totals: { nodes: new Set(reports.map((r) => r.node)).size, certificates: sorted.length, expired, expiring, missing, badFiles: bad.length },
   };
+}
+
+/** Strings of `values` (distinct, sorted by code unit as `<` compares them) → their rank. */
+function ranks(values: Iterable<string>): Map<string, number> {
+  const sorted = [...new Set(values)].sort();
+  return new Map(sorted.map((v, i) => [v, i]));
+}
+
+/** Per row, a number that orders rows as comparing node, then name, does (equal pairs get equal numbers). */
+function tieRanks(rows: readonly FleetRow[]): Float64Array {
+  const nodes = ranks(rows.map((r) => r.node));
+  const names = ranks(rows.map((r) => r.name));
+  const tie = new Float64Array(rows.length);
+  rows.forEach((r, i) => (tie[i] = (nodes.get(r.node) as number) * names.size + (names.get(r.name) as number)));
+  return tie;
 }
 
 /**

@@ -13,6 +13,20 @@ interface Owner {
   readonly file: string;
   readonly nowMs: number;
 }
+/**
+ * One string object per distinct name, CA name and date across all reports: the nodes of a fleet repeat the same
+ * fourteen names and many dates, so 140,000 rows hold a few thousand strings instead of 400,000 (less for the
+ * garbage collector to copy, and each string's hash is computed once for the maps that format the output).
+ */
+const interned = new Map<string, string>();
+function intern(s: string): string {
+  const known = interned.get(s);
+  if (known !== undefined) return known;
+  if (interned.size >= 1_000_000) interned.clear();
+  interned.set(s, s);
+  return s;
+}
+
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function entry(v: unknown, kind: FleetRow['kind'], where: string, o: Owner): FleetRow | string {
@@ -29,8 +43,8 @@ function entry(v: unknown, kind: FleetRow['kind'], where: string, o: Owner): Fle
   if (caName !== undefined && typeof caName !== 'string') return `${where} (${name}): caName is not a string`;
   const expiresAt = missing ? null : date;
   return {
-    node: o.node, host: o.host, file: o.file, kind, name, caName: caName ?? '', expiresAt,
-    expirationDate: expiresAt === null ? null : (expirationDate as string),
+    node: o.node, host: o.host, file: o.file, kind, name: intern(name), caName: caName === undefined ? '' : intern(caName), expiresAt,
+    expirationDate: expiresAt === null ? null : intern(expirationDate as string),
     residualSeconds: expiresAt !== null ? Math.floor((expiresAt - o.nowMs) / 1000) : 0, externallyManaged: externallyManaged === true, missing,
   };
 }
