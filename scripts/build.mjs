@@ -139,7 +139,7 @@ try {
   const quiet = { write: () => true };
   await mod.exports.run(['certs', 'check-expiration', '--cert-dir', join(scratch, 'pki'), '--kubeconfig-dir', scratch], { stdout: quiet, stderr: quiet, env: {}, now: () => new Date() });
   // the name src/bin.ts looks for: source hash, Node.js version and architecture
-  const source = createHash('sha256').update(readFileSync(file, 'utf8')).digest('hex').slice(0, 16);
+  const source = createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16);
   writeFileSync(`${file}.${source}.${process.version}-${process.arch}.cache`, script.createCachedData());
 } finally {
   rmSync(scratch, { recursive: true, force: true });
