@@ -1,6 +1,6 @@
 /** Presenters of `fleet report` and `fleet scan`: kubeadm-style tables, JSON and YAML. Pure. */
 import { dump } from 'js-yaml';
-import type { FleetReport, FleetRow } from '../report/schema.js';
+import type { FleetReport, FleetRow, RowOwner } from '../report/schema.js';
 import type { ScanResult } from '../report/scan.js';
 import { formatExpiryDate, formatRfc3339, formatResidual } from '../lib/time-format.js';
 import { renderTabwriter } from './tabwriter.js';
@@ -9,110 +9,94 @@ const residual = (s: number): string => (s <= 0 ? 'expired' : formatResidual(s))
 const status = (r: FleetRow): string => (r.missing ? 'missing' : r.residualSeconds <= 0 ? 'EXPIRED' : r.externallyManaged ? 'external' : '');
 
 /**
- * `lines` joined with newlines, built a block at a time: each block's join flattens its lines (a line assembled from
- * many pieces is a tree of small string nodes until then), so the pieces die young instead of 140,000 trees
- * surviving to the end and being copied by every garbage collection on the way.
+ * Output lines gathered into blocks of about a thousand lines, each block one flat string: a line assembled from
+ * pieces is a tree of small string nodes until flattened, and flattening each block as it fills lets the pieces
+ * die young instead of 140,000 trees surviving to the end. The blocks are written one by one, never joined.
  */
 class LineBlocks {
-  private readonly blocks: string[] = [];
+  readonly blocks: string[] = [];
   private lines: string[] = [];
   push(line: string): void {
     this.lines.push(line);
     if (this.lines.length === 1024) this.flush();
   }
-  private flush(): void {
-    if (this.lines.length > 0) this.blocks.push(this.lines.join('\n'));
-    this.lines = [];
-  }
-  /** every line, separated by `\n` (no newline after the last) */
-  join(): string {
+  /** the lines so far, each followed by `\n`, as blocks */
+  done(): string[] {
     this.flush();
-    return this.blocks.join('\n');
+    return this.blocks;
+  }
+  private flush(): void {
+    if (this.lines.length > 0) this.blocks.push(`${this.lines.join('\n')}\n`);
+    this.lines = [];
   }
 }
 
-/** `text` padded with spaces to `width`, each distinct text padded once (a node's name recurs in each of its rows). */
-function padder(width: number): (text: string) => string {
-  const done = new Map<string, string>();
-  return (text) => {
-    let p = done.get(text);
-    if (p === undefined) {
-      p = text.padEnd(width);
-      done.set(text, p);
+/** `make(key)` computed once per distinct key (a node's cells recur in each of its rows, a name in every node's). */
+function memo<K, V>(make: (key: K) => V): (key: K) => V {
+  const done = new Map<K, V>();
+  return (key) => {
+    let v = done.get(key);
+    if (v === undefined) {
+      v = make(key);
+      done.set(key, v);
     }
-    return p;
+    return v;
   };
 }
 
 /** The merged table (NODE, HOST, NAME, TYPE, EXPIRES, RESIDUAL TIME, CA, STATUS), the unreadable files and the totals. */
 export function renderFleetText(r: FleetReport): string {
-  // many rows share a date and a residual time: each is formatted once (10,000 nodes make 140,000 rows)
-  const dates = new Map<number, string>();
-  const residuals = new Map<number, string>();
-  const n = r.rows.length;
-  const date: string[] = new Array<string>(n);
-  const left: string[] = new Array<string>(n);
+  return renderFleetTextBlocks(r).join('');
+}
+
+/**
+ * renderFleetText's output in blocks, to be written one after the other. Columns are padded to their widest cell
+ * plus 3 spaces, as kubeadm's tabwriter lays out one block, and each line's trailing blanks cut; own code rather
+ * than renderTabwriter, which mirrors Go's text/tabwriter cell by cell and is slow for 140,000 rows. A row's cells
+ * come in four pieces, each formatted and padded once per distinct value: node and host (per node), name and type,
+ * expiry and residual time, CA and status.
+ */
+export function renderFleetTextBlocks(r: FleetReport): string[] {
   const head = ['NODE', 'HOST', 'NAME', 'TYPE', 'EXPIRES', 'RESIDUAL TIME', 'CA', 'STATUS'];
+  const date = memo((ms: number) => formatExpiryDate(new Date(ms)));
+  const left = memo(residual);
+  const dateCell = (x: FleetRow): string => (x.expiresAt === null ? '-' : date(x.expiresAt));
+  const leftCell = (x: FleetRow): string => (x.expiresAt === null || x.missing ? '-' : left(x.residualSeconds));
   const widths = head.map((h) => h.length);
   const widen = (i: number, text: string): void => {
     if (text.length > (widths[i] as number)) widths[i] = text.length;
   };
-  for (let k = 0; k < n; k++) {
-    const x = r.rows[k] as FleetRow;
-    let d = '-';
-    let l = '-';
-    if (x.expiresAt !== null) {
-      d = dates.get(x.expiresAt) ?? formatExpiryDate(new Date(x.expiresAt));
-      dates.set(x.expiresAt, d);
-      l = residuals.get(x.residualSeconds) ?? residual(x.residualSeconds);
-      residuals.set(x.residualSeconds, l);
-      if (x.missing) l = '-';
-    }
-    date[k] = d;
-    left[k] = l;
+  for (const x of r.rows) {
     widen(0, x.node);
     widen(1, x.host || '-');
     widen(2, x.name);
     widen(3, x.kind);
-    widen(4, d);
-    widen(5, l);
+    widen(4, dateCell(x));
+    widen(5, leftCell(x));
     widen(6, x.caName || '-');
   }
-  // columns padded to their widest cell plus 3 spaces, as kubeadm's tabwriter lays out one block, and the line's
-  // trailing blanks cut; own code rather than renderTabwriter, which mirrors Go's text/tabwriter cell by cell and is
-  // slow for 140,000 rows
-  const pad = widths.map((w) => padder(w + 3));
-  const cut = new Map<string, string>();
-  const line = (cells: readonly string[], last: string): string => {
-    let s = '';
-    for (let i = 0; i < cells.length; i++) s += (pad[i] as (t: string) => string)(cells[i] as string);
-    return last === '' ? s.trimEnd() : s + last;
-  };
+  const pad = (i: number, text: string): string => text.padEnd((widths[i] as number) + 3);
+  const who = memo((o: RowOwner) => pad(0, o.node) + pad(1, o.host || '-'));
+  const what = memo((name: string) => memo((kind: string) => pad(2, name) + pad(3, kind)));
+  const when = memo((ms: number) => memo((cell: string) => pad(4, date(ms)) + pad(5, cell)));
+  // the last two cells; with an empty STATUS the CA cell ends the line and loses its padding and trailing blanks,
+  // as trimming the whole line does (undefined: the CA cell is all blanks, so the whole line is trimmed)
+  const tail = memo((st: string) => memo((ca: string): string | undefined => (st !== '' ? pad(6, ca) + st : ca.trimEnd() || undefined)));
   const lines = new LineBlocks();
-  lines.push(line(head.slice(0, -1), head[head.length - 1] as string));
-  const p = pad as [(t: string) => string, (t: string) => string, (t: string) => string, (t: string) => string, (t: string) => string, (t: string) => string];
-  for (let k = 0; k < n; k++) {
-    const x = r.rows[k] as FleetRow;
-    const front = p[0](x.node) + p[1](x.host || '-') + p[2](x.name) + p[3](x.kind) + p[4](date[k] as string) + p[5](left[k] as string);
-    const st = status(x);
-    const ca = x.caName || '-';
-    if (st !== '') lines.push(front + (pad[6] as (t: string) => string)(ca) + st);
-    else {
-      // the CA cell ends the line: its padding (and any trailing blanks) cut, as trimEnd of the whole line does
-      let c = cut.get(ca);
-      if (c === undefined) {
-        c = ca.trimEnd();
-        cut.set(ca, c);
-      }
-      lines.push(c === '' ? front.trimEnd() : front + c);
-    }
+  lines.push(head.slice(0, -1).map((h, i) => pad(i, h)).join('') + (head[head.length - 1] as string));
+  for (const x of r.rows) {
+    const front = who(x.owner) + what(x.name)(x.kind) + (x.expiresAt === null ? pad(4, '-') + pad(5, '-') : when(x.expiresAt)(leftCell(x)));
+    const end = tail(status(x))(x.caName || '-');
+    lines.push(end === undefined ? front.trimEnd() : front + end);
   }
-  let out = `${lines.join()}\n`;
+  const blocks = lines.done();
+  let out = '';
   for (const b of r.bad) out += `\nunreadable report ${b.file}: ${b.error}`;
   if (r.bad.length > 0) out += '\n';
   const t = r.totals;
   out += `\n${t.nodes} node(s), ${t.certificates} certificate(s) and CA(s): ${t.expired} expired, ${t.expiring} expiring within the window, ${t.missing} missing; ${t.badFiles} unreadable report file(s)\n`;
-  return out;
+  blocks.push(out);
+  return blocks;
 }
 
 const rowObject = (x: FleetRow): object => ({
@@ -123,34 +107,36 @@ const rowObject = (x: FleetRow): object => ({
 
 const header = (r: FleetReport): object => ({ kind: 'FleetCertificateExpiration', apiVersion: 'kubecerts.io/v1alpha1', time: formatRfc3339(r.now), totals: r.totals });
 
-/**
- * JSON with one certificate per line, each line what JSON.stringify(rowObject(row)) gives: the same keys in the same
- * order, each distinct string quoted once (a node's name, host and file recur in each of its rows; 10,000 nodes make
- * 140,000 lines).
- */
+/** JSON with one certificate per line (10,000 nodes stay a few MB). */
 export function renderFleetJson(r: FleetReport): string {
-  const head = JSON.stringify(header(r), null, 2).slice(0, -2);
-  const quoted = new Map<string, string>();
-  const q = (s: string): string => {
-    let j = quoted.get(s);
-    if (j === undefined) {
-      j = JSON.stringify(s);
-      quoted.set(s, j);
-    }
-    return j;
-  };
+  return renderFleetJsonBlocks(r).join('');
+}
+
+/**
+ * renderFleetJson's output in blocks, to be written one after the other. Each certificate's line is what
+ * JSON.stringify(rowObject(row)) gives, the same keys in the same order, put together from pieces each quoted once
+ * per distinct value: node, host and file (per node), type, name and CA name, the expiry date, the residual time,
+ * and the two flags.
+ */
+export function renderFleetJsonBlocks(r: FleetReport): string[] {
+  const q = (v: string | number | null): string => JSON.stringify(v);
+  const who = memo((o: RowOwner) => `    {"node":${q(o.node)},"host":${q(o.host)},"file":${q(o.file)},"type":`);
+  const what = memo((kind: string) => memo((name: string) => memo((ca: string) => `${q(kind)},"name":${q(name)},"caName":${q(ca)},"expirationDate":`)));
+  const when = memo((date: string | null) => `${q(date)},"residualTime":`);
+  const flags = [false, true].map((external) => [false, true].map((missing) => `,"externallyManaged":${external},"missing":${missing}}`));
   const lines = new LineBlocks();
   for (const x of r.rows) {
-    lines.push(
-      `    {"node":${q(x.node)},"host":${q(x.host)},"file":${q(x.file)},"type":${q(x.kind)},"name":${q(x.name)},"caName":${q(x.caName)},` +
-        `"expirationDate":${x.expirationDate === null ? 'null' : q(x.expirationDate)},"residualTime":${JSON.stringify(x.residualSeconds)},` +
-        `"externallyManaged":${x.externallyManaged},"missing":${x.missing}},`,
-    );
+    lines.push(`${who(x.owner)}${what(x.kind)(x.name)(x.caName)}${when(x.expirationDate)}${q(x.residualSeconds)}${(flags[+x.externallyManaged] as string[])[+x.missing] as string},`);
   }
-  // the last row has no comma
-  const rows = r.rows.length > 0 ? lines.join().slice(0, -1) : '';
+  const rows = lines.done();
+  const head = JSON.stringify(header(r), null, 2).slice(0, -2);
   const bad = r.bad.map((b) => `    ${JSON.stringify(b)}`).join(',\n');
-  return `${head},\n  "certificates": [${rows ? `\n${rows}\n  ` : ''}],\n  "unreadable": [${bad ? `\n${bad}\n  ` : ''}]\n}\n`;
+  const unreadable = `  "unreadable": [${bad ? `\n${bad}\n  ` : ''}]\n}\n`;
+  if (rows.length === 0) return [`${head},\n  "certificates": [],\n${unreadable}`];
+  // the last line's comma and newline give way to the closing bracket
+  const last = rows.length - 1;
+  rows[last] = (rows[last] as string).slice(0, -2);
+  return [`${head},\n  "certificates": [\n`, ...rows, `\n  ],\n${unreadable}`];
 }
 
 export const renderFleetYaml = (r: FleetReport): string => dump({ ...header(r), certificates: r.rows.map(rowObject), unreadable: r.bad }, { lineWidth: -1, noRefs: true });

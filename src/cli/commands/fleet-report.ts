@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, ExitCode, ExitRequest } from '../../errors.js';
-import { renderFleetJson, renderFleetText, renderFleetYaml } from '../../output/fleet-text.js';
+import { renderFleetJsonBlocks, renderFleetTextBlocks, renderFleetYaml } from '../../output/fleet-text.js';
 import { fleetExitCode, mergeReports } from '../../report/merge.js';
 import { parseNodeReport } from '../../report/parse.js';
 import type { BadReport, NodeReport } from '../../report/schema.js';
@@ -43,7 +43,8 @@ export default async function fleetReport(args: unknown[], opts: Record<string, 
   }
   const merged = mergeReports(reports, bad, now, windowMs);
   const format = String(opts['output'] ?? 'text');
-  io.stdout.write(format === 'json' ? renderFleetJson(merged) : format === 'yaml' ? renderFleetYaml(merged) : renderFleetText(merged));
+  // written block by block: 10,000 nodes make tens of MB, never held as one string
+  for (const block of format === 'json' ? renderFleetJsonBlocks(merged) : format === 'yaml' ? [renderFleetYaml(merged)] : renderFleetTextBlocks(merged)) io.stdout.write(block);
   for (const b of bad) io.stderr.write(`error: ${b.file}: ${b.error}\n`);
   const code = fleetExitCode(merged);
   if (code !== ExitCode.ok) throw new ExitRequest(code);
