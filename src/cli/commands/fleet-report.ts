@@ -15,7 +15,10 @@ function expand(paths: readonly string[], bad: BadReport[]): string[] {
   for (const p of paths) {
     try {
       if (statSync(p).isDirectory()) {
-        files.push(...readdirSync(p).filter((f) => f.endsWith('.json')).sort().map((f) => join(p, f)));
+        // join(p, f) for each of thousands of names: the folder is normalized once (a name from readdir is one
+        // segment, never "." or "..", so join(p, f) is join(p, "_") with "_" replaced by f)
+        const folder = join(p, '_').slice(0, -1);
+        files.push(...readdirSync(p).filter((f) => f.endsWith('.json')).sort().map((f) => folder + f));
       } else files.push(p);
     } catch (err) {
       bad.push({ file: p, error: describe(err) });
