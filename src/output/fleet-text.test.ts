@@ -66,7 +66,7 @@ describe('fleet report output', () => {
     }
   });
 
-  it('sorts by residual time, missing last, ties by node then name, also when the residual times span too much to pack', () => {
+  it('sorts by residual time, missing last, ties by node then name, also with residual times millions of days apart', () => {
     for (const spread of [1, 1.5e7]) {
       const rs = reports(300, (i, j) => (((i * 13 + j * 7) % 9) - 3) * (j === 2 ? spread : 1));
       const rows = mergeReports(rs, [], new Date(NOW), 0).rows;

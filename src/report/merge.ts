@@ -9,23 +9,31 @@ import type { BadReport, FleetReport, FleetRow, NodeReport } from './schema.js';
 export function mergeReports(reports: readonly NodeReport[], bad: readonly BadReport[], now: Date, windowMs: number): FleetReport {
   const rows: FleetRow[] = [];
   for (const r of reports) for (const x of r.rows) rows.push(x);
-  // one numeric key per row (missing rows last), then the rank of (node, name) among the distinct pairs: numbers
-  // compared, never strings (10,000 nodes make 140,000 rows with many equal residual times)
-  const key = new Float64Array(rows.length);
-  rows.forEach((r, i) => (key[i] = r.missing ? Infinity : r.residualSeconds));
-  const { tie, size } = tieRanks(reports, rows);
-  const order = new Array<number>(rows.length);
-  for (let i = 0; i < rows.length; i++) order[i] = i;
-  const packed = packKeys(key, tie, size);
-  if (packed) order.sort((i, j) => (packed[i] as number) - (packed[j] as number));
-  else {
-    order.sort((i, j) => {
-      const d = (key[i] as number) - (key[j] as number);
-      if (d !== 0 && !Number.isNaN(d)) return d;
-      return (tie[i] as number) - (tie[j] as number);
-    });
+  // sorted by residual time (missing rows last), then node, then name, then input order: three stable counting
+  // sorts over the ranks of those values, least significant first, instead of a comparison sort (10,000 nodes make
+  // 140,000 rows)
+  const nodes = ranks(reports.map((r) => r.node));
+  const names = ranks(rows.map((r) => r.name));
+  const residuals = numberRanks(rows.map((r) => (r.missing ? Infinity : r.residualSeconds)));
+  const nodeRank = new Uint32Array(rows.length);
+  const nameRank = new Uint32Array(rows.length);
+  const residualRank = new Uint32Array(rows.length);
+  let i = 0;
+  for (const r of reports) {
+    const node = nodes.get(r.node) as number;
+    for (const x of r.rows) {
+      nodeRank[i] = node;
+      nameRank[i] = names.get(x.name) as number;
+      residualRank[i] = residuals.get(x.missing ? Infinity : x.residualSeconds) as number;
+      i++;
+    }
   }
-  const sorted = order.map((i) => rows[i] as FleetRow);
+  let order: Uint32Array = new Uint32Array(rows.length);
+  order.forEach((_, k) => (order[k] = k));
+  order = byRank(order, nameRank, names.size);
+  order = byRank(order, nodeRank, nodes.size);
+  order = byRank(order, residualRank, residuals.size);
+  const sorted = Array.from(order, (k) => rows[k] as FleetRow);
   let expired = 0;
   let expiring = 0;
   let missing = 0;
@@ -46,44 +54,20 @@ function ranks(values: Iterable<string>): Map<string, number> {
   return new Map(sorted.map((v, i) => [v, i]));
 }
 
-/**
- * Per row (rows being the rows of `reports` in order), a number below `size` that orders rows as comparing node,
- * then name, does (equal pairs get equal numbers). Node names are ranked per report, not per row.
- */
-function tieRanks(reports: readonly NodeReport[], rows: readonly FleetRow[]): { tie: Float64Array; size: number } {
-  const nodes = ranks(reports.map((r) => r.node));
-  const names = ranks(rows.map((r) => r.name));
-  const tie = new Float64Array(rows.length);
-  let i = 0;
-  for (const r of reports) {
-    const node = (nodes.get(r.node) as number) * names.size;
-    for (const x of r.rows) tie[i++] = node + (names.get(x.name) as number);
-  }
-  return { tie, size: Math.max(1, nodes.size * names.size) };
+/** Numbers of `values` (distinct, in ascending order; Infinity last) → their rank. */
+function numberRanks(values: readonly number[]): Map<number, number> {
+  const sorted = new Float64Array(new Set(values)).sort();
+  return new Map(Array.from(sorted, (v, k) => [v, k]));
 }
 
-/**
- * The residual time (whole seconds; Infinity for a missing row, after every other) and the tie rank (below
- * `size`) of each row as one number, so that rows sort by one subtraction; undefined when the range does not fit
- * a double exactly (then both are compared in turn).
- */
-function packKeys(key: Float64Array, tie: Float64Array, size: number): Float64Array | undefined {
-  let min = Infinity;
-  let max = -Infinity;
-  for (const k of key) {
-    if (k === Infinity) continue;
-    if (!Number.isInteger(k)) return undefined;
-    if (k < min) min = k;
-    if (k > max) max = k;
-  }
-  if (min === Infinity) min = max = 0;
-  if ((max - min + 2) * size > Number.MAX_SAFE_INTEGER) return undefined;
-  const packed = new Float64Array(key.length);
-  for (let i = 0; i < key.length; i++) {
-    const k = key[i] as number;
-    packed[i] = ((k === Infinity ? max + 1 : k) - min) * size + (tie[i] as number);
-  }
-  return packed;
+/** `order` (row indices) stably sorted by `rank[index]`, integers below `size`: a counting sort. */
+function byRank(order: Uint32Array, rank: Uint32Array, size: number): Uint32Array {
+  const start = new Uint32Array(size + 1);
+  for (const k of order) (start[(rank[k] as number) + 1] as number)++;
+  for (let r = 0; r < size; r++) start[r + 1] = (start[r + 1] as number) + (start[r] as number);
+  const out = new Uint32Array(order.length);
+  for (const k of order) out[(start[rank[k] as number] as number)++] = k;
+  return out;
 }
 
 /**
