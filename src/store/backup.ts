@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { errnoText, PkiError } from '../errors.js';
+import { octalMode, writableByWhom } from '../lib/file-mode.js';
 
 /** Backups kept by default (the newest ones, this run's included). */
 export const DEFAULT_KEEP_BACKUPS = 5;
@@ -57,8 +58,8 @@ export function checkPrivateFolder(dir: string, what: string, code: 'BACKUP' | '
       ? undefined
       : uid !== undefined && st.uid !== uid
         ? `it is owned by uid ${st.uid}, not by the running user (uid ${uid})`
-        : (st.mode & 0o022) !== 0
-          ? `it is writable by ${(st.mode & 0o020) !== 0 ? 'its group' : 'others'} (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')})`
+        : writableByWhom(st.mode)
+          ? `it is writable by ${writableByWhom(st.mode)} (mode ${octalMode(st.mode)})`
           : undefined;
   if (why) throw new PkiError(code, `refusing ${what} "${dir}": ${why}`, { hint });
   if (!st.isDirectory()) throw new PkiError(code, code === 'BACKUP' ? `cannot back up to "${dir}": not a directory` : `cannot use ${what} "${dir}": not a directory`, { hint });

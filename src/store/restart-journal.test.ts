@@ -107,4 +107,24 @@ describe('restart journal', () => {
     expect(existsSync(join(manifests, 'held', 'deeper'))).toBe(false);
     expect(recoverHeldManifests(realNodeHost(), holding, manifests, now).restored).toEqual([join(manifests, 'etcd.yaml')]);
   });
+
+  it('refuses a holding folder under a folder through which another user could swap it', () => {
+    const { manifests, holding } = setup();
+    const parent = join(holding, 'shared');
+    mkdirSync(parent);
+    const deep = join(parent, 'held');
+    chmodSync(parent, 0o777);
+    expect(() => RestartJournal.open(realNodeHost(), deep, manifests, now)).toThrow(
+      new RegExp(`holding folder "${deep}" is unsafe: its parent "${parent}" is writable by its group and others \\(mode 0777\\)`),
+    );
+    expect(existsSync(deep)).toBe(false);
+    chmodSync(parent, 0o1777);
+    if (process.getuid?.() === 0) {
+      expect(RestartJournal.open(realNodeHost(), deep, manifests, now)).toBeDefined();
+      chownSync(parent, 65534, 65534);
+      chmodSync(parent, 0o755);
+      expect(() => RestartJournal.open(realNodeHost(), join(parent, 'other'), manifests, now)).toThrow(/its parent ".*shared" is owned by uid 65534, not by root or the running user/);
+      chownSync(parent, 0, 0);
+    }
+  });
 });

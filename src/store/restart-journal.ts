@@ -17,6 +17,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import { KubecertsError, LockedError, describe as describeError } from '../errors.js';
 import { COMPONENTS, manifestFileName } from '../node/manifests.js';
 import type { NodeHost } from './node-host.js';
+import { octalMode, writableByWhom } from '../lib/file-mode.js';
 
 export interface HeldManifest {
   /** where it belongs, in the manifests folder */
@@ -81,12 +82,33 @@ export function holdingDirProblem(host: NodeHost, holdingDir: string, manifestsD
   if (inside(realOrResolved(host, manifestsDir), realOrResolved(host, holdingDir)) || inside(resolve(manifestsDir), resolve(holdingDir))) {
     return `holding folder "${holdingDir}" is inside the manifests folder "${manifestsDir}": the kubelet would run what is held there`;
   }
+  const ancestor = unsafeAncestor(host, holdingDir);
+  if (ancestor) return `holding folder "${holdingDir}" is unsafe: its parent ${ancestor}`;
   const t = host.times(holdingDir);
   if (!t) return undefined;
   const uid = process.getuid?.() ?? t.uid;
   if (t.uid !== uid) return `holding folder "${holdingDir}" is owned by uid ${t.uid}, not by the running user (uid ${uid})`;
-  if ((t.mode & 0o022) !== 0) return `holding folder "${holdingDir}" is writable by ${(t.mode & 0o020) !== 0 ? 'its group' : 'others'} (mode ${t.mode.toString(8).padStart(4, '0')})`;
+  const writers = writableByWhom(t.mode);
+  if (writers) return `holding folder "${holdingDir}" is writable by ${writers} (mode ${octalMode(t.mode)})`;
   return undefined;
+}
+
+/**
+ * The first existing folder above `path` through which another user could swap the holding folder for one of their
+ * own (owned by someone other than root or the running user, or writable by group or others without the sticky bit),
+ * described for a message; undefined when every existing ancestor is safe.
+ */
+function unsafeAncestor(host: NodeHost, path: string): string | undefined {
+  const uid = process.getuid?.();
+  for (let dir = dirname(resolve(path)); ; dir = dirname(dir)) {
+    const t = host.times(dir);
+    if (t) {
+      if (t.uid !== 0 && uid !== undefined && t.uid !== uid) return `"${dir}" is owned by uid ${t.uid}, not by root or the running user (uid ${uid})`;
+      const writers = writableByWhom(t.mode);
+      if (writers && (t.mode & 0o1000) === 0) return `"${dir}" is writable by ${writers} (mode ${octalMode(t.mode)})`;
+    }
+    if (dir === dirname(dir)) return undefined;
+  }
 }
 
 function assertHoldingDir(host: NodeHost, holdingDir: string, manifestsDir: string): void {
