@@ -30,3 +30,8 @@ export function invalidFlag(flag: string, value: string, expected: string): Usag
 export function unknownCommand(name: string, parent: string, valid?: readonly string[]): UsageError {
   return new UsageError(`unknown command "${name}" for "${parent}"`, valid ? { hint: `valid names: ${valid.join(', ')}` } : {});
 }
+
+/** pflag's wording for a value its type rejects: `invalid argument "1year" for "--validity-period" flag: <reason>`. */
+export function invalidArgument(flag: string, value: string, reason: string): UsageError {
+  return new UsageError(`invalid argument ${JSON.stringify(value)} for "${dashed(flag)}" flag: ${reason}`);
+}

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from './duration.js';
+import { durationError, formatDuration, parseDuration } from './duration.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -50,5 +50,23 @@ describe('parseDuration', () => {
     expect(formatDuration(8760 * 3_600_000)).toBe('8760h0m0s');
     expect(formatDuration(90_000)).toBe('1m30s');
     expect(formatDuration(5000)).toBe('5s');
+  });
+});
+
+describe('durationError: Go time.ParseDuration wording', () => {
+  it.each([
+    ['1year', 'time: unknown unit "year" in duration "1year"'],
+    ['1', 'time: missing unit in duration "1"'],
+    ['x', 'time: invalid duration "x"'],
+    ['', 'time: invalid duration ""'],
+    ['1h30', 'time: missing unit in duration "1h30"'],
+    ['.h', 'time: invalid duration ".h"'],
+  ])('%j → %s', (text, want) => {
+    expect(durationError(text)).toBe(want);
+  });
+
+  it('is undefined for what parseDuration accepts', () => {
+    expect(durationError('8760h')).toBeUndefined();
+    expect(durationError('30d')).toBeUndefined();
   });
 });

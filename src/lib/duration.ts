@@ -44,6 +44,29 @@ export function parseDuration(text: string): number | undefined {
   return sign * total;
 }
 
+/**
+ * Go's time.ParseDuration error for `text` ("time: invalid duration \"x\"", "time: missing unit in duration \"1\"",
+ * "time: unknown unit \"year\" in duration \"1year\""), or undefined when parseDuration accepts it. The day unit
+ * kubecerts adds is a known unit here.
+ */
+export function durationError(text: string): string | undefined {
+  if (parseDuration(text) !== undefined) return undefined;
+  const quoted = JSON.stringify(text);
+  let rest = text.replace(/^[-+]/, '');
+  if (rest === '') return `time: invalid duration ${quoted}`;
+  while (rest.length > 0) {
+    const num = /^[0-9]*(\.[0-9]*)?/.exec(rest)?.[0] ?? '';
+    if (num === '' || num === '.') return `time: invalid duration ${quoted}`;
+    rest = rest.slice(num.length);
+    const unit = /^[^0-9.]*/.exec(rest)?.[0] ?? '';
+    if (unit === '') return `time: missing unit in duration ${quoted}`;
+    if (UNIT_MS[unit] === undefined) return `time: unknown unit ${JSON.stringify(unit)} in duration ${quoted}`;
+    rest = rest.slice(unit.length);
+  }
+  // every part parsed: the value is out of range
+  return `time: invalid duration ${quoted}`;
+}
+
 /** Formats milliseconds the way Go's time.Duration.String() does for whole seconds ("8760h0m0s"). */
 export function formatDuration(ms: number): string {
   if (ms === 0) return '0s';

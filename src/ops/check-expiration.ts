@@ -13,7 +13,7 @@ import { externalCaDetector, type Warner } from './external-ca.js';
 import type { CertificateFacts } from '../pki/expiration.js';
 import { describeKey } from '../pki/keys.js';
 import { activeSpecs, CA_SPECS, RENEWABLE_SPECS } from '../pki/specs.js';
-import { fileExists, readCertificateFile, readSmallFile } from '../store/pki-files.js';
+import { fileExists, readCertificateFile, readExistingCertificate, readSmallFile } from '../store/pki-files.js';
 import { certPath, validity } from '../pki/certificate.js';
 
 export interface ScanOptions {
@@ -72,7 +72,8 @@ export function scanExpiration(o: ScanOptions): ScanResult {
     certificates.push(
       guard(spec.name, path, spec.ca, () => {
         const external = isExternal(spec.ca);
-        if (spec.kind === 'leaf') return facts(spec.name, path, spec.ca, readCertificateFile(path).cert, external);
+        // kubeadm's GetCertificateExpirationInfo reads through pkiCertificateReadWriter: "failed to load existing certificate <base>: ..."
+        if (spec.kind === 'leaf') return facts(spec.name, path, spec.ca, readExistingCertificate(path, spec.baseName).cert, external);
         return facts(spec.name, path, spec.ca, readKubeconfigClientCert(path, { allowFileReference: false, requireCaData: true }).cert, external);
       }),
     );

@@ -38,9 +38,9 @@ export async function generateCsrs(cfgRaw: RunConfig, warn: (line: string) => vo
     }
     for (const kc of KUBECONFIG_SPECS) {
       const p = join(cfg.kubeconfigDir, kc.fileName);
-      // kubeadm's createKubeConfigAndCSR: errors.Wrapf(errExist, "kube config: %s" / "csr: %s", kubeConfigPath)
-      if (ws.exists(p)) throw new PkiError('EXISTS', `kube config: ${p}: file already exists`);
-      for (const q of [`${p}.csr`, `${p}.key`]) if (ws.exists(q)) throw new PkiError('EXISTS', `csr: ${p}: file already exists`);
+      // kubeadm's createKubeConfigAndCSR: errors.Errorf("%s: kube config: %s" / "%s: csr: %s", errExist, kubeConfigPath)
+      if (ws.exists(p)) throw new PkiError('EXISTS', `file already exists: kube config: ${p}`);
+      for (const q of [`${p}.csr`, `${p}.key`]) if (ws.exists(q)) throw new PkiError('EXISTS', `file already exists: csr: ${p}`);
     }
 
     const leafJobs = LEAF_SPECS.map(async (leaf) => {
@@ -54,8 +54,10 @@ export async function generateCsrs(cfgRaw: RunConfig, warn: (line: string) => vo
       ws.write(`${base}.csr`, csr, 0o600, 0o755);
       return leaf.baseName;
     });
+    // kubeadm's CreateDefaultKubeConfigsAndCSRFiles resolves the endpoints once (getKubeConfigSpecsBase): one port warning
+    const cpe = controlPlaneEndpoint(cfg, warn);
     const kcJobs = KUBECONFIG_SPECS.map(async (spec) => {
-      const server = spec.endpoint === 'local' ? localEndpoint(cfg) : controlPlaneEndpoint(cfg, warn);
+      const server = spec.endpoint === 'local' ? localEndpoint(cfg) : cpe;
       const key = await generateKey(cfg.encryptionAlgorithm);
       const keyPem = encodePrivateKey(key);
       const userName = spec.cn(cfg);

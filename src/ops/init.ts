@@ -5,7 +5,7 @@
 import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import type { RunConfig } from '../config/types.js';
-import { describe, PkiError } from '../errors.js';
+import { describe, hasCode, PkiError } from '../errors.js';
 import { hostPath, inRoot } from '../store/rootfs.js';
 import { buildKubeconfig, currentEntries, dataField, parseKubeconfig, serializeKubeconfig } from '../kubeconfig/codec.js';
 import { controlPlaneEndpoint, localEndpoint } from '../kubeconfig/endpoint.js';
@@ -56,6 +56,25 @@ export class CertPhases {
     for (const s of specs) {
       if (s.etcd && !this.ctx.cfg.etcdLocal) continue;
       if (!this.ctx.ws.exists(certPath(this.dir, s.baseName)) && !this.ctx.ws.exists(keyPath(this.dir, s.baseName))) void this.keys.get(s.baseName);
+    }
+  }
+
+  /**
+   * One of kubeadm's newInitData checks, run before `init` and before every `init phase` command (for the cluster CA,
+   * then the front-proxy CA): a keyless CA whose leaves do not load or chain is "invalid or incomplete external CA:
+   * ...". A CA certificate that is absent or does not load is not an error here (kubeadm's UsingExternalCA answers
+   * false); the phase that needs it reports it. Returns whether the CA is external.
+   */
+  checkExternalCa(name: 'ca' | 'front-proxy-ca'): boolean {
+    const { ws, warner, start } = this.ctx;
+    const ca = findCa(name);
+    if (!ws.exists(certPath(this.dir, ca.baseName))) return false;
+    try {
+      return detectExternalCa({ certDir: this.dir, ca, now: start, warner, read: (p) => ws.read(p), exists: (p) => ws.exists(p) });
+    } catch (err) {
+      if (hasCode(err, 'CA_LOAD') || hasCode(err, 'NOT_CA')) return false;
+      const which = ca.name === 'ca' ? '' : `${ca.uxName.replace(/ CA$/, '')} `;
+      throw new PkiError('EXTERNAL_CA', `invalid or incomplete external ${which}CA: ${(err as Error).message}`, { cause: err });
     }
   }
 
@@ -111,13 +130,29 @@ export class CertPhases {
     const crt = certPath(this.dir, leaf.baseName);
     const keyP = keyPath(this.dir, leaf.baseName);
     if (ws.exists(crt) || ws.exists(keyP)) {
+      // kubeadm's writeCertificateFilesIfNotExist: "failed to write or validate certificate <name>: failure loading <base> key|certificate: ..."
+      const writeOrValidate = (err: unknown, what: 'key' | 'certificate'): PkiError =>
+        PkiError.wrap(PkiError.wrap(err, 'LEAF_LOAD', `failure loading ${leaf.baseName} ${what}`), 'LEAF_LOAD', `failed to write or validate certificate "${leaf.name}"`);
       let cert: LoadedCertificate;
-      let key: KeyObject;
       try {
         cert = loadCertAt(ws, crt);
+      } catch (certErr) {
+        // kubeadm's runCertPhase goes on to CreateCertAndKeyFilesWithCA when the certificate does not load: the CA
+        // is loaded first, then the existing key, then the certificate again
+        this.loadSigningCa(ca);
+        try {
+          loadKeyAt(ws, keyP);
+        } catch (err) {
+          throw writeOrValidate(err, 'key');
+        }
+        throw writeOrValidate(certErr, 'certificate');
+      }
+      let key: KeyObject;
+      try {
         key = loadKeyAt(ws, keyP);
       } catch (err) {
-        throw new PkiError('LEAF_LOAD', `failure loading ${leaf.baseName} certificate: ${(err as Error).message}`, { cause: err });
+        // kubeadm does not read the key of a certificate that loads; kubecerts needs it (and the component does)
+        throw writeOrValidate(err, 'key');
       }
       warner.checkPeriod(leaf.baseName, cert.cert, start);
       let caCert: LoadedCertificate;
@@ -133,7 +168,7 @@ export class CertPhases {
       if (chainErr !== undefined && !(this.ctx.reissue && caValid && chainErr.includes('expired'))) {
         throw new PkiError(
           'NOT_SIGNED',
-          `[certs] certificate ${leaf.baseName} not signed by CA certificate ${ca.baseName}: failed to verify certificate: ${chainErr}`,
+          `[certs] certificate ${leaf.baseName} not signed by CA certificate ${ca.baseName}: ${chainErr}`,
           chainErr.includes('expired') ? { hint: REISSUE_HINT(leaf.baseName) } : {},
         );
       }
@@ -160,17 +195,32 @@ export class CertPhases {
     await this.signLeaf(leaf, await this.keys.get(leaf.baseName), alt, true);
   }
 
-  /** Signs `leaf` for `alt` with `key` under its CA and puts the certificate (and, when `writeKey`, the key) in the workspace. */
-  private async signLeaf(leaf: LeafSpec, key: KeyObject, alt: AltNames, writeKey: boolean): Promise<void> {
-    const { ws, out, cfg, start } = this.ctx;
-    const ca = findCa(leaf.ca);
+  /**
+   * The CA that signs a leaf, as kubeadm's CreateCertAndKeyFilesWithCA loads it: errors read "couldn't load CA
+   * certificate <name>: ..." around LoadCertificateAuthority's own ("failure loading <base> certificate authority: ...").
+   */
+  private loadSigningCa(ca: CaSpec): LoadedCa & { key: KeyObject } {
+    const { ws } = this.ctx;
     let loaded: LoadedCa;
     try {
-      loaded = loadCa(ws, this.dir, ca);
-      if (!loaded.key) throw new PkiError('CA_KEY_MISSING', `couldn't load the private key file ${keyPath(this.dir, ca.baseName)}: open ${keyPath(this.dir, ca.baseName)}: no such file or directory`);
+      try {
+        loaded = loadCa(ws, this.dir, ca);
+      } catch (err) {
+        // kubeadm's LoadCertificateAuthority wraps load failures, not a missing CA or one that is not a CA
+        if (hasCode(err, 'CA_MISSING') || hasCode(err, 'NOT_CA')) throw err;
+        throw PkiError.wrap(err, 'CA_LOAD', `failure loading ${ca.baseName} certificate authority`);
+      }
+      if (!loaded.key) throw new PkiError('CA_KEY_MISSING', `failure loading ${ca.baseName} certificate authority: failed to load key: couldn't load the private key file ${keyPath(this.dir, ca.baseName)}: open ${keyPath(this.dir, ca.baseName)}: no such file or directory`);
     } catch (err) {
       throw new PkiError('CA_LOAD', `couldn't load CA certificate ${ca.name}: ${(err as Error).message}`, { cause: err });
     }
+    return loaded as LoadedCa & { key: KeyObject };
+  }
+
+  /** Signs `leaf` for `alt` with `key` under its CA and puts the certificate (and, when `writeKey`, the key) in the workspace. */
+  private async signLeaf(leaf: LeafSpec, key: KeyObject, alt: AltNames, writeKey: boolean): Promise<void> {
+    const { ws, out, cfg, start } = this.ctx;
+    const loaded = this.loadSigningCa(findCa(leaf.ca));
     if (alt.dns.length + alt.ips.length > 0) out(SIGNED_FOR(leaf.baseName, alt.dns, alt.ips));
     const { certPem, keyPem } = await issue(
       { subject: { cn: leaf.cn(cfg), orgs: leaf.orgs }, dns: alt.dns, ips: alt.ips, usages: leaf.usages, key, window: backdatedWindow(start, cfg.certificateValidityMs) },
@@ -218,8 +268,14 @@ export class KubeconfigPhases {
     for (const s of specs) if (!this.ctx.ws.exists(this.path(s))) void this.keys.get(s.name);
   }
 
-  private server(spec: KubeconfigSpec): string {
-    return spec.endpoint === 'local' ? localEndpoint(this.ctx.cfg) : controlPlaneEndpoint(this.ctx.cfg, (l) => this.ctx.warner.warn(l));
+  /**
+   * The API server URL of `spec`. With `warn`, kubeadm's "[endpoint] WARNING: port specified in controlPlaneEndpoint
+   * overrides bindPort" is printed: its getKubeConfigSpecsBase resolves the control-plane endpoint once per kubeconfig
+   * phase, the local ones (controller-manager, scheduler) included.
+   */
+  private server(spec: KubeconfigSpec, warn: boolean): string {
+    const cpe = controlPlaneEndpoint(this.ctx.cfg, warn ? (l) => this.ctx.warner.warn(l) : () => undefined);
+    return spec.endpoint === 'local' ? localEndpoint(this.ctx.cfg) : cpe;
   }
 
   private loadCaForKubeconfig(): LoadedCa {
@@ -228,7 +284,7 @@ export class KubeconfigPhases {
     if (!ws.exists(certPath(dir, 'ca'))) {
       throw new PkiError(
         'CA_MISSING',
-        `the CA files do not exist, please run \`kubecerts init phase certs ca\` to generate it: couldn't load the certificate file ${certPath(dir, 'ca')}: open ${certPath(dir, 'ca')}: no such file or directory`,
+        `the CA files do not exist, please run \`kubecerts init phase certs ca\` to generate it: failed to load certificate: couldn't load the certificate file ${certPath(dir, 'ca')}: open ${certPath(dir, 'ca')}: no such file or directory`,
       );
     }
     try {
@@ -266,9 +322,12 @@ export class KubeconfigPhases {
     const path = this.path(spec);
     try {
       if (!this.ctx.ws.exists(path)) throw new PkiError('NOT_FOUND', `open ${path}: no such file or directory`);
-      this.validateExisting(path, ca, this.server(spec));
+      this.validateExisting(path, ca, this.server(spec, false));
     } catch (err) {
-      throw new PkiError('EXTERNAL_KUBECONFIG', `the ${spec.fileName} file does not exists or it is not valid: ${(err as Error).message}`, { cause: err });
+      throw new PkiError('EXTERNAL_KUBECONFIG', `the ${spec.fileName} file does not exists or it is not valid: ${(err as Error).message}`, {
+        cause: err,
+        hint: `ca.key is absent (external-CA mode): as kubeadm, every init command first checks the five kubeconfigs in ${this.ctx.cfg.kubeconfigDir}`,
+      });
     }
   }
 
@@ -289,6 +348,8 @@ export class KubeconfigPhases {
     }
     const order = ['controller-manager.conf', 'scheduler.conf', 'admin.conf', 'super-admin.conf', 'kubelet.conf'];
     const sorted = [...specs].sort((a, b) => order.indexOf(a.fileName) - order.indexOf(b.fileName));
+    // kubeadm's ValidateKubeconfigsForExternalCA resolves the control-plane endpoint once (its one port warning)
+    controlPlaneEndpoint(this.ctx.cfg, (l) => this.ctx.warner.warn(l));
     for (const spec of sorted) this.checkExternal(spec, ca);
   }
 
@@ -296,12 +357,12 @@ export class KubeconfigPhases {
     const { ws, out, cfg, start } = this.ctx;
     const path = this.path(spec);
     const ca = this.loadCaForKubeconfig();
-    const server = this.server(spec);
     if (!ca.key) {
       this.checkExternal(spec, ca);
       out(`[kubeconfig] External CA mode: Using user provided ${spec.fileName}`);
       return;
     }
+    const server = this.server(spec, true);
     if (ws.exists(path)) {
       this.validateExisting(path, ca, server);
       out(`[kubeconfig] Using existing kubeconfig file: "${path}"`);

@@ -6,7 +6,7 @@
 import type { KeyObject } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import type { RunConfig } from '../config/types.js';
-import { PkiError, UsageError } from '../errors.js';
+import { hasCode, PkiError, UsageError } from '../errors.js';
 import { buildKubeconfig, currentEntries, parseKubeconfig, serializeKubeconfig } from '../kubeconfig/codec.js';
 import { controlPlaneEndpoint } from '../kubeconfig/endpoint.js';
 import type { UserEntry } from '../kubeconfig/users-file.js';
@@ -132,20 +132,29 @@ export type UserKubeconfigResult = { readonly kind: 'stdout'; readonly text: str
 export async function issueUserKubeconfigs(o: UserKubeconfigOptions): Promise<UserKubeconfigResult> {
   const { cfg, target, users, outDir, outFile } = o;
   const ws = new Workspace();
-  let ca: LoadedCa;
-  try {
-    ca = loadCa(ws, cfg.certificatesDir, findCa('ca'));
-    if (!ca.key) throw new PkiError('CA_KEY_MISSING', `couldn't load the private key file ${join(cfg.certificatesDir, 'ca.key')}: open ${join(cfg.certificatesDir, 'ca.key')}: no such file or directory`);
-  } catch (err) {
-    throw new PkiError('CA_LOAD', `couldn't create a kubeconfig; the CA files couldn't be loaded: ${(err as Error).message}`, { cause: err });
-  }
-  const caKey: KeyObject = ca.key;
-  new Warner(o.warn).checkPeriod('CA', ca.cert.cert, o.start);
+  // kubeadm's newCmdUserKubeConfig warns about the validity period before it loads the CA
   for (const v of new Set(users.map((u) => u.validityMs ?? o.validityMs))) {
     if (v > DEFAULT_VALIDITY_MS) {
       o.warn(`WARNING: the specified certificate validity period ${formatDuration(v)} is longer than the default duration 8760h0m0s, this may increase security risks.`);
     }
   }
+  let ca: LoadedCa;
+  try {
+    try {
+      ca = loadCa(ws, cfg.certificatesDir, findCa('ca'));
+    } catch (err) {
+      // kubeadm's TryLoadCertAndKeyFromDisk reads ca.crt first: with neither file, its error names ca.crt
+      const crt = join(cfg.certificatesDir, 'ca.crt');
+      if (hasCode(err, 'CA_MISSING')) throw new PkiError('CA_MISSING', `failed to load certificate: couldn't load the certificate file ${crt}: open ${crt}: no such file or directory`, { cause: err });
+      throw err;
+    }
+    if (!ca.key) throw new PkiError('CA_KEY_MISSING', `failed to load key: couldn't load the private key file ${join(cfg.certificatesDir, 'ca.key')}: open ${join(cfg.certificatesDir, 'ca.key')}: no such file or directory`);
+  } catch (err) {
+    throw new PkiError('CA_LOAD', `couldn't create a kubeconfig; the CA files couldn't be loaded: ${(err as Error).message}`, { cause: err });
+  }
+  const caKey: KeyObject = ca.key;
+  // kubeadm's WriteKubeConfigWithClientCert: CheckCertificatePeriodValidity(CACertAndKeyBaseName, ...), so "ca"
+  new Warner(o.warn).checkPeriod('ca', ca.cert.cert, o.start);
   const caNotBefore = validity(ca.cert.cert).notBefore;
   const signer = localCaSigner(ca.cert.pem, caKey);
   const destination = (u: UserEntry): string | undefined => (outDir !== undefined ? join(outDir, `${u.name}.conf`) : outFile);

@@ -11,7 +11,8 @@ import { formatExpiryDate } from '../lib/time-format.js';
 import { externalCaDetector, type Warner } from './external-ca.js';
 import { signedBy } from '../pki/chain.js';
 import { clientCertificate } from '../store/client-certificate.js';
-import { loadCa, loadCertAt, loadKeyAt, type LoadedCa } from '../store/ca.js';
+import { loadCa, loadKeyAt, type LoadedCa } from '../store/ca.js';
+import { readExistingCertificate } from '../store/pki-files.js';
 import { describeKey, encodePrivateKey, generateKey, parsePrivateKey, samePublicKey } from '../pki/keys.js';
 import { normalizeAltNames } from '../pki/sans.js';
 import { findCa, type CaName, type KubeconfigSpec, type LeafSpec } from '../pki/specs.js';
@@ -72,7 +73,7 @@ function readExisting(spec: RenewSpec, o: RenewOptions): Existing {
   const { ws, cfg } = o;
   const path = pathOf(spec, cfg);
   if (spec.kind === 'leaf') {
-    const loaded = loadCertAt(ws, path);
+    const loaded = readExistingCertificate(path, spec.baseName, (p) => ws.read(p));
     const kp = keyPath(cfg.certificatesDir, spec.baseName);
     return { details: readCertificateDetails(loaded.pem), certPem: loaded.pem, cert: loaded.cert, keyText: ws.exists(kp) ? ws.read(kp) : undefined, path };
   }
@@ -119,7 +120,7 @@ export class Renewer {
       try {
         ca = loadCa(this.o.ws, this.o.cfg.certificatesDir, spec);
       } catch (err) {
-        if (hasCode(err, 'CA_MISSING')) throw err;
+        if (hasCode(err, 'CA_MISSING') || hasCode(err, 'NOT_CA')) throw err;
         throw PkiError.wrap(err, 'CA_LOAD', `failure loading ${spec.baseName} certificate authority`);
       }
       const { notAfter } = validity(ca.cert.cert);
@@ -168,11 +169,10 @@ export class Renewer {
     try {
       existing = readExisting(spec, this.o);
     } catch (err) {
-      // kubeadm's readwriters: pkiCertificateReadWriter wraps with "failed to load existing certificate <base>",
-      // kubeConfigReadWriter's errors (and ours, in its wording) stand alone
+      // kubeadm's readwriters: pkiCertificateReadWriter's "failed to load existing certificate <base>: ..." comes from
+      // readExistingCertificate; kubeConfigReadWriter's errors (and ours, in its wording) stand alone
       if (err instanceof PkiError && err.code.startsWith('KUBECONFIG_')) throw err;
-      const message = spec.kind === 'leaf' ? `failed to load existing certificate ${spec.baseName}: ${(err as Error).message}` : (err as Error).message;
-      throw new PkiError('RENEW_READ', message, { cause: err, ...(err instanceof PkiError && err.hint ? { hint: err.hint } : {}) });
+      throw new PkiError('RENEW_READ', (err as Error).message, { cause: err, ...(err instanceof PkiError && err.hint ? { hint: err.hint } : {}) });
     }
     const old = existing.details;
     if (this.o.expiringWithinMs !== undefined && old.notAfter.getTime() - start.getTime() > this.o.expiringWithinMs) {

@@ -2,6 +2,8 @@
 import type { RotationStatus } from '../ops/rotate-ca/plan.js';
 import type { NodeFacts } from '../store/rotation-files.js';
 import type { PhaseResult } from '../ops/rotate-ca/phases.js';
+import type { InClusterReport } from '../ops/rotate-ca/in-cluster.js';
+import type { ComponentEffect } from '../ops/rotate-ca/barrier.js';
 
 const tag = (r: PhaseResult): string => (r.dryRun ? '[dryrun] ' : '');
 
@@ -71,6 +73,7 @@ export function inClusterSteps(phase: string, kubeconfig: string, newHash?: stri
       return [
         note('every worker: put the bundle /etc/kubernetes/pki/ca.crt into the node\'s ca.crt and kubelet.conf, restart the kubelet'),
         clusterInfo,
+        note('before the restarts: every namespace\'s kube-root-ca.crt must hold the bundle; the controller-manager publishes it after its restart (kubecerts never writes it): kubectl get configmaps -A --field-selector metadata.name=kube-root-ca.crt'),
         restartSystem,
         note('restart every workload that mounts service-account tokens or kube-root-ca.crt (the controller-manager publishes the bundle after its restart)'),
         run('get', 'validatingwebhookconfigurations,mutatingwebhookconfigurations,apiservices', '-o', 'name'),
@@ -92,4 +95,36 @@ export function inClusterSteps(phase: string, kubeconfig: string, newHash?: stri
     default:
       return [];
   }
+}
+
+/** The outcome of `--in-cluster=apply`: one block per step (ok, changed, unchanged, done before, failed, skipped). */
+export function renderInCluster(phase: string, kubeconfig: string, r: InClusterReport): string {
+  const out = [`In the cluster (${phase}, kubectl --kubeconfig ${kubeconfig}):`];
+  for (const o of r.outcomes) {
+    out.push(`  [${o.result}] ${o.id}: ${o.title}`);
+    for (const l of o.lines) out.push(`      ${l}`);
+    if (o.error) out.push(`      error: ${o.error}`);
+  }
+  for (const h of r.joinHashes) out.push(`  join: kubeadm join ... --discovery-token-ca-cert-hash ${h} (a CA cluster-info holds)`);
+  out.push('  not done here: every worker node (its ca.crt and kubelet.conf, then restart its kubelet); see --in-cluster=print');
+  return `${out.join('\n')}\n`;
+}
+
+/**
+ * Status lines of "in effect" on this node's kube-apiserver and kubelet (probes with a client of the new cluster
+ * CA), and which CA signed kubelet-client-current.pem (written: the kubelet picks a replaced file up when it starts).
+ */
+export function renderComponentEffects(effects: readonly ComponentEffect[], facts: NodeFacts, fps: { old?: string | undefined; new?: string | undefined }): string[] {
+  const out = effects.map((e) =>
+    e.unreachable
+      ? `in effect: ${e.component} ${e.url}: not observed (${e.detail})`
+      : `in effect: ${e.component} ${e.url}: ${e.acceptsNew ? 'authenticates' : 'REJECTS'} a client of the new CA (${e.detail}), serves a certificate of ${e.serves === 'other' ? 'another CA (self-signed or foreign: not rotated)' : `the ${e.serves ?? '?'} CA`}`);
+  const kc = facts.signed.find((s) => s.kind === 'kubelet-client');
+  const ca = facts.cas.find((c) => c.target === 'ca');
+  if (kc && ca) {
+    const by = ca.certs.find((c) => kc.cert.checkIssued(c.cert) && kc.cert.verify(c.cert.publicKey));
+    const name = !by ? 'neither CA of ca.crt' : by.fingerprint === fps.new ? 'the new CA' : by.fingerprint === fps.old ? 'the old CA' : 'a CA of ca.crt';
+    out.push(`written: ${kc.path}: signed by ${name} (the kubelet uses a replaced file after its restart)`);
+  }
+  return out;
 }

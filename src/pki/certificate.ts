@@ -77,16 +77,18 @@ export interface LoadedCertificate {
 const checked = new Map<string, X509Certificate>();
 const CHECKED_MAX = 256;
 
-/** Parses PEM text holding certificates; `path` names the source in errors. */
+/**
+ * Parses PEM text holding certificates; `path` names the source in errors. Throws PkiError CERT_PARSE or
+ * CERT_CRITICAL_EXT reading "couldn't load the certificate file <path>: error reading <path>: <reason>" (kubeadm's
+ * TryLoadCertFromDisk around client-go's CertsFromFile); its cause holds client-go's own "error reading ..." part,
+ * and that one's cause the bare reason (ParseCertsPEM's error, see parseFailureReason).
+ */
 export function parseCertificates(text: string, path: string): LoadedCertificate {
+  const fail = (code: 'CERT_PARSE' | 'CERT_CRITICAL_EXT', reason: string): PkiError =>
+    PkiError.wrap(PkiError.wrap(new PkiError(code, reason), code, `error reading ${path}`), code, `couldn't load the certificate file ${path}`);
   const pems = certificatePems(text);
   const first = pems[0];
-  if (!first) {
-    throw new PkiError(
-      'CERT_PARSE',
-      `couldn't load the certificate file ${path}: error reading ${path}: data does not contain any valid RSA or ECDSA certificates`,
-    );
-  }
+  if (!first) throw fail('CERT_PARSE', 'data does not contain any valid RSA or ECDSA certificates');
   const certs = pems.map((pem) => {
     const known = checked.get(pem);
     if (known) return known;
@@ -94,23 +96,30 @@ export function parseCertificates(text: string, path: string): LoadedCertificate
     try {
       cert = new X509Certificate(pem);
     } catch {
-      throw new PkiError('CERT_PARSE', `couldn't load the certificate file ${path}: x509: malformed certificate`);
+      throw fail('CERT_PARSE', 'x509: malformed certificate');
     }
     // Go rejects a certificate with a critical extension it does not handle; so does every Kubernetes component
     let critical: string[];
     try {
       critical = criticalExtensionOids(cert.raw);
     } catch {
-      throw new PkiError('CERT_PARSE', `couldn't load the certificate file ${path}: x509: malformed certificate`);
+      throw fail('CERT_PARSE', 'x509: malformed certificate');
     }
     const unhandled = critical.find((oid) => !HANDLED_EXTENSIONS.has(oid));
-    if (unhandled) throw new PkiError('CERT_CRITICAL_EXT', `couldn't load the certificate file ${path}: x509: unhandled critical extension ${unhandled}`);
+    if (unhandled) throw fail('CERT_CRITICAL_EXT', `x509: unhandled critical extension ${unhandled}`);
     if (checked.size >= CHECKED_MAX) checked.clear();
     checked.set(pem, cert);
     return cert;
   });
   const [cert, ...rest] = certs as [X509Certificate, ...X509Certificate[]];
   return { path, pem: first, cert, rest };
+}
+
+/** The bare reason of a parseCertificates failure (client-go's ParseCertsPEM error), else the error's message. */
+export function parseFailureReason(err: unknown): string {
+  let e: unknown = err;
+  for (let depth = 0; e instanceof Error && e.cause instanceof Error && depth < 8; depth++) e = e.cause;
+  return e instanceof Error ? e.message : String(err);
 }
 
 export const certPath = (certDir: string, baseName: string): string => join(certDir, `${baseName}.crt`);

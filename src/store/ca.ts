@@ -27,10 +27,22 @@ export function loadCa(ws: Workspace, certDir: string, ca: CaSpec): LoadedCa {
   if (!ws.exists(crt) && !ws.exists(keyP)) {
     throw new PkiError('CA_MISSING', `couldn't load ${ca.baseName} certificate authority from ${certDir}`);
   }
-  const cert = loadCertAt(ws, crt);
-  if (!cert.cert.ca) throw new PkiError('NOT_CA', `${ca.baseName} certificate is not a certificate authority: ${crt}`);
+  // kubeadm's TryLoadCertAndKeyFromDisk: "failed to load certificate: ..." / "failed to load key: ..."
+  let cert: LoadedCertificate;
+  try {
+    cert = loadCertAt(ws, crt);
+  } catch (err) {
+    throw PkiError.wrap(err, 'CERT_LOAD', 'failed to load certificate');
+  }
+  // kubeadm's LoadCertificateAuthority
+  if (!cert.cert.ca) throw new PkiError('NOT_CA', `${ca.baseName} certificate is not a certificate authority`);
   if (!ws.exists(keyP)) return { cert, key: undefined };
-  const key = loadKeyAt(ws, keyP);
+  let key: KeyObject;
+  try {
+    key = loadKeyAt(ws, keyP);
+  } catch (err) {
+    throw PkiError.wrap(err, 'KEY_LOAD', 'failed to load key');
+  }
   if (!samePublicKey(key, cert.cert.publicKey)) {
     throw new PkiError('CA_KEY_MISMATCH', `the private key ${keyP} does not match the certificate ${crt}: x509: provided PrivateKey doesn't match parent's PublicKey`);
   }

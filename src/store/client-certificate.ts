@@ -3,7 +3,7 @@ import { isAbsolute, dirname, resolve as resolvePath } from 'node:path';
 import { KubeconfigError } from '../errors.js';
 import { hostPath } from './rootfs.js';
 import { dataField, type CurrentEntries } from '../kubeconfig/codec.js';
-import { parseCertificates, type LoadedCertificate } from '../pki/certificate.js';
+import { parseCertificates, parseFailureReason, type LoadedCertificate } from '../pki/certificate.js';
 
 /**
  * The first certificate of `client-certificate-data`; with `readReference`, a `client-certificate` file path
@@ -25,7 +25,8 @@ export function clientCertificate(
   if (text === undefined) throw new KubeconfigError('NO_CLIENT_CERT', `kubeConfig file ${path} does not have an embedded client certificate`);
   try {
     return { loaded: parseCertificates(text, source), source };
-  } catch {
-    throw new KubeconfigError('BAD_CLIENT_CERT', `kubeConfig file ${path} does not contain a valid client certificate`);
+  } catch (err) {
+    // kubeadm's kubeConfigReadWriter.Read: errors.Wrapf(ParseCertsPEM's error, "... does not contain a valid client certificate")
+    throw new KubeconfigError('BAD_CLIENT_CERT', `kubeConfig file ${path} does not contain a valid client certificate: ${parseFailureReason(err)}`, { cause: err });
   }
 }

@@ -11,7 +11,7 @@ import { currentEntries, dataField, parseKubeconfig, serializeKubeconfig, setDat
 import { certificatePems } from '../pki/pem.js';
 import type { KubeconfigSpec, LeafSpec } from '../pki/specs.js';
 import { readCertificateFile } from './pki-files.js';
-import { certPath, keyPath, parseCertificates, type LoadedCertificate } from '../pki/certificate.js';
+import { certPath, keyPath, parseCertificates, parseFailureReason, type LoadedCertificate } from '../pki/certificate.js';
 
 export type Location =
   | { readonly kind: 'pair'; readonly name: string; readonly certPath: string; readonly keyPath: string }
@@ -75,8 +75,9 @@ export function loadLocation(loc: Location, files: FileReader, o: LoadOptions = 
   let certificate: LoadedCertificate;
   try {
     certificate = parseCertificates(text, loc.path);
-  } catch {
-    throw new KubeconfigError('BAD_CLIENT_CERT', `kubeConfig file ${loc.path} does not contain a valid client certificate`);
+  } catch (err) {
+    // kubeadm's kubeConfigReadWriter.Read: errors.Wrapf(ParseCertsPEM's error, "... does not contain a valid client certificate")
+    throw new KubeconfigError('BAD_CLIENT_CERT', `kubeConfig file ${loc.path} does not contain a valid client certificate: ${parseFailureReason(err)}`, { cause: err });
   }
   return { location: loc, certificate, keyText: dataField(cur.user, 'client-key-data'), kubeconfig };
 }

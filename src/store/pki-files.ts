@@ -68,6 +68,21 @@ export function readCertificateFile(path: string, read: (p: string) => string = 
   return parseCertificates(text, path);
 }
 
+/**
+ * kubeadm's pkiCertificateReadWriter.Read (renewal/readwriter.go), used by renew and check-expiration: client-go's
+ * CertsFromFile without TryLoadCertFromDisk's clause, so errors read "failed to load existing certificate <baseName>:
+ * error reading <path>: ..." (or "...: open <path>: ..."). Keeps the code of the underlying PkiError.
+ */
+export function readExistingCertificate(path: string, baseName: string, read: (p: string) => string = readSmallFile): LoadedCertificate {
+  try {
+    return readCertificateFile(path, read);
+  } catch (err) {
+    if (!(err instanceof PkiError)) throw err;
+    const inner = err.cause instanceof Error ? err.cause.message : err.message;
+    throw new PkiError(err.code, `failed to load existing certificate ${baseName}: ${inner}`, { cause: err });
+  }
+}
+
 export function readPrivateKeyFile(path: string, read: (p: string) => string = readSmallFile): KeyObject {
   let text: string;
   try {

@@ -3,7 +3,7 @@
  * leaf, kubeconfig and kubelet client certificate, ca-signer.crt and the controller-manager manifest. Unreadable is an
  * error, never "missing".
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createPrivateKey, type KeyObject, type X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { errnoText, RotateError } from '../errors.js';
@@ -71,6 +71,16 @@ export const KUBELET_CLIENT = 'kubelet-client-current.pem';
 export function readIfPresent(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new RotateError('ROTATE_READ', `cannot read "${path}": ${errnoText(err)}`);
+  }
+}
+
+/** When `path` was last modified, or undefined when it does not exist; unreadable is an error. */
+export function modifiedAt(path: string): Date | undefined {
+  try {
+    return statSync(path).mtime;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new RotateError('ROTATE_READ', `cannot read "${path}": ${errnoText(err)}`);

@@ -35,6 +35,8 @@ export interface RotationPlan {
   /** SHA-256 (hex) of the old CA certificate DER, or of the old sa key's SPKI DER */
   readonly old: Partial<Record<Target, string>>;
   readonly new: Partial<Record<Target, string>>;
+  /** --cross-sign: SHA-256 (hex) of each cross certificate (the new CA's subject and key, signed by the old CA) */
+  readonly cross?: Partial<Record<Target, string>>;
 }
 
 /** Phases whose commit is backed up (and can be rolled back). */
@@ -220,4 +222,62 @@ export const backedUpPhases = (p: RotationPaths): CommitPhase[] =>
 export function purgeRotation(p: RotationPaths): void {
   // the parent is left: it may hold other kubecerts state
   rmSync(rotationDir(p), { recursive: true, force: true });
+}
+
+/** What `--in-cluster=apply` has done for one phase and CA file: ids of steps not to repeat (rollout restarts). */
+export interface InClusterRecord {
+  readonly phase: string;
+  /** SHA-256 (hex) of the ca.crt text the steps ran against; another file means another run */
+  readonly caFile: string;
+  readonly done: readonly string[];
+  readonly at: string;
+}
+
+const inClusterPath = (p: RotationPaths): string => join(rotationDir(p), 'in-cluster.json');
+
+/** The in-cluster record when it is for `phase` and `caFile`, else an empty list of done steps. */
+export function readInClusterDone(p: RotationPaths, phase: string, caFile: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(inClusterPath(p), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw stateError(inClusterPath(p), err);
+  }
+  try {
+    const r = JSON.parse(text) as InClusterRecord;
+    return r.phase === phase && r.caFile === caFile && Array.isArray(r.done) ? r.done.filter((d) => typeof d === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Records the in-cluster steps done (atomically, 0600); nothing when the state folder does not exist (purged or lost). */
+export function writeInClusterDone(p: RotationPaths, r: InClusterRecord): void {
+  if (!existsSync(rotationDir(p))) return;
+  writeFileAtomic(inClusterPath(p), `${JSON.stringify(r, null, 2)}\n`, { mode: 0o600, dirMode: 0o700, secret: true });
+}
+
+/** Forgets the in-cluster record (rollback: the steps of the phase rolled back are to be run again when it is redone). */
+export function dropInClusterRecord(p: RotationPaths): void {
+  rmSync(inClusterPath(p), { force: true });
+}
+
+/** SHA-256 (hex) of a text, for the in-cluster record. */
+export const textDigest = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/**
+ * Appends one line to `<rotation>/forced.log` (0600): a barrier `--force` overrode, with the time and the reason, so
+ * that the state folder tells afterwards what was not verified. Rewritten atomically (the log is short).
+ */
+export function recordForced(p: RotationPaths, line: string): void {
+  ensureRotationDir(p);
+  const path = join(rotationDir(p), 'forced.log');
+  let before = '';
+  try {
+    before = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw stateError(path, err);
+  }
+  writeFileAtomic(path, `${before}${line}\n`, { mode: 0o600, dirMode: 0o700, secret: true });
 }

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { spawnAndKill } from '../helpers/kill.js';
 import { kubeconfigCredentials } from '../helpers/kubeconfig.js';
-import { addKubeletClient, certificatesOf, pemsOf, rotate, rotateFlags, rotateOk, verifies } from '../helpers/rotation.js';
+import { addKubeletClient, certificatesOf, pemsOf, rotate, graceFlags, rotateFlags, rotateOk, verifies } from '../helpers/rotation.js';
 import { kubecertsTemps, snapshotTree, tempDir } from '../helpers/tmp.js';
 
 const RUNS = 55;
@@ -103,7 +103,7 @@ describe('ca rotate: SIGKILL at random points of every phase', () => {
     for (let i = 0; i < RUNS; i++) {
       const step = STEPS[i % STEPS.length] as (typeof STEPS)[number];
       load(step.from);
-      const args = ['ca', 'rotate', step.phase, ...rotateFlags(k8s)];
+      const args = ['ca', 'rotate', step.phase, ...rotateFlags(k8s), ...graceFlags(step.phase)];
       const byRename = i % 2 === 0;
       const res = await spawnAndKill(args, byRename ? 60_000 : 40 + ((i * 37) % 360), byRename ? 1 + ((i * 7) % 24) : undefined);
       if (res === 'SIGKILL') killed++;

@@ -10,6 +10,7 @@ import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { graceFlags } from '../helpers/rotation.js';
 import { etcdctl, makeControlPlaneNodes, startEtcdCluster, type EtcdCluster } from '../helpers/etcd-cluster.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -34,7 +35,7 @@ describe('ca rotate across three control-plane nodes with a real etcd', () => {
     cluster = await startEtcdCluster(nodes);
     const c = cluster;
     const endpoints = c.members.map((m) => m.clientUrl);
-    const rot = (i: number, phase: string, ...extra: string[]) => runCli(['ca', 'rotate', phase, ...flags(nodes[i] as string), '--etcd-endpoints', endpoints.join(','), ...extra]);
+    const rot = (i: number, phase: string, ...extra: string[]) => runCli(['ca', 'rotate', phase, ...flags(nodes[i] as string), '--etcd-endpoints', endpoints.join(','), ...graceFlags(phase, extra), ...extra]);
     const healthy = (): void => {
       for (const n of nodes) {
         const h = etcdctl(endpoints, { certDir: join(n, 'pki') }, ['endpoint', 'health', '--cluster']);

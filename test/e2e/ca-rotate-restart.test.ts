@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubectl } from '../helpers/apiserver.js';
 import { runCli } from '../helpers/cli.js';
+import { graceFlags } from '../helpers/rotation.js';
 import { startNodes, stopNodes, waitNodeHealthy, type SimNode } from '../helpers/control-plane-node.js';
 import { etcdctl } from '../helpers/etcd-cluster.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -55,9 +56,12 @@ describe('ca rotate --restart on three simulated control-plane nodes', () => {
     }
     for (const phase of ['trust', 'reissue', 'finalize'] as const) {
       for (const n of nodes) {
-        const r = await runCli(['ca', 'rotate', phase, ...flags(n), '--restart', '--timeout', '60s']);
+        const r = await runCli(['ca', 'rotate', phase, ...flags(n), ...graceFlags(phase), '--restart', '--timeout', '60s']);
         expect(r.code, `${phase} on ${n.name}: ${r.stdout}${r.stderr}`).toBe(0);
         expect(r.stdout).toMatch(/restart etcd: restarted/);
+        // the barriers probed this node's kube-apiserver (named by its manifest) with a client of the new CA
+        if (phase === 'reissue') expect(r.stdout).toMatch(/check passed: trust in effect: kube-apiserver https:\/\/\S+ authenticates a client of the new CA \(HTTP 201\)/);
+        if (phase === 'finalize') expect(r.stdout).toMatch(/check passed: kube-apiserver https:\/\/\S+ serves a certificate of the new CA/);
         expect(r.stdout).toMatch(/restart kube-controller-manager: restarted/);
         const kcm = readFileSync(join(n.manifestsDir, 'kube-controller-manager.yaml'), 'utf8');
         expect(kcm).toContain(phase === 'finalize' ? `--cluster-signing-cert-file=${n.certDir}/ca.crt` : `--cluster-signing-cert-file=${n.certDir}/ca-signer.crt`);

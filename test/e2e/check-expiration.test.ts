@@ -191,8 +191,8 @@ describe('check-expiration failures (kubeadm wording, exit 1, no table)', () => 
   });
 
   it.each([
-    ['corrupt PEM in a leaf', 'pki/apiserver.crt', 'not a certificate\n', (p: string) => `couldn't load the certificate file ${p}: error reading ${p}: data does not contain any valid RSA or ECDSA certificates`],
-    ['garbage DER inside a CERTIFICATE block', 'pki/etcd/peer.crt', '-----BEGIN CERTIFICATE-----\nAAECAwQFBgcICQ==\n-----END CERTIFICATE-----\n', (p: string) => `couldn't load the certificate file ${p}: x509: malformed certificate`],
+    ['corrupt PEM in a leaf', 'pki/apiserver.crt', 'not a certificate\n', (p: string) => `failed to load existing certificate apiserver: error reading ${p}: data does not contain any valid RSA or ECDSA certificates`],
+    ['garbage DER inside a CERTIFICATE block', 'pki/etcd/peer.crt', '-----BEGIN CERTIFICATE-----\nAAECAwQFBgcICQ==\n-----END CERTIFICATE-----\n', (p: string) => `failed to load existing certificate etcd/peer: error reading ${p}: x509: malformed certificate`],
     ['corrupt CA', 'pki/front-proxy-ca.crt', '-----BEGIN CERTIFICATE-----\n!!!\n', (p: string) => `Error checking external CA condition for front-proxy-ca certificate authority: failure loading certificate for front-proxy CA: couldn't load the certificate file ${p}: error reading ${p}: data does not contain any valid RSA or ECDSA certificates`],
     ['a kubeconfig without an embedded client certificate', 'scheduler.conf', 'apiVersion: v1\nkind: Config\ncurrent-context: c\ncontexts:\n- name: c\n  context: {cluster: k, user: u}\nclusters:\n- name: k\n  cluster: {server: "https://x", certificate-authority-data: "eA=="}\nusers:\n- name: u\n  user: {client-certificate: /tmp/x.pem}\n', (p: string) => `kubeConfig file ${p} does not have an embedded client certificate`],
     ['a kubeconfig whose current-context names a missing context', 'admin.conf', 'apiVersion: v1\nkind: Config\ncurrent-context: gone\ncontexts: []\nclusters: []\nusers: []\n', (p: string) => `invalid kubeConfig file ${p}: missing context gone`],
@@ -225,7 +225,7 @@ describe('check-expiration failures (kubeadm wording, exit 1, no table)', () => 
     const p = join(dir, 'pki', 'apiserver-kubelet-client.crt');
     chmodSync(p, 0o000);
     const r = await runCli(['certs', 'check-expiration', '--cert-dir', join(dir, 'pki'), '--kubeconfig-dir', dir], { unprivileged: true });
-    expect(r.stderr).toBe(`error: couldn't load the certificate file ${p}: open ${p}: permission denied\n`);
+    expect(r.stderr).toBe(`error: failed to load existing certificate apiserver-kubelet-client: open ${p}: permission denied\n`);
     expect(r.code).toBe(1);
   });
 });

@@ -24,7 +24,7 @@ describe('1: existing certificates are validated against the config (kubeadm#144
     const r = await runCli(['init', 'phase', 'certs', 'apiserver', '--cert-dir', certDir, '--apiserver-advertise-address', '192.0.2.10', '--node-name', 'cp-1', '--apiserver-cert-extra-sans', 'api.example.test,198.51.100.20']);
     expect(r.code).toBe(1);
     expect(r.stderr.split('\n')[0]).toBe(
-      'error: certificate apiserver is invalid: x509: certificate is valid for cp-1, kubernetes, kubernetes.default, kubernetes.default.svc, kubernetes.default.svc.cluster.local, not api.example.test',
+      'error: error execution phase certs/apiserver: certificate apiserver is invalid: x509: certificate is valid for cp-1, kubernetes, kubernetes.default, kubernetes.default.svc, kubernetes.default.svc.cluster.local, not api.example.test',
     );
     expect(r.stderr).toContain('hint: re-run with --reissue');
     expect(snapshotTree(dir)).toEqual(before);
@@ -34,9 +34,9 @@ describe('1: existing certificates are validated against the config (kubeadm#144
     const dir = tempDir();
     const { certDir } = await initPki(dir, { address: '192.0.2.10', node: 'cp-1' });
     const ip = await runCli(['init', 'phase', 'certs', 'apiserver', '--cert-dir', certDir, '--apiserver-advertise-address', '192.0.2.10', '--node-name', 'cp-1', '--apiserver-cert-extra-sans', '198.51.100.20']);
-    expect(ip.stderr.split('\n')[0]).toBe('error: certificate apiserver is invalid: x509: certificate is valid for 10.96.0.1, 192.0.2.10, not 198.51.100.20');
+    expect(ip.stderr.split('\n')[0]).toBe('error: error execution phase certs/apiserver: certificate apiserver is invalid: x509: certificate is valid for 10.96.0.1, 192.0.2.10, not 198.51.100.20');
     const etcd = await runCli(['init', 'phase', 'certs', 'etcd-server', '--cert-dir', certDir, '--apiserver-advertise-address', '192.0.2.11', '--node-name', 'cp-1']);
-    expect(etcd.stderr.split('\n')[0]).toBe('error: certificate etcd/server is invalid: x509: certificate is valid for 192.0.2.10, 127.0.0.1, ::1, not 192.0.2.11');
+    expect(etcd.stderr.split('\n')[0]).toBe('error: error execution phase certs/etcd-server: certificate etcd/server is invalid: x509: certificate is valid for 192.0.2.10, 127.0.0.1, ::1, not 192.0.2.11');
     expect(etcd.code).toBe(1);
   });
 
@@ -70,7 +70,7 @@ describe('1: existing certificates are validated against the config (kubeadm#144
     const args = ['init', 'phase', 'certs', 'front-proxy-client', '--cert-dir', certDir, '--apiserver-advertise-address', '127.0.0.1', '--node-name', 'cp1'];
     const r = await runCli(args);
     expect(r.stderr).toContain('WARNING: could not validate bounds for certificate front-proxy-client: the certificate has expired');
-    expect(r.stderr).toMatch(/error: \[certs\] certificate front-proxy-client not signed by CA certificate front-proxy-ca: failed to verify certificate: x509: certificate has expired or is not yet valid: current time \S+ is after 2024-12-31T\S+/);
+    expect(r.stderr).toMatch(/error: error execution phase certs\/front-proxy-client: \[certs\] certificate front-proxy-client not signed by CA certificate front-proxy-ca: x509: certificate has expired or is not yet valid: current time \S+ is after 2024-12-31T\S+/);
     expect(r.code).toBe(1);
     const re = await runCli([...args, '--reissue']);
     expect(re.code).toBe(0);
@@ -281,7 +281,10 @@ describe('9: behaviour kubeadm\'s source defines', () => {
     rmSync(join(dir, 'admin.conf'));
     const r = await runCli(['init', '--cert-dir', certDir, '--kubeconfig-dir', dir, '--apiserver-advertise-address', '127.0.0.1', '--node-name', 'cp1']);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe(`error: the admin.conf file does not exists or it is not valid: open ${join(dir, 'admin.conf')}: no such file or directory\n`);
+    expect(r.stderr).toBe(
+      `error: the admin.conf file does not exists or it is not valid: open ${join(dir, 'admin.conf')}: no such file or directory\n` +
+        `hint: ca.key is absent (external-CA mode): as kubeadm, every init command first checks the five kubeconfigs in ${dir}\n`,
+    );
     expect(r.code).toBe(1);
   });
 
@@ -313,8 +316,14 @@ describe('README "differs on purpose"', () => {
 
   it('names every flag it mentions as a flag kubecerts has', () => {
     const known = new Set(allFlags(createProgram(io)));
-    const mentioned = [...new Set([...section.matchAll(/`(--?[a-z][a-z-]*)/g)].map((m) => m[1] as string))];
-    expect(mentioned.length).toBeGreaterThan(15);
+    // every word that starts with - or -- inside a `code span`, wherever it stands in the span
+    // (`kubeconfig user --org system:masters`, `init --reissue`, `-v`/`--v`, `--v=5`)
+    const spans = [...section.matchAll(/`([^`]+)`/g)].map((m) => m[1] as string);
+    const mentioned = [...new Set(spans.flatMap((span) => [...span.matchAll(/(?:^|[\s(])(--?[a-z][a-z-]*)/g)].map((m) => m[1] as string)))];
+    expect(mentioned.length).toBeGreaterThan(25);
+    for (const f of ['--org', '--allow-system-masters', '--reissue', '--csr-dir', '--rootfs', '-v', '--v', '--template', '--no-backup', '--backup-dir']) {
+      expect(mentioned, f).toContain(f);
+    }
     for (const f of mentioned) expect(known.has(f), f).toBe(true);
   });
 

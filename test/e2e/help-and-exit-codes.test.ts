@@ -80,7 +80,7 @@ describe('exit codes, one test per code', () => {
   it('1: the operation failed (no PKI where one is needed)', async () => {
     const dir = tempDir();
     const r = await runCli(['init', 'phase', 'kubeconfig', 'admin', '--cert-dir', join(dir, 'pki'), '--kubeconfig-dir', dir, '--apiserver-advertise-address', '10.0.0.1']);
-    expect(r.stderr).toMatch(/^error: the CA files do not exist, please run `kubecerts init phase certs ca` to generate it: /);
+    expect(r.stderr).toMatch(/^error: error execution phase kubeconfig\/admin: the CA files do not exist, please run `kubecerts init phase certs ca` to generate it: failed to load certificate: couldn't load the certificate file /);
     expect(r.code).toBe(1);
   });
 

@@ -163,7 +163,7 @@ describe('backups', () => {
     for (const name of ['admin.conf', 'apiserver']) {
       const r = await runCli(['certs', 'renew', name, '--backup-dir', shared, ...dirs(k8s)], { faketime: '2026-12-01 00:00:00' });
       expect(r.code).toBe(1);
-      expectOneLineError(r.stderr, `refusing backup folder parent "${shared}": it is writable by its group (mode 0777)`);
+      expectOneLineError(r.stderr, `refusing backup folder parent "${shared}": it is writable by its group and others (mode 1777)`);
     }
     expect(snapshotTree(k8s)).toEqual(before);
     expect(readFileSync(join(w, 'victim'), 'utf8')).toBe('ORIGINAL');

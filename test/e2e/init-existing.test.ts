@@ -17,7 +17,7 @@ describe.each([
     const r = await runCli(['init', '--cert-dir', join(k8s, 'pki'), '--kubeconfig-dir', k8s, '--node-name', node, '--apiserver-advertise-address', address]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('WARNING: could not validate bounds for certificate apiserver: the certificate has expired');
-    expect(r.stderr).toMatch(/^error: \[certs\] certificate apiserver not signed by CA certificate ca: failed to verify certificate: x509: certificate has expired or is not yet valid: current time \S+ is after \S+$/m);
+    expect(r.stderr).toMatch(/^error: error execution phase certs\/apiserver: \[certs\] certificate apiserver not signed by CA certificate ca: x509: certificate has expired or is not yet valid: current time \S+ is after \S+$/m);
     expect(r.stderr).toContain('hint: re-run with --reissue');
     expect(snapshotTree(k8s)).toEqual(before);
   });
@@ -82,7 +82,7 @@ const BAD: readonly BadCase[] = [
     },
     args: base,
     code: 1,
-    message: (d) => `failure loading ca certificate: couldn't load the certificate file ${join(pki(d), 'ca.crt')}: error reading ${join(pki(d), 'ca.crt')}: data does not contain any valid RSA or ECDSA certificates`,
+    message: (d) => `error execution phase certs/ca: failure loading ca certificate: failed to load certificate: couldn't load the certificate file ${join(pki(d), 'ca.crt')}: error reading ${join(pki(d), 'ca.crt')}: data does not contain any valid RSA or ECDSA certificates`,
   },
   {
     name: 'a ca.key that does not match ca.crt',
@@ -199,7 +199,7 @@ describe('init keeps kubeadm\'s checks on existing files', () => {
     copyFileSync(join(other, 'admin.conf'), join(dir, 'admin.conf'));
     const before = snapshotTree(dir);
     const r = await runCli(['init', '--cert-dir', join(dir, 'pki'), '--kubeconfig-dir', dir, '--apiserver-advertise-address', '127.0.0.1', '--encryption-algorithm', 'ECDSA-P256']);
-    expect(r.stderr).toBe(`error: a kubeconfig file "${join(dir, 'admin.conf')}" exists already but has got the wrong CA cert\n`);
+    expect(r.stderr).toBe(`error: error execution phase kubeconfig/admin: a kubeconfig file "${join(dir, 'admin.conf')}" exists already but has got the wrong CA cert\n`);
     expect(r.code).toBe(1);
     expect(snapshotTree(dir)).toEqual(before);
   });
@@ -212,7 +212,7 @@ describe('init keeps kubeadm\'s checks on existing files', () => {
     copyFileSync(join(other, 'pki', 'front-proxy-client.crt'), join(dir, 'pki', 'front-proxy-client.crt'));
     copyFileSync(join(other, 'pki', 'front-proxy-client.key'), join(dir, 'pki', 'front-proxy-client.key'));
     const r = await runCli(['init', 'phase', 'certs', 'all', '--cert-dir', join(dir, 'pki'), '--apiserver-advertise-address', '127.0.0.1', '--node-name', 'cp1']);
-    expect(r.stderr).toBe('error: [certs] certificate front-proxy-client not signed by CA certificate front-proxy-ca: failed to verify certificate: x509: certificate signed by unknown authority\n');
+    expect(r.stderr).toBe('error: error execution phase certs/front-proxy-client: [certs] certificate front-proxy-client not signed by CA certificate front-proxy-ca: x509: certificate signed by unknown authority\n');
     expect(r.code).toBe(1);
   });
 

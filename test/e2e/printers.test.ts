@@ -147,7 +147,7 @@ describe('check-expiration -o jsonpath|go-template print what kubectl prints for
   it('an unknown format gets kubeadm\'s printer error and exit 2', async () => {
     const r = await runCli([...args, '-o', 'xml']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('unable to match a printer suitable for the output format "xml", allowed formats are: text,json,yaml,go-template,go-template-file,template,templatefile,jsonpath,jsonpath-as-json,jsonpath-file');
+    expect(r.stderr).toContain('error: could not construct output printer: unable to match a printer suitable for the output format "xml", allowed formats are: go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,prometheus,template,templatefile,text,wide,yaml\n');
   });
 
   it('go-template outside the supported subset is refused with a message', async () => {

@@ -101,7 +101,7 @@ describe('private folders for keys and backups', () => {
     mkdirSync(open);
     chmodSync(open, 0o777);
     const r2 = await renew(k8s, ['all', '--csr-only', '--csr-dir', open]);
-    expect(r2.stderr).toContain(`refusing --csr-dir "${open}": it is writable by its group (mode 0777)`);
+    expect(r2.stderr).toContain(`refusing --csr-dir "${open}": it is writable by its group and others (mode 0777)`);
     expect(readdirSync(open)).toEqual([]);
     const target = join(tempDir(), 'target');
     mkdirSync(target, { mode: 0o700 });

@@ -225,7 +225,7 @@ describe('renew on bad input: clear error, documented code, no file changes', ()
       name: 'a corrupt leaf',
       code: 1,
       setup: (k8s) => writeFileSync(join(k8s, 'pki', 'front-proxy-client.crt'), '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'),
-      message: /^error: failed to load existing certificate front-proxy-client: couldn't load the certificate file .+front-proxy-client\.crt: x509: malformed certificate$/,
+      message: /^error: failed to load existing certificate front-proxy-client: error reading .+front-proxy-client\.crt: x509: malformed certificate$/,
     },
     {
       name: 'a read-only directory (run unprivileged)',

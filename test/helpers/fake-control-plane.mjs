@@ -125,6 +125,11 @@ function apiserver() {
       }
       const peer = req.socket.getPeerCertificate();
       res.setHeader('content-type', 'application/json');
+      if (req.method === 'POST' && path === '/apis/authentication.k8s.io/v1/selfsubjectreviews') {
+        // who am I: the authenticated user, as the real server answers every authenticated client
+        res.writeHead(201);
+        return void res.end(JSON.stringify({ kind: 'SelfSubjectReview', apiVersion: 'authentication.k8s.io/v1', status: { userInfo: { username: peer.subject?.CN ?? '', groups: [...[peer.subject?.O ?? []].flat(), 'system:authenticated'] } } }));
+      }
       res.end(JSON.stringify({ kind: 'Status', status: 'Success', user: peer.subject?.CN ?? '', groups: [peer.subject?.O ?? []].flat() }));
     },
   );

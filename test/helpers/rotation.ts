@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { runCli, type CliResult } from './cli.js';
 import { kubeconfigCredentials } from './kubeconfig.js';
 import { openssl } from './openssl.js';
+import { tempDir } from './tmp.js';
 import { CA_OF, KUBECONFIG_FILES, LEAF_FILES } from './pki-facts.js';
 
 /** The flags that place every folder of a rotation inside the test tree `k8s` (state in `<k8s>/../state`). */
@@ -16,14 +17,33 @@ export const rotateFlags = (k8s: string): string[] => [
   '--manifests-dir', join(k8s, 'manifests'), '--kubelet-dir', join(k8s, 'kubelet'),
 ];
 
-/** Runs `kubecerts ca rotate <phase>` on the tree. */
-export const rotate = (k8s: string, phase: string, ...extra: string[]): Promise<CliResult> => runCli(['ca', 'rotate', phase, ...rotateFlags(k8s), ...extra]);
+/**
+ * Runs `kubecerts ca rotate <phase>` on the tree. finalize gets `--sa-grace 0s` unless the caller gives --sa-grace:
+ * the tests run finalize right after reissue (the grace period has its own test).
+ */
+export const rotate = (k8s: string, phase: string, ...extra: string[]): Promise<CliResult> =>
+  runCli(['ca', 'rotate', phase, ...rotateFlags(k8s), ...graceFlags(phase, extra), ...extra]);
+
+/** `--sa-grace 0s` for finalize unless `extra` sets it (see rotate). */
+export const graceFlags = (phase: string, extra: readonly string[] = []): string[] => (phase === 'finalize' && !extra.some((e) => e.startsWith('--sa-grace')) ? ['--sa-grace', '0s'] : []);
 
 /** Like rotate, but throws with the output unless it exits 0. */
 export async function rotateOk(k8s: string, phase: string, ...extra: string[]): Promise<CliResult> {
   const r = await rotate(k8s, phase, ...extra);
   if (r.code !== 0) throw new Error(`ca rotate ${phase} exited ${r.code}: ${r.stdout}${r.stderr}`);
   return r;
+}
+
+/**
+ * A tree made by `kubecerts init` (ECDSA P-256, node1 on 127.0.0.1, `extra` init flags) in a new temp folder, with a
+ * kubelet client certificate; returns its kubernetes folder (the state folder goes next to it).
+ */
+export async function initTree(...extra: string[]): Promise<string> {
+  const k8s = join(tempDir(), 'kubernetes');
+  const r = await runCli(['init', '--cert-dir', join(k8s, 'pki'), '--kubeconfig-dir', k8s, '--apiserver-advertise-address', '127.0.0.1', '--node-name', 'node1', '--encryption-algorithm', 'ECDSA-P256', ...extra]);
+  if (r.code !== 0) throw new Error(`init exited ${r.code}: ${r.stderr}`);
+  addKubeletClient(k8s);
+  return k8s;
 }
 
 /** A kubelet client certificate (cert + key in one file, as the kubelet writes it) signed by the tree's ca, linked as kubelet-client-current.pem. */

@@ -8,9 +8,11 @@ import { writeFileAtomic } from '../../store/fs-atomic.js';
 import { restartComponents } from '../../ops/control-plane-restart.js';
 import { newArchiveSecret, openArchive, sealArchive } from '../../ops/rotate-ca/archive.js';
 import { signerOf } from '../../ops/rotate-ca/plan.js';
-import { etcdInEffect, finalize, nodeStatus, recoverInterrupted, prepare, purge, reissue, rollback, storePrepared, trust, type PhaseOptions, type PhaseResult } from '../../ops/rotate-ca/phases.js';
-import { readPlan, stagedFiles, TARGETS, type Target } from '../../store/rotation-state.js';
-import { inClusterSteps, renderInventory, renderPhase, renderStatus } from '../../output/rotate-ca-text.js';
+import { componentsInEffect, etcdInEffect, finalize, nodeStatus, recoverInterrupted, prepare, purge, reissue, rollback, storePrepared, trust, type PhaseOptions, type PhaseResult } from '../../ops/rotate-ca/phases.js';
+import { readInClusterDone, readPlan, stagedFiles, TARGETS, textDigest, writeInClusterDone, type RotationPaths, type Target } from '../../store/rotation-state.js';
+import { inClusterSteps, renderComponentEffects, renderInCluster, renderInventory, renderPhase, renderStatus } from '../../output/rotate-ca-text.js';
+import { applyInCluster } from '../../ops/rotate-ca/in-cluster.js';
+import { readIfPresent } from '../../store/rotation-files.js';
 import { parseDuration } from '../../lib/duration.js';
 import { realNodeHost } from '../../store/node-host.js';
 import { loadPods } from '../../ops/control-plane-observe.js';
@@ -36,6 +38,20 @@ function archiveSecret(opts: Opts, io: Io, generate: boolean): string {
   return s;
 }
 
+/** --sa-grace in ms (default 24 h); 0 is allowed and says so explicitly. */
+function saGraceOf(opts: Opts): number {
+  if (opts['saGrace'] === undefined) return 86_400_000;
+  const ms = parseDuration(String(opts['saGrace']));
+  if (ms === undefined || ms < 0) throw new UsageError(`invalid --sa-grace "${String(opts['saGrace'])}"`);
+  return ms;
+}
+
+/** An https:// URL given to a probe flag. */
+function endpointOf(v: string, flag: string): string {
+  if (!/^https:\/\/[^/\s]+\/?$/.test(v)) throw new UsageError(`invalid ${flag} "${v}": give https://host:port`);
+  return v;
+}
+
 export default async function caRotate(args: unknown[], opts: Opts, io: Io): Promise<void> {
   const phase = String(args[0]);
   const paths = {
@@ -50,11 +66,17 @@ export default async function caRotate(args: unknown[], opts: Opts, io: Io): Pro
   const only = onlyOf(opts);
   if (only && !['plan', 'prepare', 'status'].includes(phase)) throw new UsageError('--only is chosen at prepare; later phases follow the rotation plan');
   if ((opts['export'] || opts['import']) && phase !== 'prepare') throw new UsageError('--export and --import go with prepare');
+  if (opts['crossSign'] === true && (phase !== 'prepare' || opts['import'])) throw new UsageError('--cross-sign goes with prepare (an imported archive brings its cross certificates)');
   const o: PhaseOptions = {
     paths, now: io.now(), dryRun: opts['dryRun'] === true, ...(only ? { only } : {}), caValidityMs: caValidity, leafValidityMs: 8760 * 3_600_000,
     notice: (l) => io.stderr.write(`${l}\n`),
     ...(Array.isArray(opts['etcdEndpoints']) ? { etcdEndpoints: opts['etcdEndpoints'] as string[] } : {}),
     probeTimeoutMs: msFlag(opts, 'probeTimeout', '--probe-timeout', 3000),
+    saGraceMs: saGraceOf(opts),
+    ...(opts['crossSign'] === true ? { crossSign: true } : {}),
+    ...(opts['force'] === true ? { force: true } : {}),
+    ...(typeof opts['apiserverEndpoint'] === 'string' ? { apiserverEndpoint: endpointOf(opts['apiserverEndpoint'], '--apiserver-endpoint') } : {}),
+    ...(typeof opts['kubeletEndpoint'] === 'string' ? { kubeletEndpoint: endpointOf(opts['kubeletEndpoint'], '--kubelet-endpoint') } : {}),
   };
   const out = (s: string): void => void io.stdout.write(s);
   if (phase === 'status' || phase === 'plan') {
@@ -78,7 +100,11 @@ export default async function caRotate(args: unknown[], opts: Opts, io: Io): Pro
       out(`Components (${paths.manifestsDir}):\n${rows.length > 0 ? rows.join('\n') : '  no control-plane manifests'}\n`);
     }
     const effect = phase === 'status' ? await etcdInEffect(o) : undefined;
-    out(renderStatus(status, effect?.map((e) => `in effect: etcd ${e.url}: ${e.acceptsNew ? 'accepts' : 'REJECTS'} a client of the new etcd CA, serves a certificate of the ${e.servesNew ? 'new' : 'old'} CA`)));
+    const components = phase === 'status' ? await componentsInEffect(o) : undefined;
+    out(renderStatus(status, [
+      ...(effect?.map((e) => `in effect: etcd ${e.url}: ${e.acceptsNew ? 'accepts' : 'REJECTS'} a client of the new etcd CA, serves a certificate of the ${e.servesNew ? 'new' : 'old'} CA`) ?? []),
+      ...(components ? renderComponentEffects(components, facts, { old: plan?.old.ca, new: plan?.new.ca }) : []),
+    ]));
     if (status.problems.length > 0) throw new ExitRequest(ExitCode.failed);
     return;
   }
@@ -123,25 +149,6 @@ export default async function caRotate(args: unknown[], opts: Opts, io: Io): Pro
   }
   out(renderPhase(result));
   const changedLive = !result.dryRun && !result.nothingToDo && ['trust', 'reissue', 'finalize', 'rollback'].includes(result.phase) && result.written.length > 0;
-  const inCluster = opts['inCluster'] as string | undefined;
-  if (inCluster !== undefined && ['trust', 'reissue', 'finalize'].includes(result.phase)) {
-    const kubeconfig = join(paths.kubeconfigDir, 'admin.conf');
-    const steps = inClusterSteps(result.phase, kubeconfig, result.joinHashes?.new);
-    out(`In the cluster (${inCluster === 'apply' && !result.dryRun ? 'running the kubectl steps' : 'to run'}):\n${steps.map((s) => `  ${s.text}`).join('\n')}\n`);
-    if (inCluster === 'apply' && !result.dryRun) {
-      let failed = 0;
-      for (const s of steps) {
-        if (!s.kubectl) continue;
-        const r = spawnSync('kubectl', [...s.kubectl], { encoding: 'utf8', timeout: 60_000 });
-        if (r.status !== 0) failed++;
-        out(`  [${r.status === 0 ? 'ok' : `failed, exit ${String(r.status)}`}] ${s.text}\n${r.stdout ? r.stdout.replace(/^/gm, '    ') : ''}${r.status === 0 ? '' : `    ${(r.stderr ?? r.error?.message ?? '').trim()}\n`}`);
-      }
-      if (failed > 0) {
-        io.stderr.write(`[rotate] ${failed} in-cluster step(s) failed; the node's files are committed: run the steps by hand (--in-cluster=print)\n`);
-        throw new ExitRequest(ExitCode.failed);
-      }
-    }
-  }
   if (opts['restart'] === true && changedLive) {
     const names = result.targets.includes('etcd-ca') ? ['all'] : ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
     const report = await restartComponents(names, {
@@ -154,5 +161,43 @@ export default async function caRotate(args: unknown[], opts: Opts, io: Io): Pro
       io.stderr.write('[rotate] a restart failed: the files are committed; fix the component, then run `kubecerts control-plane restart all` before the next phase\n');
       throw new ExitRequest(ExitCode.failed);
     }
+  }
+  const inCluster = opts['inCluster'] as string | undefined;
+  if (inCluster !== undefined && ['trust', 'reissue', 'finalize'].includes(result.phase)) {
+    // after the restarts: kube-root-ca.crt is published by the restarted controller-manager
+    const kubeconfig = join(paths.kubeconfigDir, 'admin.conf');
+    if (inCluster === 'apply' && !result.dryRun) {
+      runInCluster(result.phase as 'trust' | 'reissue' | 'finalize', paths, kubeconfig, o.now, out, io);
+    } else {
+      const steps = inClusterSteps(result.phase, kubeconfig, result.joinHashes?.new);
+      out(`In the cluster (to run):\n${steps.map((s) => `  ${s.text}`).join('\n')}\n`);
+    }
+  }
+}
+
+/**
+ * `--in-cluster=apply`: the in-cluster steps of the phase through kubectl with admin.conf (ops/rotate-ca/in-cluster.ts),
+ * each reported; restarts already done for this phase and CA file (recorded in the state folder) are not repeated.
+ * Exits 1 (ExitRequest) when a step failed, after reporting which steps ran.
+ */
+function runInCluster(phase: 'trust' | 'reissue' | 'finalize', paths: RotationPaths, kubeconfig: string, now: Date, out: (s: string) => void, io: Io): void {
+  const plan = readPlan(paths) ?? nodeStatus(paths).plan;
+  const rotatesCa = plan?.targets.includes('ca') ?? true;
+  const caText = rotatesCa ? readIfPresent(join(paths.certDir, 'ca.crt')) : undefined;
+  const caFile = textDigest(caText ?? '');
+  const doneBefore = readInClusterDone(paths, phase, caFile);
+  const report = applyInCluster({
+    phase, kubeconfig, caBundle: caText, oldCa: plan?.old.ca, newCa: plan?.new.ca, doneBefore,
+    kubectl: (args) => {
+      const r = spawnSync('kubectl', [...args], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+      return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? r.error?.message ?? '' };
+    },
+  });
+  if (report.done.length > doneBefore.length) writeInClusterDone(paths, { phase, caFile, done: report.done, at: now.toISOString() });
+  out(renderInCluster(phase, kubeconfig, report));
+  const failed = report.outcomes.filter((x) => x.result === 'failed');
+  if (failed.length > 0) {
+    io.stderr.write(`[rotate] ${failed.length} in-cluster step(s) failed (${failed.map((x) => x.id).join(', ')}); the node's files are committed. Fix the cause and run "kubecerts ca rotate ${phase} --in-cluster=apply" again: steps done are not repeated\n`);
+    throw new ExitRequest(ExitCode.failed);
   }
 }

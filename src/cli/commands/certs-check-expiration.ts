@@ -55,7 +55,8 @@ export default async function checkExpiration(_args: unknown[], opts: Record<str
   // `-o=json` reaches commander as "=json"
   const format = String(opts['output'] ?? 'text').replace(/^=/, '');
   if (!FORMATS.includes(format.split('=')[0] ?? '')) {
-    throw new UsageError(`unable to match a printer suitable for the output format "${format}", allowed formats are: ${FORMATS.join(',')}`);
+    // kubeadm: errors.Wrap(NoCompatiblePrinterError, "could not construct output printer"); kubectl sorts the formats
+    throw new UsageError(`could not construct output printer: unable to match a printer suitable for the output format ${JSON.stringify(format)}, allowed formats are: ${[...FORMATS].sort().join(',')}`);
   }
   const windowMs = durationFlag(opts, 'failWithin', '--fail-within', 0);
   const cfg = runConfigFrom(opts);

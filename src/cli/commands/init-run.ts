@@ -1,6 +1,7 @@
 /** Shared body of `init`, `init phase certs` and `init phase kubeconfig`. */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { hasCode, KubeconfigError, PkiError, UsageError } from '../../errors.js';
 import { Warner } from '../../ops/external-ca.js';
 import { backupFiles, backupFolderName, DEFAULT_KEEP_BACKUPS, pruneBackups } from '../../store/backup.js';
 import { CertPhases, KubeconfigPhases } from '../../ops/init.js';
@@ -19,7 +20,31 @@ export interface InitSelection {
   readonly kubeconfig?: string;
 }
 
+/**
+ * The kubeadm flags of init and its phases that kubeadm's ValidateMixedArguments refuses next to --config
+ * (cmd/kubeadm/app/apis/kubeadm/validation): commander's option key → flag name. --node-name, --kubeconfig-dir,
+ * --dry-run and --rootfs may be mixed; kubecerts' own flags (--encryption-algorithm, --reissue) too.
+ */
+const NOT_WITH_CONFIG: readonly (readonly [string, string])[] = [
+  ['apiserverAdvertiseAddress', 'apiserver-advertise-address'],
+  ['apiserverBindPort', 'apiserver-bind-port'],
+  ['apiserverCertExtraSans', 'apiserver-cert-extra-sans'],
+  ['certDir', 'cert-dir'],
+  ['controlPlaneEndpoint', 'control-plane-endpoint'],
+  ['kubernetesVersion', 'kubernetes-version'],
+  ['serviceCidr', 'service-cidr'],
+  ['serviceDnsDomain', 'service-dns-domain'],
+];
+
+/** kubeadm's ValidateMixedArguments: `can not mix '--config' with arguments [cert-dir service-cidr]` (names sorted, as pflag visits them). */
+function validateMixedArguments(opts: Record<string, unknown>): void {
+  if (opts['config'] === undefined) return;
+  const mixed = NOT_WITH_CONFIG.filter(([key]) => opts[key] !== undefined).map(([, flag]) => flag);
+  if (mixed.length > 0) throw new UsageError(`can not mix '--config' with arguments [${mixed.join(' ')}]`, { hint: 'put these settings into the config file' });
+}
+
 export async function runInit(selection: InitSelection, opts: Record<string, unknown>, io: Io): Promise<void> {
+  validateMixedArguments(opts);
   const cfg = runConfigFrom(opts);
   // an init killed in its renames is completed before anything is read, so the re-run sees the finished PKI
   const journal = pkiJournal(cfg.certificatesDir, cfg.kubeconfigDir);
@@ -44,19 +69,21 @@ async function initPhases(cfg: RunConfig, selection: InitSelection, opts: Record
   const kcSpecs = selection.kubeconfig
     ? KUBECONFIG_SPECS.filter((s) => selection.kubeconfig === 'all' || s.phase === selection.kubeconfig)
     : [];
-  // full init, as kubeadm's newInitData: in external-CA mode every kubeconfig is checked before anything is printed
-  if (selection.certs === 'all' && selection.kubeconfig === 'all') kubeconfigs.validateForExternalCa(kcSpecs);
+  // kubeadm's newInitData, before `init` and every `init phase`: the keyless CAs' leaves must load and chain, and in
+  // external-CA mode all five kubeconfigs must exist and match, before anything is printed
+  if (certs.checkExternalCa('ca')) kubeconfigs.validateForExternalCa(KUBECONFIG_SPECS);
+  certs.checkExternalCa('front-proxy-ca');
   // every missing key is started now, so both cores generate them while certificates are signed in order
   certs.prefetchKeys(certSpecs);
   kubeconfigs.prefetchKeys(kcSpecs);
   if (certSpecs.length > 0) {
     // printed by kubeadm's parent phase, which runs for `all` (and init) but not for a single phase
     if (selection.certs === 'all') out(`[certs] Using certificateDir folder "${cfg.certificatesDir}"`);
-    for (const spec of certSpecs) await certs.run(spec);
+    for (const spec of certSpecs) await inPhase(`certs/${spec.name}`, () => certs.run(spec));
   }
   if (kcSpecs.length > 0) {
     if (selection.kubeconfig === 'all') out(`[kubeconfig] Using kubeconfig folder "${cfg.kubeconfigDir}"`);
-    for (const spec of kcSpecs) await kubeconfigs.run(spec);
+    for (const spec of kcSpecs) await inPhase(`kubeconfig/${spec.phase}`, () => kubeconfigs.run(spec));
   }
   if (opts['dryRun']) {
     for (const w of ctx.ws.planned()) out(`[dryrun] Would write file "${w.path}" with mode ${w.mode.toString(8).padStart(4, '0')}`);
@@ -73,4 +100,22 @@ async function initPhases(cfg: RunConfig, selection: InitSelection, opts: Record
     io.stderr.write(`backup of the replaced files: ${backupDir}\n`);
   }
   await ctx.ws.commit(journal);
+}
+
+/**
+ * Runs one phase as kubeadm's workflow runner does: a failure reads "error execution phase <phase>: <error>"
+ * (e.g. "error execution phase kubeconfig/admin: a kubeconfig file ... has got the wrong CA cert"), the text operators
+ * search for. The external-CA checks kubeadm runs before any phase (newInitData) keep their bare wording, and so do
+ * usage and lock errors.
+ */
+async function inPhase(phase: string, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    if (hasCode(err, 'EXTERNAL_CA') || hasCode(err, 'EXTERNAL_KUBECONFIG')) throw err;
+    const context = `error execution phase ${phase}`;
+    if (err instanceof PkiError) throw PkiError.wrap(err, err.code, context, err.hint === undefined ? {} : { hint: err.hint });
+    if (err instanceof KubeconfigError) throw KubeconfigError.wrap(err, err.code, context, err.hint === undefined ? {} : { hint: err.hint });
+    throw err;
+  }
 }

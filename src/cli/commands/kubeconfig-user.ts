@@ -2,13 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { errnoText, UsageError } from '../../errors.js';
 import { parseUsersFile, type UserEntry } from '../../kubeconfig/users-file.js';
-import { parseDuration } from '../../lib/duration.js';
+import { durationError, parseDuration } from '../../lib/duration.js';
 import { decodeUtf8 } from '../../lib/utf8.js';
 import { checkUsers, DEFAULT_VALIDITY_MS, issueUserKubeconfigs, resolveTarget } from '../../ops/kubeconfig-user.js';
 import { ProgressBar } from '../../output/progress.js';
 import { runConfigFrom } from '../config-flags.js';
 import { line, warnExposedStdout, type Io } from '../io.js';
-import { incompatibleFlags, invalidFlag, missingFlag } from '../usage-errors.js';
+import { incompatibleFlags, invalidArgument, invalidFlag, missingFlag } from '../usage-errors.js';
 
 type Opts = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -35,7 +35,9 @@ export default async function kubeconfigUser(_args: unknown[], opts: Opts, io: I
   if (outFile !== undefined && outDir !== undefined) throw incompatibleFlags('out', 'out-dir');
   if (batch && token !== undefined) throw new UsageError('--token is for a single user');
   const validityMs = v === undefined ? DEFAULT_VALIDITY_MS : parseDuration(v);
-  if (validityMs === undefined || validityMs <= 0) throw invalidFlag('validity-period', v ?? '', 'use a positive duration such as 24h, 8760h or 30d');
+  // kubeadm's --validity-period is a pflag Duration: Go's parse error in pflag's wording
+  if (validityMs === undefined) throw invalidArgument('validity-period', v ?? '', durationError(v ?? '') ?? 'invalid duration');
+  if (validityMs <= 0) throw invalidFlag('validity-period', v ?? '', 'use a positive duration such as 24h, 8760h or 30d');
   const warn = line(io.stderr);
   const users = readUsers(names, (opts['org'] as string[] | undefined) ?? [], fromFile);
   checkUsers(users, { batch, allowMasters: opts['allowSystemMasters'] === true, fromFile });

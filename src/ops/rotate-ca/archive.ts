@@ -59,7 +59,7 @@ export function openArchive(data: Buffer, secret: string): PreparedMaterial {
     throw new RotateError('ROTATE_ARCHIVE', 'the archive content is malformed');
   }
   for (const [n, v] of Object.entries(parsed.files)) {
-    if (!/^(ca|front-proxy-ca|etcd-ca)\.(crt|key)$|^sa\.key$/.test(n) || typeof v !== 'string') throw new RotateError('ROTATE_ARCHIVE', `the archive names an unexpected file "${n}"`);
+    if (!/^(ca|front-proxy-ca|etcd-ca)\.(crt|key)$|^(ca|etcd-ca)-cross\.crt$|^sa\.key$/.test(n) || typeof v !== 'string') throw new RotateError('ROTATE_ARCHIVE', `the archive names an unexpected file "${n}"`);
   }
   return { plan: parsed.plan, files: parsed.files };
 }

@@ -27,7 +27,7 @@ const hostPort = (url: string): { host: string; port: number } => {
 export async function probeClient(ca: X509Certificate, caKey: KeyObject, now: Date): Promise<{ cert: Buffer; key: Buffer }> {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const { certPem, keyPem } = await issue(
-    { subject: { cn: 'kubecerts-rotation-probe', orgs: [] }, usages: ['clientAuth'], key: privateKey, window: { notBefore: new Date(now.getTime() - 60_000), notAfter: new Date(now.getTime() + 3_600_000) } },
+    { subject: { cn: PROBE_CN, orgs: [] }, usages: ['clientAuth'], key: privateKey, window: { notBefore: new Date(now.getTime() - 60_000), notAfter: new Date(now.getTime() + 3_600_000) } },
     new LocalCaSigner(ca.toString(), caKey),
   );
   return { cert: Buffer.from(certPem), key: Buffer.from(keyPem) };
@@ -59,3 +59,75 @@ export async function notServingNew(urls: readonly string[], neu: X509Certificat
   );
   return res.filter((u): u is string => u !== undefined);
 }
+
+/** What a probe of kube-apiserver or a kubelet found: which CA signed what it serves, whether it takes a new-CA client. */
+export interface ComponentEffect {
+  readonly component: 'kube-apiserver' | 'kubelet';
+  readonly url: string;
+  /** nothing answered (connection refused, timed out): "in effect" cannot be told */
+  readonly unreachable: boolean;
+  /** the CA of the served certificate: the rotation's old or new CA, or another (a self-signed kubelet certificate) */
+  readonly serves?: 'new' | 'old' | 'other';
+  /** whether a client certificate of the new CA is authenticated */
+  readonly acceptsNew?: boolean;
+  /** why, in a few words (the HTTP status or TLS error) */
+  readonly detail: string;
+}
+
+/** The URL of kube-apiserver from its static-pod manifest (--advertise-address, --secure-port), or undefined. */
+export function apiserverFromManifest(text: string | undefined): string | undefined {
+  if (!text) return undefined;
+  const flag = (n: string): string | undefined => new RegExp(`--${n}=["']?([^\\s"']+)`).exec(text)?.[1];
+  const addr = flag('advertise-address');
+  if (!addr) return undefined;
+  return `https://${addr.includes(':') ? `[${addr}]` : addr}:${flag('secure-port') ?? '6443'}`;
+}
+
+const served = async (url: string, old: X509Certificate | undefined, neu: X509Certificate, client: { cert: Buffer; key: Buffer }, timeoutMs: number): Promise<{ ok: false; error: string } | { ok: true; by: 'new' | 'old' | 'other' }> => {
+  const { host, port } = hostPort(url);
+  const s = await servedCertificate(host, port, timeoutMs, client);
+  if (!s.ok) return { ok: false, error: s.error };
+  const c = new X509Certificate(s.der);
+  return { ok: true, by: issuedBy(c, neu) ? 'new' : old && issuedBy(c, old) ? 'old' : 'other' };
+};
+
+/**
+ * Probes kube-apiserver at `url` with a client certificate of the new CA: the certificate it serves, and whether it
+ * authenticates the client. Authenticated means a SelfSubjectReview (POST, authentication.k8s.io/v1, which every
+ * authenticated user may create) answers 201 with the probe's user name; on a server without that API (404) a
+ * SelfSubjectAccessReview answering 201. A TLS refusal, 401 or 403 (anonymous) is "not authenticated".
+ */
+export async function apiserverEffect(url: string, old: X509Certificate | undefined, neu: X509Certificate, client: { cert: Buffer; key: Buffer }, timeoutMs: number): Promise<ComponentEffect> {
+  const base = url.replace(/\/$/, '');
+  const s = await served(base, old, neu, client, timeoutMs);
+  if (!s.ok) return { component: 'kube-apiserver', url, unreachable: true, detail: s.error };
+  let r = await httpsGet(`${base}/apis/authentication.k8s.io/v1/selfsubjectreviews`, timeoutMs, { ...client, body: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }) });
+  let user = '';
+  try {
+    user = String((JSON.parse(r.body) as { status?: { userInfo?: { username?: string } } }).status?.userInfo?.username ?? '');
+  } catch {
+    user = '';
+  }
+  let accepts = (r.status === 201 || r.status === 200) && user === PROBE_CN;
+  if (r.status === 404) {
+    r = await httpsGet(`${base}/apis/authorization.k8s.io/v1/selfsubjectaccessreviews`, timeoutMs, { ...client, body: JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { nonResourceAttributes: { path: '/version', verb: 'get' } } }) });
+    accepts = r.status === 201;
+  }
+  return { component: 'kube-apiserver', url, unreachable: false, serves: s.by, acceptsNew: accepts, detail: r.status > 0 ? `HTTP ${r.status}` : (r.error ?? 'no answer') };
+}
+
+/**
+ * Probes a kubelet at `url` (port 10250) with a client certificate of the new CA: the certificate it serves and
+ * whether it authenticates the client (kubeadm's kubelets run with anonymous auth off and x509 client CA = ca.crt:
+ * 403 means authenticated but not authorized, 401 or a TLS refusal means the new CA is not trusted yet).
+ */
+export async function kubeletEffect(url: string, old: X509Certificate | undefined, neu: X509Certificate, client: { cert: Buffer; key: Buffer }, timeoutMs: number): Promise<ComponentEffect> {
+  const base = url.replace(/\/$/, '');
+  const s = await served(base, old, neu, client, timeoutMs);
+  if (!s.ok) return { component: 'kubelet', url, unreachable: true, detail: s.error };
+  const r = await httpsGet(`${base}/pods`, timeoutMs, client);
+  return { component: 'kubelet', url, unreachable: false, serves: s.by, acceptsNew: r.status === 403 || r.status === 200, detail: r.status > 0 ? `HTTP ${r.status}` : (r.error ?? 'no answer') };
+}
+
+/** The common name of the probe client certificates (no organization: no group, no permission). */
+export const PROBE_CN = 'kubecerts-rotation-probe';

@@ -28,11 +28,11 @@ import { encodePrivateKey } from '../../pki/keys.js';
 import { normalizeAltNames } from '../../pki/sans.js';
 import { CA_SPECS, type CaName } from '../../pki/specs.js';
 import { bundleText, certFingerprint, issuedBy, keyFingerprint, keyMatches, parseBundle, publicKeysText, spkiHash } from '../../pki/trust-bundle.js';
-import { membersFromManifest, notServingNew, notTrustingNew, probeClient } from './barrier.js';
+import { apiserverEffect, apiserverFromManifest, kubeletEffect, membersFromManifest, notServingNew, notTrustingNew, probeClient, type ComponentEffect } from './barrier.js';
 import { deriveStatus, type Phase, type RotationStatus } from './plan.js';
-import { caBaseName, KUBELET_CLIENT, readIfPresent, readNodeFacts, SIGNER_FILE, type NodeFacts, type SignedCert } from '../../store/rotation-files.js';
+import { caBaseName, KUBELET_CLIENT, modifiedAt, readIfPresent, readNodeFacts, SIGNER_FILE, type NodeFacts, type SignedCert } from '../../store/rotation-files.js';
 import {
-  backedUpPhases, backupPhase, dropBackup, dropPrepared, purgeRotation, readBackup, readPlan, readStaged, removeIfPresent, rotationDir, rotationJournal,
+  backedUpPhases, backupPhase, dropBackup, dropInClusterRecord, recordForced, dropPrepared, purgeRotation, readBackup, readPlan, readStaged, removeIfPresent, rotationDir, rotationJournal,
   stagingDir, writePrepared, type CommitPhase, type RotationPaths, type RotationPlan, type Target,
 } from '../../store/rotation-state.js';
 
@@ -43,6 +43,12 @@ export interface PhaseOptions {
   readonly dryRun: boolean;
   /** targets to rotate (prepare); later phases take the plan's */
   readonly only?: readonly Target[];
+  /**
+   * prepare: also issue a cross certificate per CA (the new CA's subject and key, signed by the old CA); reissue
+   * appends it to the serving certificates of kube-apiserver and etcd, so clients that hold only the old CA still
+   * verify them; finalize removes it again
+   */
+  readonly crossSign?: boolean;
   /** lifetime of the new CAs (prepare), default 10 years as kubeadm */
   readonly caValidityMs: number;
   /** lifetime of re-signed leaves (reissue), default 1 year as kubeadm */
@@ -53,6 +59,18 @@ export interface PhaseOptions {
   readonly etcdEndpoints?: readonly string[];
   /** bound of each barrier probe, ms (default 3000) */
   readonly probeTimeoutMs?: number;
+  /**
+   * override the live barriers (etcd, kube-apiserver and kubelet probes) when they fail or cannot observe: each
+   * override is printed and recorded in <rotation>/forced.log. Never overrides a check of the files (keys, bundles,
+   * identities, order, old-CA certificates left at finalize) nor the service-account grace period.
+   */
+  readonly force?: boolean;
+  /** how long after reissue switched sa.key finalize may drop the old public key, ms (default 24 h) */
+  readonly saGraceMs?: number;
+  /** kube-apiserver to probe (default: the kube-apiserver manifest's --advertise-address and --secure-port) */
+  readonly apiserverEndpoint?: string;
+  /** the kubelet to probe (default: https://127.0.0.1:10250 when this node has kubelet-client-current.pem) */
+  readonly kubeletEndpoint?: string;
 }
 
 /** The outcome of a phase, for the renderers. */
@@ -168,6 +186,7 @@ export async function prepare(o: PhaseOptions): Promise<PhaseResult> {
   }
   const files: Record<string, string> = {};
   const plan: { old: Partial<Record<Target, string>>; new: Partial<Record<Target, string>> } = { old: {}, new: {} };
+  const cross: Partial<Record<Target, string>> = {};
   const checks: string[] = [];
   await Promise.all(
     caTargets(targets).map(async (t) => {
@@ -189,6 +208,15 @@ export async function prepare(o: PhaseOptions): Promise<PhaseResult> {
       plan.old[t] = old.fingerprint;
       plan.new[t] = certFingerprint(cert);
       checks.push(`${t}: new CA is CA:TRUE, self-signed, matches its key, outlives a leaf issued now, has a new key`);
+      if (o.crossSign && CROSS_LEAF[t]) {
+        // the new CA's subject and key, issued by the old CA, for no longer than either lives
+        const notAfter = new Date(Math.min(new Date(old.cert.validTo).getTime(), new Date(cert.validTo).getTime()));
+        const { certPem: crossPem } = await issue({ subject: { cn: spec.cn, orgs: [] }, dns: [spec.cn], usages: [], isCA: true, key, window: { notBefore, notAfter: truncSeconds(notAfter.getTime()) } }, new LocalCaSigner(old.cert.toString(), f.key));
+        checkCross(t, new X509Certificate(crossPem), old.cert, cert);
+        files[`${t}-cross.crt`] = crossPem;
+        cross[t] = certFingerprint(new X509Certificate(crossPem));
+        checks.push(`${t}: cross certificate has the new CA's subject and key and verifies under the old CA`);
+      }
     }),
   );
   if (targets.includes('sa') && facts.sa) {
@@ -200,7 +228,7 @@ export async function prepare(o: PhaseOptions): Promise<PhaseResult> {
     checks.push('sa: new key differs from the old; sa.pub will hold both until finalize');
   }
   checks.sort((a, b) => TARGET_ORDER.indexOf(a.split(':')[0] as Target) - TARGET_ORDER.indexOf(b.split(':')[0] as Target));
-  const full: RotationPlan = { version: 1, created: o.now.toISOString(), targets: TARGET_ORDER.filter((t) => targets.includes(t)), old: plan.old, new: plan.new };
+  const full: RotationPlan = { version: 1, created: o.now.toISOString(), targets: TARGET_ORDER.filter((t) => targets.includes(t)), old: plan.old, new: plan.new, ...(Object.keys(cross).length > 0 ? { cross } : {}) };
   if (!o.dryRun) {
     const release = lock(o);
     try {
@@ -219,6 +247,16 @@ export async function prepare(o: PhaseOptions): Promise<PhaseResult> {
 
 const TARGET_ORDER: readonly Target[] = ['ca', 'front-proxy-ca', 'etcd-ca', 'sa'];
 
+/** The serving certificate each cross certificate is appended to (--cross-sign): kube-apiserver's, etcd's. */
+const CROSS_LEAF: Partial<Record<CaName, string>> = { ca: 'apiserver', 'etcd-ca': 'etcd-server' };
+
+/** Refuses a cross certificate that is not the new CA's subject and key issued by the old CA, or not a CA. */
+function checkCross(t: CaName, cross: X509Certificate, old: X509Certificate, neu: X509Certificate): void {
+  if (!cross.ca || cross.subject !== neu.subject || keyFingerprint(cross.publicKey) !== keyFingerprint(neu.publicKey) || !issuedBy(cross, old)) {
+    refuse('ROTATE_CHECK', `${t}: the cross certificate is not the new CA's subject and key issued by the old CA`);
+  }
+}
+
 /** Stores imported material as prepared (prepare --import); the caller has checked it belongs to this cluster. */
 export function storePrepared(o: PhaseOptions, m: PreparedMaterial): PhaseResult {
   const { facts, status, synthesized, plan: derived } = nodeStatus(o.paths, m.plan.targets);
@@ -236,6 +274,13 @@ export function storePrepared(o: PhaseOptions, m: PreparedMaterial): PhaseResult
     }
     const crt = m.files[`${t}.crt`];
     const key = m.files[`${t}.key`];
+    const crossFp = m.plan.cross?.[t];
+    if (crossFp !== undefined) {
+      const x = m.files[`${t}-cross.crt`];
+      const old = facts.cas.find((c) => c.target === t)?.certs[0]?.cert;
+      if (!x || !crt || !old || certFingerprint(new X509Certificate(x)) !== crossFp) refuse('ROTATE_ARCHIVE', `the archive's ${t} cross certificate does not match its plan`);
+      checkCross(t, new X509Certificate(x), old, new X509Certificate(crt));
+    }
     if (!crt || !key || certFingerprint(new X509Certificate(crt)) !== m.plan.new[t] || !keyMatches(createPrivateKey(key), new X509Certificate(crt))) {
       refuse('ROTATE_ARCHIVE', `the archive's new ${t} does not match its plan or its key`);
     }
@@ -262,11 +307,13 @@ interface Material {
   readonly saOld?: KeyObject;
   readonly saNew?: KeyObject;
   readonly saNewText?: string;
+  /** --cross-sign: the cross certificate of each CA (PEM) */
+  readonly cross: Partial<Record<CaName, string>>;
 }
 
 /** Loads the staged material and checks it against plan.json and the live files. */
 function loadMaterial(o: PhaseOptions, facts: NodeFacts, plan: RotationPlan, needKeys: boolean, needOld = true): Material {
-  const m = { plan, old: {}, neu: {}, newKey: {}, newKeyText: {} } as { -readonly [K in keyof Material]: Material[K] };
+  const m = { plan, old: {}, neu: {}, newKey: {}, newKeyText: {}, cross: {} } as { -readonly [K in keyof Material]: Material[K] };
   for (const t of caTargets(plan.targets)) {
     const f = facts.cas.find((c) => c.target === t);
     const old = f?.certs.find((c) => c.fingerprint === plan.old[t]);
@@ -277,6 +324,11 @@ function loadMaterial(o: PhaseOptions, facts: NodeFacts, plan: RotationPlan, nee
     if (!old && needOld) refuse('ROTATE_INPUT', `${f?.crtPath ?? t}: the old CA named by the plan is not in the file (a bundle without the old CA)`, 'restore the CA file from a backup');
     if (old) m.old[t] = old.cert;
     m.neu[t] = neu;
+    if (plan.cross?.[t] !== undefined) {
+      const x = stagedOrUndefined(o.paths, `${t}-cross.crt`);
+      if (!x || certFingerprint(new X509Certificate(x)) !== plan.cross[t]) refuse('ROTATE_STATE', `the staged ${t}-cross.crt is missing or not the one plan.json names`, 'restore the state folder or prepare --import the archive again');
+      m.cross[t] = x;
+    }
     if (needKeys) {
       // once reissued, the new key is the live one; before, it exists only in the state folder (or the archive)
       const live = f?.key && keyMatches(f.key, neu) ? readIfPresent(f.keyPath) : undefined;
@@ -389,6 +441,7 @@ async function runCommit(
     await build(facts, plan, ws, checks, remove);
     const written = ws.planned().map((w) => w.path);
     const backup = o.dryRun ? undefined : await commitPhase(o, phase, ws, remove);
+    if (!o.dryRun) for (const c of checks) if (c.startsWith(FORCED)) recordForced(o.paths, `${o.now.toISOString()} ${phase}: ${c.slice(FORCED.length)}`);
     const oldCa = facts.cas.find((c) => c.target === 'ca')?.certs.find((c) => c.fingerprint === plan.old.ca);
     const stagedCa = stagedOrUndefined(o.paths, 'ca.crt');
     const newCa = stagedCa ? new X509Certificate(stagedCa) : facts.cas.find((c) => c.target === 'ca')?.certs.find((c) => c.fingerprint === plan.new.ca)?.cert;
@@ -461,16 +514,113 @@ async function etcdBarrier(o: PhaseOptions, m: Material, kind: 'trust-in-effect'
   if (kind === 'trust-in-effect') {
     const bad = await notTrustingNew(urls, client, t);
     if (bad.length > 0) {
-      refuse('ROTATE_BARRIER', `trust is not in effect on etcd member(s) ${bad.join(', ')}: they reject a client of the new etcd CA`, 'run trust on every node and restart each etcd member (etcd reads its CA files only at start; --restart does it), then reissue');
+      return barrierRefuse(o, checks, `trust is not in effect on etcd member(s) ${bad.join(', ')}: they reject a client of the new etcd CA`, 'run trust on every node and restart each etcd member (etcd reads its CA files only at start; --restart does it), then reissue');
     }
     checks.push(`trust in effect: ${urls.length} etcd member(s) accept a client of the new etcd CA`);
   } else {
     const bad = await notServingNew(urls, neu, client, t);
     if (bad.length > 0) {
-      refuse('ROTATE_BARRIER', `not every node has reissued: etcd member(s) ${bad.join(', ')}`, 'run reissue on every control-plane node and restart its etcd, then finalize');
+      return barrierRefuse(o, checks, `not every node has reissued: etcd member(s) ${bad.join(', ')}`, 'run reissue on every control-plane node and restart its etcd, then finalize');
     }
     checks.push(`every node reissued: ${urls.length} etcd member(s) serve certificates of the new etcd CA`);
   }
+}
+
+/**
+ * A failed live barrier: refused (ROTATE_BARRIER with `hint`), or with --force noted in `checks` as FORCED (runCommit
+ * records it in the state folder's forced.log once the phase has committed).
+ */
+function barrierRefuse(o: Pick<PhaseOptions, 'force'>, checks: string[], message: string, hint: string): void {
+  if (!o.force) refuse('ROTATE_BARRIER', message, `${hint} (--force overrides a live barrier, at your risk)`);
+  checks.push(`${FORCED}${message}`);
+}
+
+const FORCED = 'FORCED past a barrier: ';
+
+/** The kube-apiserver and kubelet URLs to probe on this node (see PhaseOptions), each undefined when not observable. */
+function componentUrls(o: PhaseOptions, facts: NodeFacts): { apiserver?: string; kubelet?: string } {
+  const apiserver = o.apiserverEndpoint ?? apiserverFromManifest(readIfPresent(join(o.paths.manifestsDir, 'kube-apiserver.yaml')));
+  const kubelet = o.kubeletEndpoint ?? (facts.signed.some((x) => x.kind === 'kubelet-client') ? 'https://127.0.0.1:10250' : undefined);
+  return { ...(apiserver ? { apiserver } : {}), ...(kubelet ? { kubelet } : {}) };
+}
+
+/** Probes this node's kube-apiserver and kubelet with a client certificate of the new cluster CA (none when ca is not rotated). */
+async function probeComponents(o: PhaseOptions, facts: NodeFacts, m: Material): Promise<ComponentEffect[]> {
+  const neu = m.neu.ca;
+  const key = m.newKey.ca;
+  if (!neu || !key) return [];
+  const urls = componentUrls(o, facts);
+  if (!urls.apiserver && !urls.kubelet) return [];
+  const client = await probeClient(neu, key, o.now);
+  const t = o.probeTimeoutMs ?? 3000;
+  return Promise.all([
+    ...(urls.apiserver ? [apiserverEffect(urls.apiserver, m.old.ca, neu, client, t)] : []),
+    ...(urls.kubelet ? [kubeletEffect(urls.kubelet, m.old.ca, neu, client, t)] : []),
+  ]);
+}
+
+/**
+ * The kube-apiserver and kubelet barrier of reissue (each authenticates a client of the new cluster CA: trust in
+ * effect) and finalize (kube-apiserver serves a certificate of the new CA; a kubelet serving a certificate of the old
+ * cluster CA is refused). An unreachable kube-apiserver is refused (it runs on a control-plane node); an unreachable
+ * kubelet is noted as not observed.
+ */
+async function componentBarrier(o: PhaseOptions, facts: NodeFacts, m: Material, kind: 'trust-in-effect' | 'reissued', checks: string[]): Promise<void> {
+  for (const e of await probeComponents(o, facts, m)) {
+    const what = `${e.component} ${e.url}`;
+    if (e.unreachable) {
+      if (e.component === 'kubelet') checks.push(`${what} not observed (${e.detail})`);
+      else barrierRefuse(o, checks, `cannot observe ${what} (${e.detail})`, 'start it (or give --apiserver-endpoint), then run the phase again');
+      continue;
+    }
+    if (kind === 'trust-in-effect') {
+      if (!e.acceptsNew) barrierRefuse(o, checks, `trust is not in effect on ${what}: it does not authenticate a client of the new CA (${e.detail})`, `restart it after trust (--restart${e.component === 'kubelet' ? '; the kubelet: systemctl restart kubelet' : ''}), then reissue`);
+      else checks.push(`trust in effect: ${what} authenticates a client of the new CA (${e.detail})`);
+    } else if (e.component === 'kube-apiserver' && e.serves !== 'new') {
+      barrierRefuse(o, checks, `${what} still serves a certificate of the ${e.serves === 'old' ? 'old' : 'another'} CA`, 'restart it after reissue (--restart), then finalize');
+    } else if (e.component === 'kubelet' && e.serves === 'old') {
+      barrierRefuse(o, checks, `${what} serves a certificate of the old cluster CA`, 'have the kubelet serving certificate re-issued (approve its CSR), then finalize');
+    } else {
+      checks.push(`${what} serves a certificate of the ${e.serves === 'new' ? 'new CA' : 'another CA (self-signed): not affected'}`);
+    }
+  }
+}
+
+/**
+ * "Written" versus "in effect" on this node's kube-apiserver and kubelet, for status; undefined when the cluster CA
+ * is not being rotated (or the new key is not at hand to sign a probe).
+ */
+export async function componentsInEffect(o: PhaseOptions): Promise<ComponentEffect[] | undefined> {
+  const { facts, plan, status } = nodeStatus(o.paths);
+  if (!plan?.targets.includes('ca') || !['trust', 'reissue', 'finalize'].includes(status.phase ?? '') || status.problems.length > 0) return undefined;
+  let m: Material;
+  try {
+    m = loadMaterial(o, facts, plan, true, false);
+  } catch {
+    return undefined;
+  }
+  return probeComponents(o, facts, m);
+}
+
+/**
+ * The service-account grace period: finalize drops the old public key from sa.pub, after which every token signed
+ * by the old key is rejected. Tokens minted before reissue stay in use until the kubelet refreshes them (at 80 % of
+ * their lifetime, at most 24 h) and until the apiserver's --service-account-max-token-expiration. sa.key's modification
+ * time is when reissue switched the key (it survives a lost state folder). Refused before `saGraceMs` (default 24 h)
+ * has passed, with the time left; only --sa-grace changes the period (--force does not).
+ */
+function saGrace(o: PhaseOptions, facts: NodeFacts, checks: string[]): void {
+  if (!facts.sa) return;
+  const grace = o.saGraceMs ?? 86_400_000;
+  const since = modifiedAt(facts.sa.keyPath);
+  if (!since) return;
+  const left = since.getTime() + grace - o.now.getTime();
+  const h = (ms: number): string => `${Math.floor(ms / 3_600_000)}h${String(Math.ceil((ms % 3_600_000) / 60_000)).padStart(2, '0')}m`;
+  if (left > 0) {
+    refuse('ROTATE_BARRIER', `finalize would drop the old service-account key, but sa.key switched to the new key only at ${since.toISOString()}: tokens signed with the old key (projected tokens refresh within 24 h; legacy Secrets until re-minted) would be rejected. ${h(left)} left, until ${new Date(o.now.getTime() + left).toISOString()}`,
+      'wait, or pass --sa-grace with a shorter period once every token was re-issued (projected tokens refreshed, legacy token Secrets re-minted, pods restarted)');
+  }
+  checks.push(`sa: ${h(o.now.getTime() - since.getTime())} since sa.key switched, grace period ${h(grace)}`);
 }
 
 /** One etcd member as observed by status: does it accept a client of the new etcd CA, does it serve a new-CA certificate. */
@@ -518,6 +668,7 @@ export function reissue(o: PhaseOptions): Promise<PhaseResult> {
   return runCommit(o, 'reissue', 'trust', async (facts, plan, ws, checks) => {
     const m = loadMaterial(o, facts, plan, true);
     await etcdBarrier(o, m, 'trust-in-effect', checks);
+    await componentBarrier(o, facts, m, 'trust-in-effect', checks);
     const bundles: Partial<Record<CaName, string>> = {};
     for (const t of caTargets(plan.targets)) {
       const f = facts.cas.find((c) => c.target === t);
@@ -528,6 +679,7 @@ export function reissue(o: PhaseOptions): Promise<PhaseResult> {
     }
     const toSign = facts.signed.filter((s) => m.neu[s.ca] && !issuedBy(s.cert, m.neu[s.ca] as X509Certificate));
     const signed = await Promise.all(toSign.map((s) => resign(s, m, o)));
+    const crossed: string[] = [];
     signed.forEach(({ s, certPem, keyPemText }) => {
       const ca = m.neu[s.ca] as X509Certificate;
       const cert = new X509Certificate(certPem);
@@ -539,14 +691,21 @@ export function reissue(o: PhaseOptions): Promise<PhaseResult> {
         refuse('ROTATE_CHECK', `${s.path}: the re-signed certificate changed its identity`);
       }
       if (new Date(cert.validTo) > new Date(ca.validTo)) refuse('ROTATE_CHECK', `${s.path}: the re-signed certificate outlives the new CA`);
+      const crossPem = s.kind === 'leaf' && CROSS_LEAF[s.ca] === s.name ? m.cross[s.ca] : undefined;
+      if (crossPem !== undefined) {
+        const x = new X509Certificate(crossPem);
+        if (!issuedBy(cert, x) || !issuedBy(x, m.old[s.ca] as X509Certificate)) refuse('ROTATE_CHECK', `${s.path}: the chain with the cross certificate does not verify against the old CA alone`);
+        crossed.push(s.path);
+      }
       if (s.kind === 'leaf') {
         ws.writeKey(s.path.replace(/\.crt$/, '.key'), keyPemText);
-        ws.write(s.path, certPem, 0o644);
+        ws.write(s.path, certPem + (crossPem ?? ''), 0o644);
       } else if (s.kind === 'kubelet-client') {
         ws.writeKey(s.path, certPem + keyPemText);
       }
     });
     checks.push(`${signed.length} certificate(s) re-signed: each verifies against the new CA alone, keeps subject, SANs and usages, ends before the CA, matches its key`);
+    if (crossed.length > 0) checks.push(`cross-signed: ${crossed.join(', ')} also verify against the old CA alone (the cross certificate follows the leaf)`);
     if (bundles.ca) {
       for (const k of facts.kubeconfigs) {
         const s = signed.find((x) => x.s.kind === 'kubeconfig' && x.s.path === k.path);
@@ -590,11 +749,22 @@ export function finalize(o: PhaseOptions): Promise<PhaseResult> {
   return runCommit(o, 'finalize', 'reissue', async (facts, plan, ws, checks, remove) => {
     const m = loadMaterial(o, facts, plan, true);
     await etcdBarrier(o, m, 'reissued', checks);
+    await componentBarrier(o, facts, m, 'reissued', checks);
+    if (m.saNew && m.saOld) saGrace(o, facts, checks);
     const stale = facts.signed.filter((s) => m.neu[s.ca] && !issuedBy(s.cert, m.neu[s.ca] as X509Certificate));
     if (stale.length > 0) {
       refuse('ROTATE_CHECK', `cannot finalize: still signed by the old CA: ${stale.map((s) => s.path).join(', ')}`, 'run "kubecerts ca rotate reissue" again after rollback, or renew these certificates (kubecerts certs renew) first');
     }
     checks.push(`${facts.signed.filter((s) => m.neu[s.ca]).length} certificate(s) verify against the new CAs alone`);
+    for (const s of facts.signed) {
+      // a cross certificate appended at reissue (--cross-sign) leaves with the old CA
+      if (s.kind !== 'leaf' || CROSS_LEAF[s.ca] !== s.name || !m.neu[s.ca]) continue;
+      const chain = parseBundle(readIfPresent(s.path) ?? '');
+      if (chain.length > 1) {
+        ws.write(s.path, bundleText([s.cert]), 0o644);
+        checks.push(`${s.path}: the cross certificate removed`);
+      }
+    }
     for (const t of caTargets(plan.targets)) {
       const f = facts.cas.find((c) => c.target === t);
       if (!f) continue;
@@ -639,6 +809,7 @@ export async function rollback(o: PhaseOptions): Promise<PhaseResult> {
     if (!o.dryRun) {
       await commitPhase(o, undefined, ws, remove);
       dropBackup(o.paths, from);
+      dropInClusterRecord(o.paths);
     }
     return { phase: 'rollback', from, to: back[from], dryRun: o.dryRun, written: ws.planned().map((w) => w.path), removed: remove, checks: [`restored ${files.length} file(s) from the "${from}" backup (SHA-256 checked)`], targets };
   } finally {
