@@ -5,11 +5,10 @@
  */
 import { join } from 'node:path';
 import type { RunConfig } from '../config/types.js';
-import { Warner } from '../ops/external-ca.js';
-import { buildExpirationReport, type ExpirationReport } from '../pki/expiration.js';
-import { scanExpiration } from '../ops/check-expiration.js';
+import { textWarner } from '../output/events-text.js';
+import type { ExpirationReport } from '../pki/expiration.js';
+import { checkExpiration } from '../ops/check-expiration.js';
 import { backupFiles, backupFolderName, DEFAULT_KEEP_BACKUPS, pruneBackups } from '../store/backup.js';
-import { checkIntegrity } from '../ops/integrity.js';
 import { pkiJournal } from '../store/journal.js';
 import { Renewer } from '../ops/renew.js';
 import { RENEWABLE_SPECS } from '../pki/specs.js';
@@ -26,8 +25,7 @@ import { realNodeHost } from '../store/node-host.js';
  * with `error`), with the integrity findings (a pending journal, keys that do not match their certificates).
  */
 export function checkNode(cfg: RunConfig, now: Date, warn: (line: string) => void): ExpirationReport {
-  const scan = scanExpiration({ cfg, now, warner: new Warner(warn), tolerant: true });
-  return { ...buildExpirationReport(scan.certificates, scan.authorities, now), integrity: checkIntegrity(cfg) };
+  return checkExpiration({ cfg, now, warner: textWarner(warn), tolerant: true });
 }
 
 /** The `certs renew` names the agent may renew: leaves and kubeconfigs, the etcd ones only with a local etcd. */
@@ -70,7 +68,7 @@ export async function renewCertificates(
   });
   try {
     const ws = new Workspace();
-    const renewer = new Renewer({ cfg, start: o.now, ws, warner: new Warner(o.warn), reuseKey: false, csrOnly: false });
+    const renewer = new Renewer({ cfg, start: o.now, ws, warner: textWarner(o.warn), reuseKey: false, csrOnly: false });
     const specs = RENEWABLE_SPECS.filter((s) => names.includes(s.name));
     const outcomes = await Promise.all(specs.map((s) => renewer.renew(s)));
     const files = ws.planned().map((w) => w.path);

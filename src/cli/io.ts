@@ -2,6 +2,7 @@
 import { fstatSync, writeSync, type Stats } from 'node:fs';
 import { isatty } from 'node:tty';
 import { errnoText, KubecertsError, type OutputCode } from '../errors.js';
+import { systemClock, type Clock } from '../lib/clock.js';
 
 export interface OutStream {
   write(chunk: string): unknown;
@@ -13,6 +14,8 @@ export interface Io {
   readonly stderr: OutStream;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly now: () => Date;
+  /** the timer that goes with `now` (restart polling, the agent's loop); the machine's when absent */
+  readonly sleep?: Clock['sleep'];
   /** fstat of standard output, when it can be had (to warn when a private key goes to a file others can read) */
   readonly stdoutStat?: () => Stats | undefined;
 }
@@ -68,7 +71,8 @@ export function processIo(): Io {
     stdout: fdStream(1, (err) => new StdoutError(err)),
     stderr,
     env: process.env,
-    now: () => new Date(),
+    now: systemClock.now,
+    sleep: systemClock.sleep,
     stdoutStat: () => {
       try {
         return fstatSync(1);
@@ -90,6 +94,9 @@ export function warnExposedStdout(io: Io, warn: (l: string) => void, what: strin
     warn(`WARNING: standard output is a file readable by other users (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}) and ${what}: ${advice}`);
   }
 }
+
+/** The command's clock: `io.now` and `io.sleep` (the machine's timer when the Io has none). */
+export const clockOf = (io: Io): Clock => ({ now: () => io.now(), sleep: io.sleep ?? systemClock.sleep });
 
 export const line = (stream: OutStream) => (text: string): void => {
   stream.write(`${text}\n`);

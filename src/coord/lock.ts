@@ -1,9 +1,12 @@
 /**
- * The Lock port: one holder at a time across the control-plane nodes of a cluster, for the agent's critical section
- * (renew, restart, verify). Implementations: `noLock` (one node, `--lock none`) and the etcd election lock
- * (`coord/etcd-lock.ts`, loaded only when it is used).
+ * The Lock port: one holder at a time, for a critical section (renew, restart, verify). Implementations: `noLock`
+ * (one node, `--lock none`), `fileLock` (the PKI folder's pid file, one node) and the etcd election lock across the
+ * control-plane nodes of a cluster (`coord/etcd-lock.ts`, loaded only when it is used).
  */
 import type { LockCode } from '../errors.js';
+import { LockedError } from '../errors.js';
+import { systemClock, type Clock } from '../lib/clock.js';
+import { acquireLock } from '../store/file-lock.js';
 import { ExitCode, KubecertsError, type ExitCodeValue } from '../errors.js';
 
 /** A held lock. `lost` is set when the backend says the hold ended (lease expired, connection gone). */
@@ -50,3 +53,38 @@ export const noLock: Lock = {
   acquire: async () => ({ lost: () => false, release: async () => undefined }),
   close: async () => undefined,
 };
+
+/** How often `fileLock` looks again while another process holds the pid file, ms. */
+const FILE_LOCK_POLL_MS = 100;
+
+/**
+ * The pid-file lock of a folder (`store/file-lock.ts`, what every writing command takes) as a Lock: waits up to
+ * `waitMs`, looking again every 100 ms on `clock`. Unlike the etcd lock it rejects with the file lock's own
+ * LockedError (exit 4, as LockError "busy"), which names the pid holding it; LockError "aborted" on the signal.
+ */
+export function fileLock(path: string, clock: Clock = systemClock): Lock {
+  return {
+    kind: 'file',
+    async acquire(o) {
+      const deadline = clock.now().getTime() + o.waitMs;
+      for (;;) {
+        try {
+          const release = acquireLock(path);
+          let held = true;
+          return {
+            lost: () => false,
+            release: async () => {
+              if (held) release();
+              held = false;
+            },
+          };
+        } catch (err) {
+          if (!(err instanceof LockedError) || clock.now().getTime() >= deadline) throw err;
+        }
+        if (o.signal?.aborted) throw new LockError('aborted', `waiting for the lock "${path}" was interrupted`);
+        await clock.sleep(FILE_LOCK_POLL_MS);
+      }
+    },
+    close: async () => undefined,
+  };
+}

@@ -14,7 +14,13 @@ export function localEndpoint(cfg: RunConfig): string {
   return `https://${joinHostPort(ip, cfg.bindPort)}`;
 }
 
-export function controlPlaneEndpoint(cfg: RunConfig, warn: (line: string) => void): string {
+/** kubeadm's warning when controlPlaneEndpoint names a port other than bindPort. */
+export interface EndpointPortWarning {
+  readonly kind: 'endpoint-port';
+}
+
+/** The API server URL for controlPlaneEndpoint (else the local endpoint); `warn` hears when its port overrides bindPort. */
+export function controlPlaneEndpoint(cfg: RunConfig, warn: (w: EndpointPortWarning) => void): string {
   if (!cfg.controlPlaneEndpoint) return localEndpoint(cfg);
   const { host, port } = splitHostPort(cfg.controlPlaneEndpoint);
   if (!host || (!canonicalIp(host) && !isDnsSubdomain(host))) {
@@ -26,7 +32,7 @@ export function controlPlaneEndpoint(cfg: RunConfig, warn: (line: string) => voi
     if (!/^\d+$/.test(port) || p < 1 || p > 65535) {
       throw new ConfigError('BAD_ENDPOINT', `error parsing cluster controlPlaneEndpoint "${cfg.controlPlaneEndpoint}": invalid port ${port}`);
     }
-    if (p !== cfg.bindPort) warn('[endpoint] WARNING: port specified in controlPlaneEndpoint overrides bindPort in the controlplane address');
+    if (p !== cfg.bindPort) warn({ kind: 'endpoint-port' });
   }
   return `https://${joinHostPort(canonicalIp(host) ?? host, p)}`;
 }

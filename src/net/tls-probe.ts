@@ -5,7 +5,7 @@
  */
 import { request } from 'node:https';
 import { isIP } from 'node:net';
-import { connect, type PeerCertificate } from 'node:tls';
+import { connect, type DetailedPeerCertificate } from 'node:tls';
 
 export interface TlsClientFiles {
   readonly cert?: Buffer | undefined;
@@ -16,20 +16,26 @@ export type Served =
   | { readonly ok: true; readonly der: Buffer }
   | { readonly ok: false; readonly refused: boolean; readonly error: string };
 
+/** A handshake's result: the served chain as DER, leaf first, as the server sent it (each certificate once). */
+export type ServedChain =
+  | { readonly ok: true; readonly chain: readonly Buffer[] }
+  /** `error` as the status commands word it; `cause` the socket error itself, when there was one */
+  | { readonly ok: false; readonly refused: boolean; readonly error: string; readonly cause?: NodeJS.ErrnoException };
+
 const describe = (err: unknown): string => {
   const e = err as NodeJS.ErrnoException;
   return e.code === 'ECONNREFUSED' ? 'connection refused' : e.code === 'ETIMEDOUT' ? 'timed out' : e.message ?? String(err);
 };
 
 /**
- * The leaf certificate `host:port` presents (DER), after a handshake with an optional client certificate and
- * server name. The server is not verified here: callers compare what is served with files. `timeoutMs` bounds the
- * connect and the handshake together.
+ * The certificate chain `host:port` presents, after one handshake (nothing else is sent) with an optional client
+ * certificate and server name (default: the host when it is a name). The chain is not verified: callers compare
+ * what is served with files or report it. `timeoutMs` bounds the connect and the handshake together. Never rejects.
  */
-export function servedCertificate(host: string, port: number, timeoutMs: number, o: TlsClientFiles & { servername?: string } = {}): Promise<Served> {
+export function servedChain(host: string, port: number, timeoutMs: number, o: TlsClientFiles & { servername?: string } = {}): Promise<ServedChain> {
   return new Promise((resolve) => {
     let done = false;
-    const finish = (r: Served): void => {
+    const finish = (r: ServedChain): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
@@ -42,12 +48,27 @@ export function servedCertificate(host: string, port: number, timeoutMs: number,
     });
     const timer = setTimeout(() => finish({ ok: false, refused: false, error: `timed out after ${timeoutMs} ms` }), timeoutMs);
     socket.once('secureConnect', () => {
-      const peer: PeerCertificate = socket.getPeerCertificate(false);
-      if (!peer || !peer.raw) finish({ ok: false, refused: false, error: 'no certificate served' });
-      else finish({ ok: true, der: peer.raw });
+      const chain: Buffer[] = [];
+      const seen = new Set<string>();
+      // the issuer links end in a self-issued certificate that points at itself
+      let c: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+      while (c && c.raw && !seen.has(c.fingerprint256)) {
+        seen.add(c.fingerprint256);
+        chain.push(c.raw);
+        c = c.issuerCertificate;
+      }
+      finish({ ok: true, chain });
     });
-    socket.once('error', (err) => finish({ ok: false, refused: (err as NodeJS.ErrnoException).code === 'ECONNREFUSED', error: describe(err) }));
+    socket.once('error', (err: NodeJS.ErrnoException) => finish({ ok: false, refused: err.code === 'ECONNREFUSED', error: describe(err), cause: err }));
   });
+}
+
+/** The leaf certificate `host:port` presents (DER): servedChain's first certificate. Never rejects. */
+export async function servedCertificate(host: string, port: number, timeoutMs: number, o: TlsClientFiles & { servername?: string } = {}): Promise<Served> {
+  const r = await servedChain(host, port, timeoutMs, o);
+  if (!r.ok) return { ok: false, refused: r.refused, error: r.error };
+  const leaf = r.chain[0];
+  return leaf ? { ok: true, der: leaf } : { ok: false, refused: false, error: 'no certificate served' };
 }
 
 export interface HttpResult {

@@ -7,14 +7,15 @@ import { realPath } from '../store/rootfs.js';
 import { join } from 'node:path';
 import type { RunConfig } from '../config/types.js';
 import { KubeconfigError, PkiError } from '../errors.js';
-import { currentEntries, dataField, parseKubeconfig } from '../kubeconfig/codec.js';
-import { clientCertificate } from '../store/client-certificate.js';
-import { externalCaDetector, type Warner } from './external-ca.js';
-import type { CertificateFacts } from '../pki/expiration.js';
+import { certificateFile, loadLocation, locationOf, pairAt, type FileReader, type LoadOptions, type Location } from '../store/locations.js';
+import { externalCaDetector } from './external-ca.js';
+import type { Warner } from './events.js';
+import { buildExpirationReport, type CertificateFacts, type ExpirationReport, type IntegrityFindings } from '../pki/expiration.js';
+import { checkIntegrity } from './integrity.js';
 import { describeKey } from '../pki/keys.js';
 import { activeSpecs, CA_SPECS, RENEWABLE_SPECS } from '../pki/specs.js';
-import { fileExists, readCertificateFile, readExistingCertificate, readSmallFile } from '../store/pki-files.js';
-import { certPath, validity } from '../pki/certificate.js';
+import { fileExists, readSmallFile } from '../store/pki-files.js';
+import { validity } from '../pki/certificate.js';
 
 export interface ScanOptions {
   readonly cfg: RunConfig;
@@ -35,20 +36,23 @@ function facts(name: string, path: string, caName: string, cert: X509Certificate
   return { name, path, caName, missing: false, notBefore, notAfter, externallyManaged: external, serial: cert.serialNumber, keyAlgorithm: describeKey(cert.publicKey) };
 }
 
-/** The current user's client certificate of the kubeconfig at `path` (embedded, or a referenced file when allowed). */
-function readKubeconfigClientCert(path: string, o: { allowFileReference: boolean; requireCaData: boolean }): { cert: X509Certificate; source: string } {
-  let text: string;
-  try {
-    text = readSmallFile(path);
-  } catch (err) {
-    throw new KubeconfigError('KUBECONFIG_READ', `failed to load kubeConfig file ${path}: ${(err as Error).message}`);
-  }
-  const cur = currentEntries(parseKubeconfig(text, path), path);
-  if (o.requireCaData && dataField(cur.cluster, 'certificate-authority-data') === undefined) {
-    throw new KubeconfigError('NO_CA_DATA', `kubeConfig file ${path} does not have an embedded server certificate`);
-  }
-  const { loaded, source } = clientCertificate(cur, path, o.allowFileReference ? readSmallFile : undefined);
-  return { cert: loaded.cert, source };
+/** check-expiration reads a kubeconfig with kubeadm's wording for an unreadable file. */
+const kubeconfigReader: FileReader = {
+  exists: fileExists,
+  read(path) {
+    try {
+      return readSmallFile(path);
+    } catch (err) {
+      throw new KubeconfigError('KUBECONFIG_READ', `failed to load kubeConfig file ${path}: ${(err as Error).message}`);
+    }
+  },
+};
+const pairReader: FileReader = { exists: fileExists, read: readSmallFile };
+
+/** The certificate at `loc` as a row's facts; `o` as for loadLocation (a kubeconfig's row shows where the certificate came from). */
+function factsAt(loc: Location, caName: string, external: boolean, o: LoadOptions = {}): CertificateFacts {
+  const loaded = loadLocation(loc, loc.kind === 'pair' ? pairReader : kubeconfigReader, o);
+  return facts(loc.name, loc.kind === 'pair' ? loc.certPath : loaded.source, caName, loaded.certificate.cert, external);
 }
 
 export function scanExpiration(o: ScanOptions): ScanResult {
@@ -68,22 +72,19 @@ export function scanExpiration(o: ScanOptions): ScanResult {
 
   const certificates: CertificateFacts[] = [];
   for (const spec of activeSpecs(RENEWABLE_SPECS, cfg)) {
-    const path = spec.kind === 'kubeconfig' ? join(cfg.kubeconfigDir, spec.fileName) : certPath(cfg.certificatesDir, spec.baseName);
-    certificates.push(
-      guard(spec.name, path, spec.ca, () => {
-        const external = isExternal(spec.ca);
-        // kubeadm's GetCertificateExpirationInfo reads through pkiCertificateReadWriter: "failed to load existing certificate <base>: ..."
-        if (spec.kind === 'leaf') return facts(spec.name, path, spec.ca, readExistingCertificate(path, spec.baseName).cert, external);
-        return facts(spec.name, path, spec.ca, readKubeconfigClientCert(path, { allowFileReference: false, requireCaData: true }).cert, external);
-      }),
-    );
+    const loc = locationOf(spec, cfg);
+    certificates.push(guard(spec.name, certificateFile(loc), spec.ca, () => factsAt(loc, spec.ca, isExternal(spec.ca), {
+      requireCaData: true,
+      // kubeadm's GetCertificateExpirationInfo reads through pkiCertificateReadWriter: "failed to load existing certificate <base>: ..."
+      ...(spec.kind === 'leaf' ? { existingBaseName: spec.baseName } : {}),
+    })));
   }
   if (o.kubeletDir !== undefined) certificates.push(...scanKubelet(o, o.kubeletDir, guard));
 
   const authorities: CertificateFacts[] = [];
   for (const ca of activeSpecs(CA_SPECS, cfg)) {
-    const path = certPath(cfg.certificatesDir, ca.baseName);
-    authorities.push(guard(ca.name, path, '', () => facts(ca.name, path, '', readCertificateFile(path).cert, isExternal(ca.name))));
+    const loc = locationOf(ca, cfg);
+    authorities.push(guard(ca.name, certificateFile(loc), '', () => factsAt(loc, '', isExternal(ca.name))));
   }
   return { certificates, authorities };
 }
@@ -102,20 +103,28 @@ function scanKubelet(o: ScanOptions, dir: string, guard: Guard): CertificateFact
         } catch (err) {
           throw new PkiError('READ', `cannot resolve ${client}: ${(err as Error).message}`);
         }
-        return facts('kubelet-client', real, 'ca', readCertificateFile(real).cert, false);
+        // the kubelet keeps certificate and key in one file
+        return factsAt({ kind: 'pair', name: 'kubelet-client', certPath: real, keyPath: real }, 'ca', false);
       }),
     );
   }
-  const serving = join(dir, 'kubelet.crt');
-  rows.push(guard('kubelet-serving', serving, '', () => facts('kubelet-serving', serving, '', readCertificateFile(serving).cert, false)));
+  const serving = pairAt('kubelet-serving', dir, 'kubelet');
+  rows.push(guard('kubelet-serving', certificateFile(serving), '', () => factsAt(serving, '', false)));
   const conf = join(o.cfg.kubeconfigDir, 'kubelet.conf');
   {
     rows.push(
-      guard('kubelet.conf', conf, 'ca', () => {
-        const { cert, source } = readKubeconfigClientCert(conf, { allowFileReference: true, requireCaData: false });
-        return facts('kubelet.conf', source, 'ca', cert, false);
-      }),
+      guard('kubelet.conf', conf, 'ca', () => factsAt({ kind: 'kubeconfig', name: 'kubelet.conf', path: conf }, 'ca', false, { readReference: readSmallFile })),
     );
   }
   return rows;
+}
+
+/**
+ * check-expiration's whole read of a node: the scan, the integrity findings (an interrupted write, keys that do not
+ * match their certificates) and the report at `o.now`. Throws what the scan throws (unless `o.tolerant`).
+ */
+export function checkExpiration(o: ScanOptions): ExpirationReport & { readonly integrity: IntegrityFindings } {
+  const scan = scanExpiration(o);
+  const integrity = checkIntegrity(o.cfg);
+  return { ...buildExpirationReport(scan.certificates, scan.authorities, o.now), integrity };
 }

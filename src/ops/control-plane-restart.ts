@@ -217,14 +217,14 @@ export async function etcdQuorumCheck(etcd: StaticPod, apiserver: StaticPod | un
 }
 
 async function waitUntil(o: RestartOptions, check: () => Promise<string | undefined>): Promise<{ ok: true; ms: number } | { ok: false; why: string }> {
-  const start = Date.now();
+  const start = o.now().getTime();
   let why = 'not checked';
   for (;;) {
     if (o.signal?.aborted) return { ok: false, why: 'interrupted' };
     const r = await check();
-    if (r === undefined) return { ok: true, ms: Date.now() - start };
+    if (r === undefined) return { ok: true, ms: o.now().getTime() - start };
     why = r;
-    if (Date.now() - start >= o.timeoutMs) return { ok: false, why };
+    if (o.now().getTime() - start >= o.timeoutMs) return { ok: false, why };
     await o.sleep(o.pollMs ?? 100);
   }
 }

@@ -1,33 +1,12 @@
 /** CA-related checks shared by init, check-expiration and renew (spec §4.8, §7). node:crypto only. */
-import type { X509Certificate } from 'node:crypto';
-import { join } from 'node:path';
 import { PkiError } from '../errors.js';
-import { formatGoTime } from '../lib/time-format.js';
+import type { Warner } from './events.js';
+import type { FileReader } from '../store/fs.js';
 import { parsePrivateKey } from '../pki/keys.js';
 import { findCa, LEAF_SPECS, type CaName, type CaSpec } from '../pki/specs.js';
 import { pathPresent, readCertificateFile, readSmallFile } from '../store/pki-files.js';
-import { certPath, keyPath, validity, type LoadedCertificate } from '../pki/certificate.js';
+import { certPath, keyPath, type LoadedCertificate } from '../pki/certificate.js';
 import { chainError } from '../pki/chain.js';
-
-/** Emits each validity warning once per name per run, as kubeadm does. */
-export class Warner {
-  private readonly seen = new Set<string>();
-  constructor(private readonly emit: (line: string) => void) {}
-  warn(line: string): void {
-    this.emit(line);
-  }
-  checkPeriod(name: string, cert: X509Certificate, now: Date): void {
-    if (this.seen.has(name)) return;
-    this.seen.add(name);
-    const { notBefore, notAfter } = validity(cert);
-    const bounds = `NotBefore: ${formatGoTime(notBefore)}, NotAfter: ${formatGoTime(notAfter)}`;
-    if (now < notBefore) {
-      this.emit(`WARNING: could not validate bounds for certificate ${name}: the certificate is not valid yet: ${bounds}`);
-    } else if (now > notAfter) {
-      this.emit(`WARNING: could not validate bounds for certificate ${name}: the certificate has expired: ${bounds}`);
-    }
-  }
-}
 
 export interface ExternalCaOptions {
   readonly certDir: string;
@@ -84,16 +63,15 @@ export function detectExternalCaOrFail(o: ExternalCaOptions): boolean {
 }
 
 /** detectExternalCaOrFail per CA, each CA checked once per run (check-expiration and renew ask per row). */
-export function externalCaDetector(certDir: string, now: Date, warner: Warner): (ca: CaName) => boolean {
+export function externalCaDetector(certDir: string, now: Date, warner: Warner, files?: FileReader): (ca: CaName) => boolean {
   const known = new Map<CaName, boolean>();
   return (ca) => {
     let v = known.get(ca);
     if (v === undefined) {
-      v = detectExternalCaOrFail({ certDir, ca: findCa(ca), now, warner });
+      v = detectExternalCaOrFail({ certDir, ca: findCa(ca), now, warner, ...(files ? { read: (p: string) => files.read(p), exists: (p: string) => files.exists(p) } : {}) });
       known.set(ca, v);
     }
     return v;
   };
 }
 
-export const caKeyPath = (certDir: string, ca: CaSpec): string => join(certDir, `${ca.baseName}.key`);

@@ -55,15 +55,5 @@ export function checkIntegrity(cfg: RunConfig): IntegrityFindings {
   return { ...(pending ? { pendingJournal: journal.path } : {}), keyMismatch };
 }
 
-/** The warning lines for `f` (empty when all is well). */
-export function integrityWarnings(f: IntegrityFindings): string[] {
-  const lines: string[] = [];
-  if (f.pendingJournal !== undefined) {
-    lines.push(`WARNING: an interrupted write left the journal "${f.pendingJournal}": some files may be new and others old until the next "kubecerts certs renew" completes it`);
-  }
-  if (f.keyMismatch.length > 0) lines.push(`WARNING: the private key does not match the certificate of: ${f.keyMismatch.join(', ')}`);
-  return lines;
-}
-
 /** True when `f` reports anything (what --fail-within fails on besides expiry). */
 export const integrityFailed = (f: IntegrityFindings): boolean => f.pendingJournal !== undefined || f.keyMismatch.length > 0;

@@ -10,7 +10,6 @@ import { hasCode, PkiError, UsageError } from '../errors.js';
 import { buildKubeconfig, currentEntries, parseKubeconfig, serializeKubeconfig } from '../kubeconfig/codec.js';
 import { controlPlaneEndpoint } from '../kubeconfig/endpoint.js';
 import type { UserEntry } from '../kubeconfig/users-file.js';
-import { formatDuration } from '../lib/duration.js';
 import { validity } from '../pki/certificate.js';
 import { issue } from '../pki/issue.js';
 import { generateKey } from '../pki/keys.js';
@@ -23,7 +22,7 @@ import { removeOrphanTemps } from '../store/journal.js';
 import { pathExists, readSmallFile } from '../store/pki-files.js';
 import { Workspace } from '../store/workspace.js';
 import { beginWrite } from '../store/write-session.js';
-import { Warner } from './external-ca.js';
+import type { Warner } from './events.js';
 
 /** kubeadm's default client certificate lifetime (8760h). */
 export const DEFAULT_VALIDITY_MS = 8760 * 3_600_000;
@@ -39,10 +38,10 @@ export interface Target {
  * Server and cluster name: the flags, else the config file (when one was given), else admin.conf in the kubeconfig
  * folder, else a usage error asking for --server. Throws UsageError for a server that is not a URL.
  */
-export function resolveTarget(flags: { server?: string | undefined; clusterName?: string | undefined; fromConfig: boolean }, cfg: RunConfig, warn: (l: string) => void): Target {
+export function resolveTarget(flags: { server?: string | undefined; clusterName?: string | undefined; fromConfig: boolean }, cfg: RunConfig, warner: Warner): Target {
   let server = flags.server;
   let clusterName = flags.clusterName ?? (flags.fromConfig ? cfg.clusterName : undefined);
-  if (server === undefined && flags.fromConfig) server = controlPlaneEndpoint(cfg, warn);
+  if (server === undefined && flags.fromConfig) server = controlPlaneEndpoint(cfg, (w) => warner.warn(w));
   if (server === undefined || clusterName === undefined) {
     const admin = join(cfg.kubeconfigDir, 'admin.conf');
     if (pathExists(admin)) {
@@ -117,7 +116,9 @@ export interface UserKubeconfigOptions {
   readonly outFile: string | undefined;
   readonly force: boolean;
   readonly start: Date;
-  readonly warn: (line: string) => void;
+  readonly warner: Warner;
+  /** a line about an interrupted batch completed before this one (stderr) */
+  readonly notice: (line: string) => void;
   /** called once per kubeconfig made */
   readonly tick?: () => void;
 }
@@ -134,9 +135,7 @@ export async function issueUserKubeconfigs(o: UserKubeconfigOptions): Promise<Us
   const ws = new Workspace();
   // kubeadm's newCmdUserKubeConfig warns about the validity period before it loads the CA
   for (const v of new Set(users.map((u) => u.validityMs ?? o.validityMs))) {
-    if (v > DEFAULT_VALIDITY_MS) {
-      o.warn(`WARNING: the specified certificate validity period ${formatDuration(v)} is longer than the default duration 8760h0m0s, this may increase security risks.`);
-    }
+    if (v > DEFAULT_VALIDITY_MS) o.warner.warn({ kind: 'validity-too-long', validityMs: v });
   }
   let ca: LoadedCa;
   try {
@@ -154,7 +153,7 @@ export async function issueUserKubeconfigs(o: UserKubeconfigOptions): Promise<Us
   }
   const caKey: KeyObject = ca.key;
   // kubeadm's WriteKubeConfigWithClientCert: CheckCertificatePeriodValidity(CACertAndKeyBaseName, ...), so "ca"
-  new Warner(o.warn).checkPeriod('ca', ca.cert.cert, o.start);
+  o.warner.checkPeriod('ca', ca.cert.cert, o.start);
   const caNotBefore = validity(ca.cert.cert).notBefore;
   const signer = localCaSigner(ca.cert.pem, caKey);
   const destination = (u: UserEntry): string | undefined => (outDir !== undefined ? join(outDir, `${u.name}.conf`) : outFile);
@@ -176,7 +175,7 @@ export async function issueUserKubeconfigs(o: UserKubeconfigOptions): Promise<Us
   const release =
     journal === undefined || outDir === undefined
       ? () => undefined
-      : beginWrite({ lockDir: outDir, journal, tempDirs: [outDir], what: 'kubeconfig batch', notice: o.warn, lockDirMode: 0o700 });
+      : beginWrite({ lockDir: outDir, journal, tempDirs: [outDir], what: 'kubeconfig batch', notice: o.notice, lockDirMode: 0o700 });
   try {
     if (outFile !== undefined) removeOrphanTemps([dirname(outFile)], (n) => n.startsWith(`.${basename(outFile)}.kubecerts-`));
     if (!o.force) {

@@ -6,23 +6,24 @@ import { randomBytes, type KeyObject, type X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { ENCRYPTION_ALGORITHMS, type EncryptionAlgorithm, type RunConfig } from '../config/types.js';
 import { hasCode, PkiError } from '../errors.js';
-import { currentEntries, dataField, parseKubeconfig, serializeKubeconfig, setDataField, type Kubeconfig } from '../kubeconfig/codec.js';
 import { formatExpiryDate } from '../lib/time-format.js';
-import { externalCaDetector, type Warner } from './external-ca.js';
+import { externalCaDetector } from './external-ca.js';
+import type { Warner } from './events.js';
 import { signedBy } from '../pki/chain.js';
-import { clientCertificate } from '../store/client-certificate.js';
-import { loadCa, loadKeyAt, type LoadedCa } from '../store/ca.js';
-import { readExistingCertificate } from '../store/pki-files.js';
+import { certificateFile, keyLabel, loadLocation, locationOf, replaceLocation, type LoadedLocation } from '../store/locations.js';
+import { loadCa, type LoadedCa } from '../store/ca.js';
 import { describeKey, encodePrivateKey, generateKey, parsePrivateKey, samePublicKey } from '../pki/keys.js';
 import { normalizeAltNames } from '../pki/sans.js';
 import { findCa, type CaName, type KubeconfigSpec, type LeafSpec } from '../pki/specs.js';
-import { certPath, keyPath, validity } from '../pki/certificate.js';
+import { validity } from '../pki/certificate.js';
 import { backdatedWindow } from '../pki/validity.js';
 import { Workspace } from '../store/workspace.js';
+import type { Fs } from '../store/fs.js';
 import { backupFiles, backupFolderName, checkPrivateFolder, pruneBackups } from '../store/backup.js';
 import { pkiJournal } from '../store/journal.js';
 import { beginWrite } from '../store/write-session.js';
-import { checkIntegrity, integrityWarnings } from './integrity.js';
+import { checkIntegrity } from './integrity.js';
+import type { IntegrityFindings } from '../pki/expiration.js';
 import { issue } from '../pki/issue.js';
 import { createCsr, localCaSigner } from '../pki/signer.js';
 import { readCertificateDetails, type CertificateDetails } from '../pki/certificate.js';
@@ -32,7 +33,8 @@ export type RenewSpec = LeafSpec | KubeconfigSpec;
 export interface RenewOptions {
   readonly cfg: RunConfig;
   readonly start: Date;
-  readonly ws: Workspace;
+  /** where certificates are read and the renewed ones planned (a Workspace; an in-memory Fs in tests) */
+  readonly ws: Fs;
   readonly warner: Warner;
   readonly reuseKey: boolean;
   /** renew only certificates whose NotAfter is within this many ms of start */
@@ -42,75 +44,25 @@ export interface RenewOptions {
 }
 
 export type RenewOutcome =
-  | { readonly kind: 'missing'; readonly spec: RenewSpec; readonly message: string }
-  | { readonly kind: 'external'; readonly spec: RenewSpec; readonly message: string }
-  | { readonly kind: 'skipped'; readonly spec: RenewSpec; readonly message: string }
+  | { readonly kind: 'missing'; readonly spec: RenewSpec }
+  | { readonly kind: 'external'; readonly spec: RenewSpec }
+  /** outside the --expiring-within window */
+  | { readonly kind: 'skipped'; readonly spec: RenewSpec; readonly notAfter: Date }
   | {
       readonly kind: 'renewed' | 'csr';
       readonly spec: RenewSpec;
-      readonly message: string;
+      /** renewed: the files replaced; csr: the key and the CSR written */
       readonly files: readonly string[];
       readonly oldNotAfter: Date;
       readonly newNotAfter: Date;
       readonly keyKept: boolean;
     };
 
-interface Existing {
-  readonly details: CertificateDetails;
-  readonly certPem: string;
-  readonly cert: X509Certificate;
-  readonly keyText: string | undefined;
-  readonly kubeconfig?: Kubeconfig;
-  /** the kubeconfig's text as read */
-  readonly text?: string;
-  readonly path: string;
-}
-
-const pathOf = (spec: RenewSpec, cfg: RunConfig): string =>
-  spec.kind === 'kubeconfig' ? join(cfg.kubeconfigDir, spec.fileName) : certPath(cfg.certificatesDir, spec.baseName);
-
-function readExisting(spec: RenewSpec, o: RenewOptions): Existing {
-  const { ws, cfg } = o;
-  const path = pathOf(spec, cfg);
-  if (spec.kind === 'leaf') {
-    const loaded = readExistingCertificate(path, spec.baseName, (p) => ws.read(p));
-    const kp = keyPath(cfg.certificatesDir, spec.baseName);
-    return { details: readCertificateDetails(loaded.pem), certPem: loaded.pem, cert: loaded.cert, keyText: ws.exists(kp) ? ws.read(kp) : undefined, path };
-  }
-  const text = ws.read(path);
-  const kc = parseKubeconfig(text, path);
-  const cur = currentEntries(kc, path);
-  refuseUnembedded(cur, path);
-  const { loaded } = clientCertificate(cur, path);
-  return { details: readCertificateDetails(loaded.pem), certPem: loaded.pem, cert: loaded.cert, keyText: dataField(cur.user, 'client-key-data'), kubeconfig: kc, text, path };
-}
-
-/**
- * kubeadm's kubeConfigReadWriter.Read refuses a kubeconfig whose cluster CA is not embedded; kubecerts also refuses
- * file references next to what renewal embeds (certificate-authority, client-certificate, client-key), because a
- * kubeconfig with both `x` and `x-data` is rejected by kubectl.
- */
-function refuseUnembedded(cur: ReturnType<typeof currentEntries>, path: string): void {
-  if (dataField(cur.cluster, 'certificate-authority-data') === undefined) {
-    throw new PkiError('KUBECONFIG_CA_FILE', `kubeConfig file ${path} does not have an embedded server certificate`, {
-      hint: 'embed the CA (kubectl config set-cluster NAME --embed-certs --certificate-authority=FILE --kubeconfig FILE) and renew again',
-    });
-  }
-  const refs: [Record<string, unknown>, string][] = [[cur.cluster, 'certificate-authority'], [cur.user, 'client-certificate'], [cur.user, 'client-key']];
-  for (const [entry, key] of refs) {
-    if (typeof entry[key] === 'string' && entry[key] !== '') {
-      throw new PkiError('KUBECONFIG_FILE_REF', `kubeConfig file ${path} refers to a ${key} file; renewal embeds ${key}-data and kubectl rejects a file with both, so it is not renewed`, {
-        hint: `remove the ${key} file reference from ${path} and renew again`,
-      });
-    }
-  }
-}
-
 export class Renewer {
   private readonly cas = new Map<CaName, LoadedCa>();
   private readonly isExternal: (ca: CaName) => boolean;
   constructor(private readonly o: RenewOptions) {
-    this.isExternal = externalCaDetector(o.cfg.certificatesDir, o.start, o.warner);
+    this.isExternal = externalCaDetector(o.cfg.certificatesDir, o.start, o.warner, o.ws);
   }
 
   private ca(name: CaName): LoadedCa & { key: KeyObject } {
@@ -141,17 +93,18 @@ export class Renewer {
    * The key algorithm of a renewed certificate: the one chosen with --encryption-algorithm or in the config file,
    * else the existing certificate's own (an ECDSA PKI stays ECDSA without a config file).
    */
-  private algorithmFor(existing: Existing): EncryptionAlgorithm {
+  private algorithmFor(cert: X509Certificate): EncryptionAlgorithm {
     const { cfg } = this.o;
     if (cfg.encryptionAlgorithmSource !== 'default') return cfg.encryptionAlgorithm;
-    const own = describeKey(existing.cert.publicKey);
+    const own = describeKey(cert.publicKey);
     return (ENCRYPTION_ALGORITHMS as readonly string[]).includes(own) ? (own as EncryptionAlgorithm) : cfg.encryptionAlgorithm;
   }
 
   /** Plans and signs one certificate; writes go into the workspace. */
   async renew(spec: RenewSpec): Promise<RenewOutcome> {
     const { cfg, ws, start } = this.o;
-    const path = pathOf(spec, cfg);
+    const loc = locationOf(spec, cfg);
+    const path = certificateFile(loc);
     let present: boolean;
     try {
       present = ws.exists(path);
@@ -159,31 +112,26 @@ export class Renewer {
       // unreadable is not missing: renewing over a file we cannot see could destroy it
       throw new PkiError('RENEW_READ', `failed to renew certificate ${spec.name}: ${(err as Error).message}`, { cause: err });
     }
-    if (!present || (spec.etcd && !cfg.etcdLocal)) return { kind: 'missing', spec, message: `MISSING! ${spec.longName}` };
+    if (!present || (spec.etcd && !cfg.etcdLocal)) return { kind: 'missing', spec };
     const caSpec = findCa(spec.ca);
     // kubeadm's renewCert handles --csr-only before the external-CA check: CSRs are what an external CA needs
-    if (!this.o.csrOnly && this.isExternal(spec.ca)) {
-      return { kind: 'external', spec, message: `Detected external ${caSpec.baseName}, ${spec.longName} can't be renewed` };
-    }
-    let existing: Existing;
+    if (!this.o.csrOnly && this.isExternal(spec.ca)) return { kind: 'external', spec };
+    let existing: LoadedLocation;
     try {
-      existing = readExisting(spec, this.o);
+      existing = loadLocation(loc, ws, { key: true, embeddedOnly: true, ...(spec.kind === 'leaf' ? { existingBaseName: spec.baseName } : {}) });
     } catch (err) {
       // kubeadm's readwriters: pkiCertificateReadWriter's "failed to load existing certificate <base>: ..." comes from
       // readExistingCertificate; kubeConfigReadWriter's errors (and ours, in its wording) stand alone
       if (err instanceof PkiError && err.code.startsWith('KUBECONFIG_')) throw err;
       throw new PkiError('RENEW_READ', (err as Error).message, { cause: err, ...(err instanceof PkiError && err.hint ? { hint: err.hint } : {}) });
     }
-    const old = existing.details;
+    const cert = existing.certificate.cert;
+    const old = readCertificateDetails(existing.certificate.pem);
     if (this.o.expiringWithinMs !== undefined && old.notAfter.getTime() - start.getTime() > this.o.expiringWithinMs) {
-      return {
-        kind: 'skipped',
-        spec,
-        message: `${spec.name}: skipped, expires ${formatExpiryDate(old.notAfter)}, outside the --expiring-within window`,
-      };
+      return { kind: 'skipped', spec, notAfter: old.notAfter };
     }
     const ca = this.o.csrOnly ? undefined : this.ca(spec.ca);
-    if (ca && !signedBy(existing.cert, ca.cert.cert)) {
+    if (ca && !signedBy(cert, ca.cert.cert)) {
       throw new PkiError('NOT_SIGNED', `failed to renew certificate ${spec.name}: ${path} is not signed by ${caSpec.baseName}.crt (x509: certificate signed by unknown authority)`, {
         hint: 'the certificate belongs to another CA; renewing it would silently change its issuer',
       });
@@ -197,14 +145,14 @@ export class Renewer {
     const keyKept = this.o.reuseKey;
     let key: KeyObject;
     if (keyKept) {
-      const kp = spec.kind === 'leaf' ? keyPath(cfg.certificatesDir, spec.baseName) : `${path} (client-key-data)`;
+      const kp = keyLabel(loc);
       if (existing.keyText === undefined) throw new PkiError('KEY_MISSING', `--reuse-key: no private key for ${spec.name} at ${kp}`);
       key = parsePrivateKey(existing.keyText, kp);
-      if (!samePublicKey(key, existing.cert.publicKey)) {
+      if (!samePublicKey(key, cert.publicKey)) {
         throw new PkiError('KEY_MISMATCH', `--reuse-key: the private key ${kp} does not match the certificate of ${spec.name}`);
       }
     } else {
-      key = await generateKey(this.algorithmFor(existing));
+      key = await generateKey(this.algorithmFor(cert));
     }
     const keyPem = encodePrivateKey(key);
     if (!ca) return this.writeCsr(spec, old, key, keyPem, keyKept);
@@ -218,30 +166,12 @@ export class Renewer {
     );
     const caNotAfter = validity(ca.cert.cert).notAfter;
     if (caNotAfter < window.notAfter) {
-      this.o.warner.warn(
-        `WARNING: ${caSpec.baseName} expires ${formatExpiryDate(caNotAfter)}, before the renewed ${spec.name} (${formatExpiryDate(window.notAfter)}); rotate the CA before then`,
-      );
+      this.o.warner.warn({ kind: 'ca-expires-first', ca: caSpec.baseName, name: spec.name, caNotAfter, notAfter: window.notAfter });
     }
-    const files: string[] = [];
-    if (spec.kind === 'leaf') {
-      const kp = keyPath(cfg.certificatesDir, spec.baseName);
-      ws.writeKey(kp, keyPem);
-      ws.write(path, certPem, 0o644);
-      files.push(kp, path);
-    } else {
-      const kc = existing.kubeconfig as Kubeconfig;
-      const cur = currentEntries(kc, path);
-      const before = [cur.user['client-certificate-data'], cur.user['client-key-data'], cur.cluster['certificate-authority-data']];
-      setDataField(cur.user, 'client-certificate-data', certPem);
-      setDataField(cur.user, 'client-key-data', keyPem);
-      // the whole CA file: during a CA rotation it holds old and new, and both must stay trusted (kubeadm writes the first only)
-      setDataField(cur.cluster, 'certificate-authority-data', [ca.cert.pem, ...ca.cert.rest.map((c) => c.toString())].join(''));
-      const after = [cur.user['client-certificate-data'], cur.user['client-key-data'], cur.cluster['certificate-authority-data']];
-      const edited = replaceValues(existing.text ?? '', before, after);
-      ws.write(path, edited ?? serializeKubeconfig(kc), 0o600);
-      files.push(path);
-    }
-    return { kind: 'renewed', spec, message: `${spec.longName} renewed`, files, oldNotAfter: old.notAfter, newNotAfter: window.notAfter, keyKept };
+    // a kubeconfig gets the whole CA file as its CA data, so a trust bundle stays whole
+    const caPem = [ca.cert.pem, ...ca.cert.rest.map((c) => c.toString())].join('');
+    const files = replaceLocation(existing, { certPem, keyPem, caPem }, ws);
+    return { kind: 'renewed', spec, files, oldNotAfter: old.notAfter, newNotAfter: window.notAfter, keyKept };
   }
 
   private async writeCsr(spec: RenewSpec, old: CertificateDetails, key: KeyObject, keyPem: string, keyKept: boolean): Promise<RenewOutcome> {
@@ -254,30 +184,8 @@ export class Renewer {
     const csr = await createCsr({ subject: old.subject, dns: old.dns, ips: old.ips, key });
     this.o.ws.writeKey(kp, keyPem, 0o700);
     this.o.ws.write(csrPath, csr, 0o600, 0o700);
-    return { kind: 'csr', spec, message: `${spec.name}: wrote ${kp} and ${csrPath}`, files: [kp, csrPath], oldNotAfter: old.notAfter, newNotAfter: old.notAfter, keyKept };
+    return { kind: 'csr', spec, files: [kp, csrPath], oldNotAfter: old.notAfter, newNotAfter: old.notAfter, keyKept };
   }
-}
-
-/**
- * The kubeconfig text with each changed base64 value replaced in place, so every byte kubecerts does not change
- * (other users, comments, key order, quoting) stays as it was. Undefined when a value cannot be replaced
- * unambiguously (absent, or present more than once); the caller then writes the re-serialized document.
- */
-export function replaceValues(text: string, before: readonly unknown[], after: readonly unknown[]): string | undefined {
-  let out = text;
-  for (let i = 0; i < before.length; i++) {
-    const b = before[i];
-    const a = after[i];
-    if (b === a) continue;
-    if (typeof b !== 'string' || typeof a !== 'string' || !/^[A-Za-z0-9+/=]{16,}$/.test(b)) return undefined;
-    const at = out.indexOf(b);
-    if (at < 0 || out.indexOf(b, at + 1) >= 0) return undefined;
-    // the whole scalar must be the value: bounded by the line's start of value and its end
-    const end = at + b.length;
-    if (/[A-Za-z0-9+/=]/.test(out[at - 1] ?? '') || /[A-Za-z0-9+/=]/.test(out[end] ?? '')) return undefined;
-    out = out.slice(0, at) + a + out.slice(end);
-  }
-  return out;
 }
 
 export interface RenewRunOptions {
@@ -306,7 +214,7 @@ export interface RenewRunResult {
   /** where the replaced files were copied (or, in a dry run, would be); undefined without a backup */
   readonly backupDir: string | undefined;
   /** a dry run's findings about an interrupted renewal or mismatched keys, which it does not repair */
-  readonly integrityWarnings: readonly string[];
+  readonly integrity: IntegrityFindings | undefined;
   readonly written: boolean;
 }
 
@@ -328,7 +236,7 @@ export async function renewCertificates(o: RenewRunOptions): Promise<RenewRunRes
       checkPrivateFolder(o.csrDir, '--csr-dir', 'CSR_DIR', 'name a folder of your own that only you can write, or a new one (created 0700)');
     }
     // a dry run does not complete an interrupted renewal, so it says what it found instead
-    const warnings = o.dryRun ? integrityWarnings(checkIntegrity(cfg)) : [];
+    const integrity = o.dryRun ? checkIntegrity(cfg) : undefined;
     const ws = new Workspace();
     const renewer = new Renewer({
       cfg, start, ws, warner: o.warner, reuseKey: o.reuseKey, expiringWithinMs: o.expiringWithinMs, csrOnly: o.csrOnly,
@@ -340,7 +248,7 @@ export async function renewCertificates(o: RenewRunOptions): Promise<RenewRunRes
     const overwritten = ws.planned().map((w) => w.path);
     const backupFolder = o.backup && !o.csrOnly && overwritten.length > 0 ? backupFolderName(start) : undefined;
     let backupDir = backupFolder === undefined ? undefined : join(o.backupRoot, backupFolder);
-    if (o.dryRun) return { outcomes, backupDir, integrityWarnings: warnings, written: false };
+    if (o.dryRun) return { outcomes, backupDir, integrity, written: false };
     if (backupFolder) {
       backupDir = backupFiles(overwritten, o.backupRoot, backupFolder, [
         { dir: cfg.certificatesDir, as: 'pki' },
@@ -349,7 +257,7 @@ export async function renewCertificates(o: RenewRunOptions): Promise<RenewRunRes
     }
     await ws.commit(journal);
     if (backupFolder) pruneBackups(o.backupRoot, o.keepBackups);
-    return { outcomes, backupDir, integrityWarnings: warnings, written: true };
+    return { outcomes, backupDir, integrity, written: true };
   } finally {
     release();
   }

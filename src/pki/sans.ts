@@ -23,14 +23,11 @@ export function normalizeAltNames(alt: AltNames): AltNames {
 }
 
 export interface SanWarning {
+  readonly kind: 'san-skipped';
   readonly san: string;
   readonly certName: string;
 }
 
-/** kubeadm's warning for an extra SAN that is neither an IP nor a DNS name. */
-export function formatSanWarning(w: SanWarning): string {
-  return `[certificates] WARNING: '${w.san}' was not added to the '${w.certName}' SAN, because it is not a valid IP or RFC-1123 compliant DNS entry`;
-}
 
 export function computeAltNames(rule: SanRule, cfg: RunConfig, warn: (w: SanWarning) => void): AltNames {
   const advertise = canonicalIp(cfg.advertiseAddress);
@@ -47,7 +44,7 @@ export function computeAltNames(rule: SanRule, cfg: RunConfig, warn: (w: SanWarn
       const ip = canonicalIp(san);
       if (ip) ips.push(ip);
       else if (isDnsSubdomain(san) || WILDCARD.test(san)) dns.push(san);
-      else warn({ san, certName });
+      else warn({ kind: 'san-skipped', san, certName });
     }
   };
   if (rule === 'apiserver') {

@@ -3,8 +3,7 @@
  * not verified, since the point is to see what is served). Failures come back as data.
  */
 import { X509Certificate } from 'node:crypto';
-import { isIP } from 'node:net';
-import { connect, type DetailedPeerCertificate } from 'node:tls';
+import { servedChain } from '../net/tls-probe.js';
 
 export interface ServedCert {
   readonly subject: string;
@@ -38,37 +37,18 @@ function describeCert(der: Buffer): ServedCert {
 }
 
 /** The chain `endpoint` serves, within `timeoutMs` for connect and handshake together. Never rejects. */
-export function scanEndpoint(endpoint: string, timeoutMs: number): Promise<ScanResult> {
+export async function scanEndpoint(endpoint: string, timeoutMs: number): Promise<ScanResult> {
   const hp = splitEndpoint(endpoint);
-  if (!hp) return Promise.resolve({ endpoint, chain: [], error: 'not HOST:PORT' });
-  return new Promise((resolve) => {
-    let done = false;
-    const finish = (r: ScanResult): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(r);
-    };
-    const socket = connect({ host: hp.host, port: hp.port, rejectUnauthorized: false, ...(isIP(hp.host) ? {} : { servername: hp.host }) });
-    const timer = setTimeout(() => finish({ endpoint, chain: [], error: `timed out after ${timeoutMs} ms` }), timeoutMs);
-    socket.once('secureConnect', () => {
-      const chain: ServedCert[] = [];
-      const seen = new Set<string>();
-      let c: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
-      try {
-        while (c && c.raw && !seen.has(c.fingerprint256)) {
-          seen.add(c.fingerprint256);
-          chain.push(describeCert(c.raw));
-          c = c.issuerCertificate;
-        }
-        finish(chain.length > 0 ? { endpoint, chain } : { endpoint, chain, error: 'no certificate served' });
-      } catch (err) {
-        finish({ endpoint, chain, error: `cannot parse a served certificate: ${(err as Error).message}` });
-      }
-    });
-    socket.once('error', (err: NodeJS.ErrnoException) => finish({ endpoint, chain: [], error: err.code === 'ECONNREFUSED' ? 'connection refused' : err.message }));
-  });
+  if (!hp) return { endpoint, chain: [], error: 'not HOST:PORT' };
+  const r = await servedChain(hp.host, hp.port, timeoutMs);
+  if (!r.ok) return { endpoint, chain: [], error: r.refused ? 'connection refused' : (r.cause?.message ?? r.error) };
+  const chain: ServedCert[] = [];
+  try {
+    for (const der of r.chain) chain.push(describeCert(der));
+  } catch (err) {
+    return { endpoint, chain, error: `cannot parse a served certificate: ${(err as Error).message}` };
+  }
+  return chain.length > 0 ? { endpoint, chain } : { endpoint, chain, error: 'no certificate served' };
 }
 
 /**

@@ -1,27 +1,27 @@
-/** Loading CAs, certificates and keys through a Workspace, with kubeadm's error wording. */
+/** Loading CAs, certificates and keys through a file reader (a Workspace, or any Fs), with kubeadm's error wording. */
 import type { KeyObject } from 'node:crypto';
 import { PkiError } from '../errors.js';
 import { samePublicKey } from '../pki/keys.js';
 import type { CaSpec } from '../pki/specs.js';
 import { readCertificateFile, readPrivateKeyFile } from './pki-files.js';
 import { certPath, keyPath, type LoadedCertificate } from '../pki/certificate.js';
-import type { Workspace } from './workspace.js';
+import type { FileReader } from './fs.js';
 
 export interface LoadedCa {
   readonly cert: LoadedCertificate;
   readonly key: KeyObject | undefined;
 }
 
-export function loadCertAt(ws: Workspace, path: string): LoadedCertificate {
+export function loadCertAt(ws: FileReader, path: string): LoadedCertificate {
   return readCertificateFile(path, (p) => ws.read(p));
 }
 
-export function loadKeyAt(ws: Workspace, path: string): KeyObject {
+export function loadKeyAt(ws: FileReader, path: string): KeyObject {
   return readPrivateKeyFile(path, (p) => ws.read(p));
 }
 
 /** Loads a CA (certificate, and key when present), checking that the key belongs to the certificate. */
-export function loadCa(ws: Workspace, certDir: string, ca: CaSpec): LoadedCa {
+export function loadCa(ws: FileReader, certDir: string, ca: CaSpec): LoadedCa {
   const crt = certPath(certDir, ca.baseName);
   const keyP = keyPath(certDir, ca.baseName);
   if (!ws.exists(crt) && !ws.exists(keyP)) {

@@ -4,26 +4,10 @@ import { buildKubeconfig, currentEntries, dataField, parseKubeconfig, serializeK
 import { issue } from '../pki/issue.js';
 import { SelfSigner } from '../pki/signer.js';
 import { KUBECONFIG_SPECS, LEAF_SPECS } from '../pki/specs.js';
-import { certificateFile, loadLocation, locationOf, replaceLocation, type FileReader, type FileWriter } from './locations.js';
+import { MemoryFs } from './fs.js';
+import { certificateFile, keyLabel, loadLocation, locationOf, replaceLocation, requestFiles } from './locations.js';
 
-/** An in-memory folder tree: what a Workspace does for these functions, without a disk. */
-class MemoryFiles implements FileReader, FileWriter {
-  readonly files = new Map<string, { data: string; mode: number }>();
-  exists(path: string): boolean {
-    return this.files.has(path);
-  }
-  read(path: string): string {
-    const f = this.files.get(path);
-    if (!f) throw Object.assign(new Error(`open ${path}: no such file or directory`), { code: 'NOT_FOUND' });
-    return f.data;
-  }
-  write(path: string, data: string, mode: number): void {
-    this.files.set(path, { data, mode });
-  }
-  writeKey(path: string, pem: string): void {
-    this.files.set(path, { data: pem, mode: 0o600 });
-  }
-}
+class MemoryFiles extends MemoryFs {}
 
 const window = { notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2027-01-01T00:00:00Z') };
 async function selfSigned(cn: string): Promise<{ certPem: string; keyPem: string }> {
@@ -49,11 +33,12 @@ describe('certificate locations (pair | kubeconfig)', () => {
     const loc = locationOf(apiserver, cfg);
     expect(loadLocation(loc, fs).keyText).toBeUndefined();
     fs.writeKey('/pki/apiserver.key', old.keyPem);
-    const loaded = loadLocation(loc, fs);
+    expect(loadLocation(loc, fs).keyText).toBeUndefined();
+    const loaded = loadLocation(loc, fs, { key: true });
     expect(loaded.certificate.pem).toBe(old.certPem);
     expect(loaded.keyText).toBe(old.keyPem);
     const next = await selfSigned('kube-apiserver');
-    expect(replaceLocation(loaded, { ...next, caText: '' }, fs)).toEqual(['/pki/apiserver.key', '/pki/apiserver.crt']);
+    expect(replaceLocation(loaded, { ...next, caPem: '' }, fs)).toEqual(['/pki/apiserver.key', '/pki/apiserver.crt']);
     expect(fs.files.get('/pki/apiserver.crt')).toEqual({ data: next.certPem, mode: 0o644 });
     expect(fs.files.get('/pki/apiserver.key')).toEqual({ data: next.keyPem, mode: 0o600 });
   });
@@ -70,7 +55,7 @@ describe('certificate locations (pair | kubeconfig)', () => {
     expect(loaded.keyText).toBe(old!.keyPem);
     const before = serializeKubeconfig(loaded.kubeconfig!);
     const bundle = `${ca2!.certPem}${ca1!.certPem}`;
-    expect(replaceLocation(loaded, { ...next!, caText: bundle }, fs)).toEqual(['/k/admin.conf']);
+    expect(replaceLocation(loaded, { ...next!, caPem: bundle }, fs)).toEqual(['/k/admin.conf']);
     expect(serializeKubeconfig(loaded.kubeconfig!)).toBe(before);
     const written = parseKubeconfig(fs.read('/k/admin.conf'), '/k/admin.conf');
     const cur = currentEntries(written, '/k/admin.conf');
@@ -92,5 +77,75 @@ describe('certificate locations (pair | kubeconfig)', () => {
     fs.write('/k/admin.conf', serializeKubeconfig(buildKubeconfig({ clusterName: 'c', server: 'https://s', caPem: 'x', userName: 'u', clientCertPem: 'not a certificate' })), 0o600);
     expect(() => loadLocation(loc, fs)).toThrow(expect.objectContaining({ code: 'BAD_CLIENT_CERT' }));
     expect(() => loadLocation(locationOf(apiserver, cfg), fs)).toThrow(/couldn't load the certificate file \/pki\/apiserver.crt: open \/pki\/apiserver.crt: no such file or directory/);
+  });
+
+  it('replaces the three values in place, so every other byte of the kubeconfig (comments, order, quoting) stays', async () => {
+    const fs = new MemoryFiles();
+    const [ca, old, next] = await Promise.all([selfSigned('ca'), selfSigned('kubernetes-admin'), selfSigned('kubernetes-admin')]);
+    const b64 = (pem: string): string => Buffer.from(pem).toString('base64');
+    const text = [
+      '# kept comment',
+      'apiVersion: v1',
+      'kind: Config',
+      'current-context: a@k',
+      'preferences: {}',
+      'clusters:',
+      `- cluster: {server: 'https://10.0.0.1:6443', certificate-authority-data: ${b64(ca!.certPem)}}`,
+      '  name: k',
+      'contexts:',
+      '- context: {cluster: k, user: a}',
+      '  name: a@k',
+      'users:',
+      '- name: a',
+      '  user:',
+      `    client-key-data: ${b64(old!.keyPem)}   # trailing comment`,
+      `    client-certificate-data: ${b64(old!.certPem)}`,
+      '',
+    ].join('\n');
+    fs.write('/k/admin.conf', text, 0o640);
+    const loaded = loadLocation(locationOf(admin, cfg), fs, { embeddedOnly: true });
+    replaceLocation(loaded, { certPem: next!.certPem, keyPem: next!.keyPem, caPem: ca!.certPem }, fs);
+    const expected = text.replace(b64(old!.keyPem), b64(next!.keyPem)).replace(b64(old!.certPem), b64(next!.certPem));
+    expect(fs.read('/k/admin.conf')).toBe(expected);
+  });
+
+  it('refuses for renewal a kubeconfig with a CA file or file references next to embedded data (kubectl rejects both)', async () => {
+    const fs = new MemoryFiles();
+    const loc = locationOf(admin, cfg);
+    const old = await selfSigned('kubernetes-admin');
+    const kc = buildKubeconfig({ clusterName: 'k', server: 'https://s', caPem: '', userName: 'u', clientCertPem: old.certPem, clientKeyPem: old.keyPem });
+    fs.write('/k/admin.conf', serializeKubeconfig(kc), 0o600);
+    expect(() => loadLocation(loc, fs, { embeddedOnly: true })).toThrow(expect.objectContaining({ code: 'KUBECONFIG_CA_FILE' }));
+    const withRef = structuredClone(kc);
+    (withRef.clusters[0]!.cluster as Record<string, unknown>)['certificate-authority-data'] = Buffer.from(old.certPem).toString('base64');
+    (withRef.users[0]!.user as Record<string, unknown>)['client-key'] = '/etc/k/u.key';
+    fs.write('/k/admin.conf', serializeKubeconfig(withRef), 0o600);
+    expect(() => loadLocation(loc, fs, { embeddedOnly: true })).toThrow(
+      'kubeConfig file /k/admin.conf refers to a client-key file; renewal embeds client-key-data and kubectl rejects a file with both, so it is not renewed',
+    );
+    // check-expiration reads the same file: only the client certificate matters there
+    expect(loadLocation(loc, fs).certificate.pem).toBe(old.certPem);
+  });
+
+  it('follows a client-certificate file reference relative to the kubeconfig only when asked (kubelet.conf)', async () => {
+    const fs = new MemoryFiles();
+    const cert = await selfSigned('system:node:cp-1');
+    fs.write('/var/lib/kubelet/pki/kubelet-client-current.pem', cert.certPem + cert.keyPem, 0o600);
+    const kc = buildKubeconfig({ clusterName: 'k', server: 'https://s', caPem: '', userName: 'u', token: 't' });
+    delete (kc.users[0]!.user as Record<string, unknown>)['token'];
+    (kc.users[0]!.user as Record<string, unknown>)['client-certificate'] = '../var/lib/kubelet/pki/kubelet-client-current.pem';
+    fs.write('/k/kubelet.conf', serializeKubeconfig(kc), 0o600);
+    const loc = { kind: 'kubeconfig', name: 'kubelet.conf', path: '/k/kubelet.conf' } as const;
+    expect(() => loadLocation(loc, fs)).toThrow('kubeConfig file /k/kubelet.conf does not have an embedded client certificate');
+    const loaded = loadLocation(loc, fs, { readReference: (p) => fs.read(p) });
+    expect(loaded.source).toBe('/var/lib/kubelet/pki/kubelet-client-current.pem');
+    expect(loaded.certificate.pem).toBe(cert.certPem);
+  });
+
+  it('names the key and the CSR files of each kind', () => {
+    expect(keyLabel(locationOf(apiserver, cfg))).toBe('/pki/apiserver.key');
+    expect(keyLabel(locationOf(admin, cfg))).toBe('/k/admin.conf (client-key-data)');
+    expect(requestFiles(locationOf(LEAF_SPECS.find((s) => s.name === 'etcd-peer')!, cfg))).toEqual({ csr: '/pki/etcd/peer.csr', key: '/pki/etcd/peer.key' });
+    expect(requestFiles(locationOf(admin, cfg))).toEqual({ csr: '/k/admin.conf.csr', key: '/k/admin.conf.key' });
   });
 });

@@ -1,97 +1,161 @@
 /**
- * Where a certificate lives, as kubeadm's renewal read-writers know it: a `.crt`/`.key` pair under the certificate
- * folder, or the client certificate of a kubeconfig's current user. Plain load → replace functions over a file
- * reader and writer (a Workspace, or a test double), with no hidden state between the two: what replace needs is
- * in what load returned.
+ * Where a certificate lives, as kubeadm's renewal read-writers know it (cmd/kubeadm/app/phases/certs/renewal/
+ * readwriter.go): a `.crt`/`.key` pair under the certificate folder, or the client certificate of a kubeconfig's
+ * current user. Plain load → replace functions over a file reader and writer (a Workspace, or an in-memory `Fs` in
+ * tests), with no hidden state between the two: what replace needs is in what load returned. check-expiration,
+ * renew and generate-csr reach certificates only through here.
  */
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import type { RunConfig } from '../config/types.js';
-import { KubeconfigError } from '../errors.js';
-import { currentEntries, dataField, parseKubeconfig, serializeKubeconfig, setDataField, type Kubeconfig } from '../kubeconfig/codec.js';
-import { certificatePems } from '../pki/pem.js';
-import type { KubeconfigSpec, LeafSpec } from '../pki/specs.js';
-import { readCertificateFile } from './pki-files.js';
+import { KubeconfigError, PkiError } from '../errors.js';
+import { currentEntries, dataField, parseKubeconfig, serializeKubeconfig, setDataField, type CurrentEntries, type Kubeconfig } from '../kubeconfig/codec.js';
+import { replaceValues } from '../kubeconfig/in-place.js';
+import type { CaSpec, KubeconfigSpec, LeafSpec } from '../pki/specs.js';
+import type { FileReader, FileWriter } from './fs.js';
+import { readCertificateFile, readExistingCertificate } from './pki-files.js';
+import { hostPath } from './rootfs.js';
 import { certPath, keyPath, parseCertificates, parseFailureReason, type LoadedCertificate } from '../pki/certificate.js';
+
+export type { FileReader, FileWriter };
 
 export type Location =
   | { readonly kind: 'pair'; readonly name: string; readonly certPath: string; readonly keyPath: string }
   | { readonly kind: 'kubeconfig'; readonly name: string; readonly path: string };
 
-/** Reads files: `read` throws (with Go's wording) when a file cannot be read; `exists` never throws. */
-export interface FileReader {
-  exists(path: string): boolean;
-  read(path: string): string;
-}
-
-/** Plans writes: `write` keeps a replaced file's mode and owner; `writeKey` writes 0600. */
-export interface FileWriter {
-  write(path: string, data: string, mode: number): void;
-  writeKey(path: string, pem: string): void;
-}
-
-/** The location of a table entry under the run's folders. */
-export function locationOf(spec: LeafSpec | KubeconfigSpec, cfg: Pick<RunConfig, 'certificatesDir' | 'kubeconfigDir'>): Location {
-  if (spec.kind === 'leaf') {
-    return { kind: 'pair', name: spec.name, certPath: certPath(cfg.certificatesDir, spec.baseName), keyPath: keyPath(cfg.certificatesDir, spec.baseName) };
-  }
+/** The location of a table entry under the run's folders (a CA is a pair too). */
+export function locationOf(spec: CaSpec | LeafSpec | KubeconfigSpec, cfg: Pick<RunConfig, 'certificatesDir' | 'kubeconfigDir'>): Location {
+  if (spec.kind !== 'kubeconfig') return pairAt(spec.name, cfg.certificatesDir, spec.baseName);
   return { kind: 'kubeconfig', name: spec.name, path: join(cfg.kubeconfigDir, spec.fileName) };
 }
 
+/** A pair `<dir>/<baseName>.crt` + `.key` named `name`. */
+export const pairAt = (name: string, dir: string, baseName: string): Location => ({
+  kind: 'pair', name, certPath: certPath(dir, baseName), keyPath: keyPath(dir, baseName),
+});
+
 /** The file that holds the certificate: the `.crt` of a pair, the kubeconfig itself. */
 export const certificateFile = (loc: Location): string => (loc.kind === 'pair' ? loc.certPath : loc.path);
+
+/** Where the private key is, for messages: the `.key` file, or `<kubeconfig> (client-key-data)`. */
+export const keyLabel = (loc: Location): string => (loc.kind === 'pair' ? loc.keyPath : `${loc.path} (client-key-data)`);
+
+/**
+ * The files `certs generate-csr` writes for a location (kubeadm's createKeyAndCSR / createKubeConfigAndCSR): the
+ * request and key next to a pair (`<base>.csr`, `<base>.key`); next to a kubeconfig, `<file>.csr`, with the key
+ * inside the kubeconfig (`<file>.key` must not exist either).
+ */
+export function requestFiles(loc: Location): { readonly csr: string; readonly key: string } {
+  if (loc.kind === 'pair') {
+    const base = loc.certPath.replace(/\.crt$/, '');
+    return { csr: `${base}.csr`, key: loc.keyPath };
+  }
+  return { csr: `${loc.path}.csr`, key: `${loc.path}.key` };
+}
 
 export interface LoadedLocation {
   readonly location: Location;
   /** the certificate (the first of the file or of client-certificate-data) */
   readonly certificate: LoadedCertificate;
-  /** the private key's text, undefined when there is none (no .key file, no client-key-data) */
+  /** the file the certificate came from: the location's, or the file a kubeconfig's client-certificate names */
+  readonly source: string;
+  /** the private key's text; undefined when there is none (no .key file, no client-key-data) or it was not asked for */
   readonly keyText: string | undefined;
-  /** the parsed kubeconfig, for replace */
+  /** the parsed kubeconfig and its text as read, for replace */
   readonly kubeconfig?: Kubeconfig;
+  readonly text?: string;
 }
 
 export interface LoadOptions {
-  /** a kubeconfig must embed certificate-authority-data (check-expiration, as kubeadm) */
+  /** read the private key too (a pair's `.key` when it exists; a kubeconfig's client-key-data always comes along) */
+  readonly key?: boolean;
+  /** a kubeconfig must embed certificate-authority-data: KubeconfigError NO_CA_DATA (check-expiration, as kubeadm) */
   readonly requireCaData?: boolean;
+  /**
+   * renew's rule: the CA must be embedded (kubeadm's kubeConfigReadWriter.Read), and no file reference may stand
+   * next to what renewal embeds (kubectl rejects `x` with `x-data`). PkiError KUBECONFIG_CA_FILE / KUBECONFIG_FILE_REF.
+   */
+  readonly embeddedOnly?: boolean;
+  /** read a `client-certificate` file reference (relative to the kubeconfig) when nothing is embedded (kubelet.conf) */
+  readonly readReference?: (file: string) => string;
+  /**
+   * a leaf pair read as kubeadm's pkiCertificateReadWriter reads it: errors say "failed to load existing certificate
+   * <existingBaseName>: error reading <path>: ..." (renew and check-expiration)
+   */
+  readonly existingBaseName?: string;
 }
 
 /**
- * Loads the certificate (and key text) at `loc`. Throws PkiError for an unreadable or malformed pair, and
- * KubeconfigError with kubeadm's wording for a kubeconfig without a current user, CA data (when required) or an
- * embedded client certificate.
+ * Loads the certificate (and key text) at `loc`. Throws PkiError for an unreadable or malformed pair (kubeadm's
+ * "couldn't load the certificate file"), what `files.read` throws for an unreadable kubeconfig, and KubeconfigError
+ * with kubeadm's wording for a kubeconfig without a current user, CA data (when required) or a client certificate.
  */
 export function loadLocation(loc: Location, files: FileReader, o: LoadOptions = {}): LoadedLocation {
   if (loc.kind === 'pair') {
-    const certificate = readCertificateFile(loc.certPath, (p) => files.read(p));
-    return { location: loc, certificate, keyText: files.exists(loc.keyPath) ? files.read(loc.keyPath) : undefined };
+    const read = (p: string): string => files.read(p);
+    const certificate = o.existingBaseName !== undefined ? readExistingCertificate(loc.certPath, o.existingBaseName, read) : readCertificateFile(loc.certPath, read);
+    const keyText = o.key && files.exists(loc.keyPath) ? files.read(loc.keyPath) : undefined;
+    return { location: loc, certificate, source: loc.certPath, keyText };
   }
-  const kubeconfig = parseKubeconfig(files.read(loc.path), loc.path);
+  const text = files.read(loc.path);
+  const kubeconfig = parseKubeconfig(text, loc.path);
   const cur = currentEntries(kubeconfig, loc.path);
   if (o.requireCaData && dataField(cur.cluster, 'certificate-authority-data') === undefined) {
     throw new KubeconfigError('NO_CA_DATA', `kubeConfig file ${loc.path} does not have an embedded server certificate`);
   }
-  const text = dataField(cur.user, 'client-certificate-data');
-  if (text === undefined) throw new KubeconfigError('NO_CLIENT_CERT', `kubeConfig file ${loc.path} does not have an embedded client certificate`);
-  let certificate: LoadedCertificate;
+  if (o.embeddedOnly) refuseUnembedded(cur, loc.path);
+  const { certificate, source } = clientCertificate(cur, loc.path, o.readReference);
+  return { location: loc, certificate, source, keyText: dataField(cur.user, 'client-key-data'), kubeconfig, text };
+}
+
+/** The first certificate of `client-certificate-data`, or of the file `client-certificate` names when allowed. */
+function clientCertificate(cur: CurrentEntries, path: string, readReference?: (file: string) => string): { certificate: LoadedCertificate; source: string } {
+  let source = path;
+  let text = dataField(cur.user, 'client-certificate-data');
+  const ref = cur.user['client-certificate'];
+  if (text === undefined && readReference && typeof ref === 'string') {
+    // an absolute reference names a file on the host: under --rootfs it lies inside the rootfs
+    source = isAbsolute(ref) ? hostPath(ref) : resolvePath(dirname(path), ref);
+    text = readReference(source);
+  }
+  if (text === undefined) throw new KubeconfigError('NO_CLIENT_CERT', `kubeConfig file ${path} does not have an embedded client certificate`);
   try {
-    certificate = parseCertificates(text, loc.path);
+    return { certificate: parseCertificates(text, source), source };
   } catch (err) {
     // kubeadm's kubeConfigReadWriter.Read: errors.Wrapf(ParseCertsPEM's error, "... does not contain a valid client certificate")
-    throw new KubeconfigError('BAD_CLIENT_CERT', `kubeConfig file ${loc.path} does not contain a valid client certificate: ${parseFailureReason(err)}`, { cause: err });
+    throw new KubeconfigError('BAD_CLIENT_CERT', `kubeConfig file ${path} does not contain a valid client certificate: ${parseFailureReason(err)}`, { cause: err });
   }
-  return { location: loc, certificate, keyText: dataField(cur.user, 'client-key-data'), kubeconfig };
+}
+
+function refuseUnembedded(cur: CurrentEntries, path: string): void {
+  if (dataField(cur.cluster, 'certificate-authority-data') === undefined) {
+    throw new PkiError('KUBECONFIG_CA_FILE', `kubeConfig file ${path} does not have an embedded server certificate`, {
+      hint: 'embed the CA (kubectl config set-cluster NAME --embed-certs --certificate-authority=FILE --kubeconfig FILE) and renew again',
+    });
+  }
+  const refs: [Record<string, unknown>, string][] = [[cur.cluster, 'certificate-authority'], [cur.user, 'client-certificate'], [cur.user, 'client-key']];
+  for (const [entry, key] of refs) {
+    if (typeof entry[key] === 'string' && entry[key] !== '') {
+      throw new PkiError('KUBECONFIG_FILE_REF', `kubeConfig file ${path} refers to a ${key} file; renewal embeds ${key}-data and kubectl rejects a file with both, so it is not renewed`, {
+        hint: `remove the ${key} file reference from ${path} and renew again`,
+      });
+    }
+  }
 }
 
 export interface Replacement {
   readonly certPem: string;
   readonly keyPem: string;
-  /** the signing CA's certificate file text: every certificate in it is kept (a bundle stays whole) */
-  readonly caText: string;
+  /**
+   * a kubeconfig's new certificate-authority-data: the signing CA's whole file (during a CA rotation it holds old
+   * and new, and both must stay trusted; kubeadm writes the first certificate only)
+   */
+  readonly caPem: string;
 }
 
 /**
- * Plans the writes that put a new certificate and key where `loaded` came from: the pair's two files, or the
- * kubeconfig with its client certificate, key and CA data replaced and everything else kept. Returns the paths.
+ * Plans the writes that put a new certificate and key where `loaded` came from: the pair's two files (key 0600,
+ * certificate 0644), or the kubeconfig (0600) with its client certificate, key and CA data replaced in place and
+ * every other byte kept (re-serialized when a value cannot be replaced unambiguously). Returns the paths written.
  */
 export function replaceLocation(loaded: LoadedLocation, next: Replacement, files: FileWriter): string[] {
   const loc = loaded.location;
@@ -103,9 +167,12 @@ export function replaceLocation(loaded: LoadedLocation, next: Replacement, files
   if (!loaded.kubeconfig) throw new KubeconfigError('KUBECONFIG_INVALID', `invalid kubeConfig file ${loc.path}: not loaded`);
   const kc = structuredClone(loaded.kubeconfig);
   const cur = currentEntries(kc, loc.path);
+  const fields = (): unknown[] => [cur.user['client-certificate-data'], cur.user['client-key-data'], cur.cluster['certificate-authority-data']];
+  const before = fields();
   setDataField(cur.user, 'client-certificate-data', next.certPem);
   setDataField(cur.user, 'client-key-data', next.keyPem);
-  setDataField(cur.cluster, 'certificate-authority-data', certificatePems(next.caText).join(''));
-  files.write(loc.path, serializeKubeconfig(kc), 0o600);
+  setDataField(cur.cluster, 'certificate-authority-data', next.caPem);
+  const edited = loaded.text === undefined ? undefined : replaceValues(loaded.text, before, fields());
+  files.write(loc.path, edited ?? serializeKubeconfig(kc), 0o600);
   return [loc.path];
 }

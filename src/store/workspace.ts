@@ -10,6 +10,7 @@ import { commitFile, fsyncDir, fsyncFiles, ensureDir, FileWriteError, removeQuie
 import { KubecertsError, PkiError, describe } from '../errors.js';
 import { writeJournal, type JournalEntry, type JournalPlace } from './journal.js';
 import { fileExists, readSmallFile } from './pki-files.js';
+import type { Fs } from './fs.js';
 
 export interface PlannedWrite {
   readonly path: string;
@@ -19,7 +20,7 @@ export interface PlannedWrite {
   readonly secret: boolean;
 }
 
-export class Workspace {
+export class Workspace implements Fs {
   private readonly staged = new Map<string, PlannedWrite>();
 
   /** Text of `path`: the planned content if any, else the disk's (throws PkiError when unreadable). */

@@ -2,7 +2,6 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDuration } from '../../lib/duration.js';
 import { describe, ExitRequest, UsageError } from '../../errors.js';
 import { noLock, type Lock } from '../../coord/lock.js';
@@ -15,7 +14,7 @@ import { defaultHoldingDir } from '../../ops/control-plane-restart.js';
 import { VERSION } from '../../lib/version.js';
 import { runConfigFrom } from '../config-flags.js';
 import { hostPath } from '../global-flags.js';
-import type { Io } from '../io.js';
+import { clockOf, type Io } from '../io.js';
 
 type Opts = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -106,7 +105,7 @@ export default async function agent(_args: unknown[], opts: Opts, io: Io): Promi
     log, now: () => io.now(),
     sleep: async (t, signal) => {
       try {
-        await sleep(t, undefined, { signal });
+        await clockOf(io).sleep(t, signal);
       } catch {
         // aborted: the loop ends
       }

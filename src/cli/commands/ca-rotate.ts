@@ -2,7 +2,6 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ExitCode, ExitRequest, RotateError, UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../store/fs-atomic.js';
 import { restartComponents } from '../../ops/control-plane-restart.js';
@@ -16,7 +15,7 @@ import { readIfPresent } from '../../store/rotation-files.js';
 import { parseDuration } from '../../lib/duration.js';
 import { realNodeHost } from '../../store/node-host.js';
 import { loadPods } from '../../ops/control-plane-observe.js';
-import type { Io } from '../io.js';
+import { clockOf, type Io } from '../io.js';
 import { holdingDirOf, msFlag, pathOption, type Opts } from './node-common.js';
 
 export const ROTATE_PHASES = ['plan', 'prepare', 'trust', 'reissue', 'finalize', 'status', 'rollback', 'purge'] as const;
@@ -153,7 +152,7 @@ export default async function caRotate(args: unknown[], opts: Opts, io: Io): Pro
     const names = result.targets.includes('etcd-ca') ? ['all'] : ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
     const report = await restartComponents(names, {
       host: realNodeHost(), manifestsDir: paths.manifestsDir, holdingDir: holdingDirOf(opts),
-      timeoutMs: msFlag(opts, 'timeout', '--timeout', 90_000), probeTimeoutMs: 2000, now: () => io.now(), sleep: (ms) => sleep(ms),
+      timeoutMs: msFlag(opts, 'timeout', '--timeout', 90_000), probeTimeoutMs: 2000, now: () => io.now(), sleep: (ms) => clockOf(io).sleep(ms),
       onStep: (c, s) => io.stderr.write(`[restart] ${c}: ${s}\n`),
     });
     for (const x of report.outcomes) out(`[rotate] restart ${x.component}: ${x.result}${x.result === 'failed' ? ` (${x.step}: ${x.error})` : ''}\n`);

@@ -5,6 +5,7 @@ import { parseUsersFile, type UserEntry } from '../../kubeconfig/users-file.js';
 import { durationError, parseDuration } from '../../lib/duration.js';
 import { decodeUtf8 } from '../../lib/utf8.js';
 import { checkUsers, DEFAULT_VALIDITY_MS, issueUserKubeconfigs, resolveTarget } from '../../ops/kubeconfig-user.js';
+import { textWarner } from '../../output/events-text.js';
 import { ProgressBar } from '../../output/progress.js';
 import { runConfigFrom } from '../config-flags.js';
 import { line, warnExposedStdout, type Io } from '../io.js';
@@ -42,11 +43,12 @@ export default async function kubeconfigUser(_args: unknown[], opts: Opts, io: I
   const users = readUsers(names, (opts['org'] as string[] | undefined) ?? [], fromFile);
   checkUsers(users, { batch, allowMasters: opts['allowSystemMasters'] === true, fromFile });
   const cfg = runConfigFrom(opts);
-  const target = resolveTarget({ server: str(opts['server']), clusterName: str(opts['clusterName']), fromConfig: typeof opts['config'] === 'string' }, cfg, warn);
+  const warner = textWarner(warn);
+  const target = resolveTarget({ server: str(opts['server']), clusterName: str(opts['clusterName']), fromConfig: typeof opts['config'] === 'string' }, cfg, warner);
   const progress = batch && io.stderr.isTTY === true ? new ProgressBar((s) => io.stderr.write(s), users.length) : undefined;
-  const t0 = Date.now();
+  const t0 = io.now().getTime();
   const r = await issueUserKubeconfigs({
-    cfg, target, users, batch, validityMs, token, outDir, outFile, force: opts['force'] === true, start: io.now(), warn, ...(progress ? { tick: () => progress.tick() } : {}),
+    cfg, target, users, batch, validityMs, token, outDir, outFile, force: opts['force'] === true, start: io.now(), warner, notice: warn, ...(progress ? { tick: () => progress.tick() } : {}),
   });
   if (r.kind === 'stdout') {
     warnExposedStdout(io, warn, 'this kubeconfig holds a private key');
@@ -54,6 +56,6 @@ export default async function kubeconfigUser(_args: unknown[], opts: Opts, io: I
   } else if (!batch) warn(`wrote ${outFile}`);
   else {
     progress?.done();
-    warn(`wrote ${users.length} kubeconfig file(s) to ${outDir} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+    warn(`wrote ${users.length} kubeconfig file(s) to ${outDir} in ${((io.now().getTime() - t0) / 1000).toFixed(1)}s`);
   }
 }

@@ -1,13 +1,12 @@
 /** Flags, input reading and the start-up recovery shared by the commands that act on a node (control-plane, kubelet, kubeconfig refresh). */
-import { readFileSync, realpathSync, statSync } from 'node:fs';
-import { writeFileAtomic } from '../../store/fs-atomic.js';
+import { statSync } from 'node:fs';
 import { KubecertsError, UsageError, describe } from '../../errors.js';
 import { parseDuration } from '../../lib/duration.js';
-import { defaultHoldingDir } from '../../ops/control-plane-restart.js';
-import { readRegularFile, type NodeHost } from '../../store/node-host.js';
+import { defaultHoldingDir, restartComponents, type RestartReport } from '../../ops/control-plane-restart.js';
+import type { NodeHost } from '../../store/node-host.js';
 import { recoverHeldManifests } from '../../store/restart-journal.js';
-import { hostPath, inRoot, realPath } from '../../store/rootfs.js';
-import type { Io } from '../io.js';
+import { hostPath } from '../../store/rootfs.js';
+import { clockOf, type Io } from '../io.js';
 
 export type Opts = Record<string, unknown>;
 
@@ -73,30 +72,17 @@ export async function withSignalAbort<T>(fn: (signal: AbortSignal) => Promise<T>
   }
 }
 
-
 /**
- * The text of an input file: a regular file of at most 1 MiB, never blocking on a FIFO or device (readRegularFile).
- * An unreadable file is a KubecertsError (`code`, FILE_READ by default) naming it, never taken for a missing one.
+ * Restarts `names` as `control-plane restart` does (one at a time, a signal puts the current manifest back first),
+ * with the command's --manifests-dir, --holding-dir, --timeout and --probe-timeout; `onStep` hears each step.
  */
-export function readTextFile(path: string, code = 'FILE_READ'): string {
-  return readFileBytes(path, code).toString('utf8');
+export function restartWithFlags(names: readonly string[], host: NodeHost, opts: Opts, io: Io, onStep?: (component: string, step: string) => void): Promise<RestartReport> {
+  return withSignalAbort((signal) => restartComponents(names, {
+    host, manifestsDir: manifestsDirOf(opts), holdingDir: holdingDirOf(opts),
+    timeoutMs: msFlag(opts, 'timeout', '--timeout', 90_000), probeTimeoutMs: msFlag(opts, 'probeTimeout', '--probe-timeout', 2000),
+    now: () => io.now(), sleep: (ms) => clockOf(io).sleep(ms), signal, onStep,
+  }));
 }
 
-/** The bytes of an input file, with readTextFile's checks and errors. */
-export function readFileBytes(path: string, code = 'FILE_READ'): Buffer {
-  try {
-    return readRegularFile(inRoot(path));
-  } catch (err) {
-    throw new KubecertsError(code, `cannot read "${path}": ${describe(err)}`);
-  }
-}
-
-/**
- * Replaces an existing file atomically at its real path, so a symlink (e.g. ~/.kube/config pointing elsewhere)
- * survives. A file that holds a private key (`secret`: a kubeconfig with client-key-data) ends owned by the running
- * user with its mode narrowed to 0600 at most, as every key-bearing file kubecerts writes; any other file keeps its
- * mode and owner. Throws FileWriteError.
- */
-export function replaceFile(path: string, text: string, secret: boolean): void {
-  writeFileAtomic(realPath(path), text, { mode: secret ? 0o600 : 0o644, secret });
-}
+// input-file reading and in-place replacement live in store/ (file access); re-exported for the node commands
+export { readFileBytes, readTextFile, replaceFile } from '../../store/input-files.js';

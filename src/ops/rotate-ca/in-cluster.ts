@@ -19,7 +19,7 @@
  * phase and CA file (the record is kept in the state folder by the caller).
  */
 import { loadYaml } from '../../kubeconfig/yaml-load.js';
-import { replaceValues } from '../renew.js';
+import { replaceValues } from '../../kubeconfig/in-place.js';
 import { parseBundle, spkiHash } from '../../pki/trust-bundle.js';
 
 /** Runs kubectl with these arguments (no shell); the caller adds nothing else. */

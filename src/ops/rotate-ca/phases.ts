@@ -20,7 +20,7 @@ import { currentEntries, parseKubeconfig, serializeKubeconfig, setDataField } fr
 import { beginWrite } from '../../store/write-session.js';
 import { journalPending } from '../../store/journal.js';
 import { Workspace } from '../../store/workspace.js';
-import { replaceValues } from '../renew.js';
+import { replaceValues } from '../../kubeconfig/in-place.js';
 import { readCertificateDetails } from '../../pki/certificate.js';
 import { issue } from '../../pki/issue.js';
 import { LocalCaSigner, SelfSigner } from '../../pki/signer.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { replaceValues } from './renew.js';
+import { replaceValues } from './in-place.js';
 
 const A = 'QUFBQUFBQUFBQUFBQUFBQUFBQUE=';
 const B = 'QkJCQkJCQkJCQkJCQkJCQkJCQkI=';
