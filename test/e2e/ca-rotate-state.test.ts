@@ -25,7 +25,7 @@ describe('ca rotate: the state folder is checked before it is used', () => {
     mkdirSync(pc);
     chmodSync(pc, 0o1777);
     execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'sh', '-c', `mkdir -m 777 ${pc}/state ${pc}/state/rotation`]);
-    const prep = (state: string): Promise<{ code: number; stdout: string; stderr: string }> =>
+    const prep = (state: string): ReturnType<typeof runCli> =>
       runCli(['ca', 'rotate', 'prepare', '--cert-dir', join(k8s, 'pki'), '--kubeconfig-dir', k8s, '--state-dir', state, '--manifests-dir', join(k8s, 'manifests'), '--kubelet-dir', join(k8s, 'kubelet')]);
     const r1 = await prep(join(pc, 'state'));
     expect(r1.code).not.toBe(0);

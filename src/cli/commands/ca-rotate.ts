@@ -215,6 +215,7 @@ function runInCluster(phase: 'trust' | 'reissue' | 'finalize', paths: RotationPa
   const doneBefore = readInClusterDone(paths, phase, caFile);
   const report = applyInCluster({
     phase, kubeconfig, caBundle: caText, oldCa: plan?.old.ca, newCa: plan?.new.ca, doneBefore,
+    restartKcm: `kubecerts control-plane restart kube-controller-manager${/ --manifests-dir (?:'[^']*'|\S+)/.exec(flags)?.[0] ?? ''}`,
     kubectl: (args) => runGroupSync('kubectl', args, KUBECTL_TIMEOUT_MS),
   });
   if (report.done.length > doneBefore.length) writeInClusterDone(paths, { phase, caFile, done: report.done, at: now.toISOString() });

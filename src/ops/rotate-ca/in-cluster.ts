@@ -45,6 +45,8 @@ export interface InClusterInput {
   /** SHA-256 (hex, of the DER) of the old and new cluster CA, from the rotation plan */
   readonly oldCa: string | undefined;
   readonly newCa: string | undefined;
+  /** the command printed to restart the controller-manager (with this run's --manifests-dir) */
+  readonly restartKcm?: string;
   /** restart steps already done for this phase and CA file (ids), from the state folder */
   readonly doneBefore: readonly string[];
   readonly kubectl: KubectlRunner;
@@ -151,7 +153,7 @@ export function applyInCluster(inp: InClusterInput): InClusterReport {
       }
       stale.sort();
       if (!systemOk || stale.length > 0) {
-        throw new StepError(`kube-root-ca.crt does not hold the node's ca.crt yet in: ${stale.length > 0 ? stale.join(', ') : 'kube-system (absent)'}; kubecerts does not write it (the controller-manager's root-CA publisher owns it): restart the controller-manager with the new --root-ca-file (--restart, or kubecerts control-plane restart kube-controller-manager), wait for it to publish, rerun`);
+        throw new StepError(`kube-root-ca.crt does not hold the node's ca.crt yet in: ${stale.length > 0 ? stale.join(', ') : 'kube-system (absent)'}; kubecerts does not write it (the controller-manager's root-CA publisher owns it): restart the controller-manager with the new --root-ca-file (--restart, or ${inp.restartKcm ?? 'kubecerts control-plane restart kube-controller-manager'}), wait for it to publish, rerun`);
       }
       return { lines: [`${items.length} namespace(s) hold ${describe(bundle, inp)}`] };
     }, after());
