@@ -200,7 +200,7 @@ export default async function caRotate(args: unknown[], opts: Opts, io: Io): Pro
 }
 
 /** Bound of one kubectl run of --in-cluster=apply (its own --request-timeout is 20 s per request), ms. */
-const KUBECTL_TIMEOUT_MS = Number(process.env['KUBECERTS_KUBECTL_TIMEOUT_MS'] ?? '') || 60_000;
+const KUBECTL_TIMEOUT_MS = 60_000;
 
 /**
  * `--in-cluster=apply`: the in-cluster steps of the phase through kubectl with admin.conf (ops/rotate-ca/in-cluster.ts),
