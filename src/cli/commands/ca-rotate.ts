@@ -10,7 +10,7 @@ import { componentsInEffect, etcdInEffect, finalize, nodeStatus, recoverInterrup
 import { readInClusterDone, readPlan, stagedFiles, TARGETS, textDigest, writeInClusterDone, type RotationPaths, type Target } from '../../store/rotation-state.js';
 import { inClusterSteps, renderComponentEffects, renderInCluster, renderInventory, renderPhase, renderStatus } from '../../output/rotate-ca-text.js';
 import { applyInCluster } from '../../ops/rotate-ca/in-cluster.js';
-import { runGroupSync } from '../../ops/rotate-ca/kubectl-run.js';
+import { runGroupSync } from '../../store/process-group.js';
 import { readIfPresent } from '../../store/rotation-files.js';
 import { parseDuration } from '../../lib/duration.js';
 import { realNodeHost } from '../../store/node-host.js';

@@ -28,11 +28,10 @@ import { encodePrivateKey } from '../../pki/keys.js';
 import { normalizeAltNames } from '../../pki/sans.js';
 import { CA_SPECS, type CaName } from '../../pki/specs.js';
 import { bundleText, certFingerprint, issuedBy, keyFingerprint, keyMatches, parseBundle, publicKeysText, spkiHash } from '../../pki/trust-bundle.js';
-import { existsSync, readdirSync } from 'node:fs';
 import { apiserverEffect, apiserverFromManifest, kubeletEffect, membersFromManifest, notServingNew, notTrustingNew, probeClient, trustProbe, type ComponentEffect } from './barrier.js';
 import { formatDuration } from '../../lib/duration.js';
 import { deriveStatus, type Phase, type RotationStatus } from './plan.js';
-import { caBaseName, KUBELET_CLIENT, modifiedAt, readIfPresent, readNodeFacts, SIGNER_FILE, type NodeFacts, type SignedCert } from '../../store/rotation-files.js';
+import { caBaseName, hasControlPlaneManifests, KUBELET_CLIENT, modifiedAt, readIfPresent, readNodeFacts, SIGNER_FILE, type NodeFacts, type SignedCert } from '../../store/rotation-files.js';
 import {
   backedUpPhases, backupPhase, dropBackup, dropInClusterRecord, recordForced, dropPrepared, purgeRotation, readBackup, readPlan, readStaged, readStagedIfPresent, removeIfPresent, rotationDir, rotationJournal,
   writePrepared, type CommitPhase, type RotationPaths, type RotationPlan, type Target,
@@ -556,18 +555,8 @@ export const NOT_OBSERVED = 'not observed: ';
 function notObserved(o: PhaseOptions, checks: string[], component: string, kind: 'trust-in-effect' | 'reissued', why: string, flag: string): void {
   const what = kind === 'trust-in-effect' ? 'whether trust in the new CA is in effect there' : 'whether it was reissued and restarted';
   const message = `${component}: kubecerts cannot tell ${what} (${why})`;
-  if (onNode(o.paths.manifestsDir)) return barrierRefuse(o, checks, `${message}, though ${o.paths.manifestsDir} holds control-plane manifests`, flag);
+  if (hasControlPlaneManifests(o.paths.manifestsDir)) return barrierRefuse(o, checks, `${message}, though ${o.paths.manifestsDir} holds control-plane manifests`, flag);
   checks.push(`${NOT_OBSERVED}${message}; ${flag}`);
-}
-
-/** Whether `dir` holds a static-pod manifest of the control plane (etcd.yaml, kube-*.yaml): this is a node. */
-function onNode(dir: string): boolean {
-  if (!existsSync(dir)) return false;
-  try {
-    return readdirSync(dir).some((n) => /^(etcd|kube-apiserver|kube-controller-manager|kube-scheduler)\.yaml$/.test(n));
-  } catch {
-    return false;
-  }
 }
 
 /** The kube-apiserver and kubelet URLs to probe on this node (see PhaseOptions), each undefined when not observable. */
