@@ -42,6 +42,19 @@ function compare(n, candidates) {
   for (let i = 0; i < n; i++) candidates.forEach(([cmd, args], j) => xs[j].push(time(() => run(cmd, args))));
   return xs.map(median);
 }
+/** CPU time (user + system, all threads) of one run of `cmd args`, in ms, from bash's `times` for its children. */
+function cpuOf(cmd, args) {
+  const r = spawnSync('bash', ['-c', '"$@" >/dev/null 2>&1; times', '_', cmd, ...args], { encoding: 'utf8' });
+  const [u, s] = r.stdout.trim().split('\n')[1].split(' ').map((x) => { const m = /^(\d+)m([\d.]+)s$/.exec(x); return (Number(m[1]) * 60 + Number(m[2])) * 1000; });
+  return u + s;
+}
+/** compare() for CPU time: medians, interleaved; a loaded machine inflates CPU time much less than wall time. */
+function compareCpu(n, candidates) {
+  const xs = candidates.map(() => []);
+  for (let i = 0; i < n; i++) candidates.forEach(([cmd, args], j) => xs[j].push(cpuOf(cmd, args)));
+  return xs.map(median);
+}
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const tmp = () => mkdtempSync(join(tmpdir(), 'kubecerts-bench-'));
 const ms = (x) => `${x.toFixed(0)} ms`;
 const report = [];
@@ -76,8 +89,10 @@ const benches = {
     }
     const script = join(d, 'loop.sh');
     writeFileSync(script, `for f in ${certs.join(' ')}; do openssl x509 -noout -enddate -in "$f"; done\nfor k in admin.conf super-admin.conf controller-manager.conf scheduler.conf; do base64 -d < ${d}/$k.b64 | openssl x509 -noout -enddate; done\n`);
-    const [bare, loop, kc] = compare(N, [[NODE, ['-e', '0']], ['sh', [script]], [NODE, [BIN, 'certs', 'check-expiration', '--cert-dir', join(d, 'pki'), '--kubeconfig-dir', d]]]);
-    line(`check-expiration: kubecerts ${ms(kc)}, node -e 0 ${ms(bare)} (ratio ${(kc / bare).toFixed(2)}, goal <= 1.5), openssl loop over 14 certificates ${ms(loop)} (ratio ${(kc / loop).toFixed(2)}, goal <= 0.35)`);
+    const candidates = [[NODE, ['-e', '0']], ['sh', [script]], [NODE, [BIN, 'certs', 'check-expiration', '--cert-dir', join(d, 'pki'), '--kubeconfig-dir', d]]];
+    const [bare, loop, kc] = compare(N, candidates);
+    const [bareCpu, loopCpu, kcCpu] = compareCpu(N, candidates);
+    line(`check-expiration: kubecerts ${ms(kc)}, node -e 0 ${ms(bare)} (ratio ${(kc / bare).toFixed(2)}, goal <= 1.5), openssl loop over 14 certificates ${ms(loop)} (ratio ${(kc / loop).toFixed(2)}, goal <= 0.35); CPU time ${ms(kcCpu)} vs ${ms(bareCpu)} (ratio ${(kcCpu / bareCpu).toFixed(2)}) and ${ms(loopCpu)} (ratio ${(kcCpu / loopCpu).toFixed(2)}); load average ${loadavg()}`);
   },
 
   renew() {
@@ -143,13 +158,15 @@ const benches = {
     const N = 21;
     const d = tmp();
     initPki(d, 'ECDSA-P256');
-    const [bare, version, check, user] = compare(N, [
+    const candidates = [
       [NODE, ['-e', '0']],
       [NODE, [BIN, '--version']],
       [NODE, [BIN, 'certs', 'check-expiration', '--cert-dir', join(d, 'pki'), '--kubeconfig-dir', d]],
       [NODE, [BIN, 'kubeconfig', 'user', '--client-name', 'a', '--cert-dir', join(d, 'pki'), '--kubeconfig-dir', d, '--encryption-algorithm', 'ECDSA-P256']],
-    ]);
-    line(`start-up: node -e 0 ${ms(bare)}; --version ${ms(version)} (${(version / bare).toFixed(2)}x, goal <= 1.15); check-expiration ${ms(check)} (${(check / bare).toFixed(2)}x, goal <= 1.5); kubeconfig user (ECDSA) ${ms(user)} (${(user / bare).toFixed(2)}x)`);
+    ];
+    const [bare, version, check, user] = compare(N, candidates);
+    const [c0, c1, c2, c3] = compareCpu(N, candidates);
+    line(`start-up: node -e 0 ${ms(bare)}; --version ${ms(version)} (${(version / bare).toFixed(2)}x, goal <= 1.15); check-expiration ${ms(check)} (${(check / bare).toFixed(2)}x, goal <= 1.5); kubeconfig user (ECDSA) ${ms(user)} (${(user / bare).toFixed(2)}x); CPU time ratios ${(c1 / c0).toFixed(2)}, ${(c2 / c0).toFixed(2)}, ${(c3 / c0).toFixed(2)} (node -e 0 ${ms(c0)}); load average ${loadavg()}`);
   },
 
   /** The single executable and the single-file bundle, each copied alone into an empty folder, against node -e 0. */
@@ -163,16 +180,19 @@ const benches = {
     copyFileSync(BUNDLE, join(bin, 'kubecerts.cjs'));
     spawnSync('chmod', ['755', join(bin, 'kubecerts')]);
     const check = ['certs', 'check-expiration', '--cert-dir', join(d, 'pki'), '--kubeconfig-dir', d];
-    const [bare, version, seaCheck, bundleCheck, npmCheck] = compare(N, [
+    const candidates = [
       [NODE, ['-e', '0']],
       [join(bin, 'kubecerts'), ['--version']],
       [join(bin, 'kubecerts'), check],
       [NODE, [join(bin, 'kubecerts.cjs'), ...check]],
       [NODE, [BIN, ...check]],
-    ]);
+    ];
+    const [bare, version, seaCheck, bundleCheck, npmCheck] = compare(N, candidates);
+    const [c0, c1, c2, c3, c4] = compareCpu(N, candidates);
     const mib = (f) => `${(statSync(f).size / 1048576).toFixed(1)} MiB`;
     line(`single executable (${mib(SEA)}; node itself ${mib(NODE)}): node -e 0 ${ms(bare)}; --version ${ms(version)} (${(version / bare).toFixed(2)}x); check-expiration ${ms(seaCheck)} (${(seaCheck / bare).toFixed(2)}x, goal <= 1.5)`);
     line(`single-file bundle (${(statSync(BUNDLE).size / 1024).toFixed(0)} KiB) check-expiration ${ms(bundleCheck)} (${(bundleCheck / bare).toFixed(2)}x); npm install (bin.cjs) check-expiration ${ms(npmCheck)} (${(npmCheck / bare).toFixed(2)}x, goal <= 1.3)`);
+    line(`  CPU time against node -e 0 (${ms(c0)}): executable --version ${(c1 / c0).toFixed(2)}x, check-expiration ${(c2 / c0).toFixed(2)}x; bundle ${(c3 / c0).toFixed(2)}x; npm install ${(c4 / c0).toFixed(2)}x; load average ${loadavg()}`);
   },
 
   // fleet report over 10,000 node reports (generated from a real check-expiration -o json --add-node-info), goal < 1 s

@@ -63,7 +63,8 @@ const besideMain = {
  * esbuild plugin: builtins that only rarely used code needs are required on first use instead of at start-up.
  * commander requires node:child_process (for external subcommands, which kubecerts has none of) and src/pki/ip.ts
  * node:net (for isIP); together they pull in about twenty more internal modules (net, stream, dgram, ...) that
- * check-expiration never uses. Each becomes a module of getters that require the real one when read.
+ * check-expiration never uses. node:tty (for isatty, read only by output that colours) and node:fs/promises (for
+ * the batch fsync of many files) likewise. Each becomes a module of getters that require the real one when read.
  */
 /**
  * esbuild plugin: etcd3 reads its gRPC service definitions from proto/rpc.proto beside its own files at load time,
@@ -87,7 +88,7 @@ const etcd3Protos = {
   },
 };
 
-const LAZY_BUILTINS = ['node:child_process', 'node:net'];
+const LAZY_BUILTINS = ['node:child_process', 'node:net', 'node:tty', 'node:fs/promises'];
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
@@ -138,7 +139,7 @@ try {
   const quiet = { write: () => true };
   await mod.exports.run(['certs', 'check-expiration', '--cert-dir', join(scratch, 'pki'), '--kubeconfig-dir', scratch], { stdout: quiet, stderr: quiet, env: {}, now: () => new Date() });
   // the name src/bin.ts looks for: source hash, Node.js version and architecture
-  const source = createHash('sha256').update(readFileSync(file, 'utf8')).digest('hex').slice(0, 16);
+  const source = createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16);
   writeFileSync(`${file}.${source}.${process.version}-${process.arch}.cache`, script.createCachedData());
 } finally {
   rmSync(scratch, { recursive: true, force: true });

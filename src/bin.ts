@@ -2,7 +2,7 @@
 // Entry point, bundled on its own: `--version` is answered before anything else is loaded; every other command
 // goes through the main bundle (main.cjs), which loads the CLI framework and, per command, only the code that
 // command needs. main.cjs is compiled with the V8 code cache the build stored beside it,
-// main.cjs.<sha256 of main.cjs, 16 hex>.<Node.js version>-<arch>.cache, read only when all three match: V8 itself
+// main.cjs.<sha256 of main.cjs's bytes, 16 hex>.<Node.js version>-<arch>.cache, read only when all three match: V8 itself
 // checks only its own version, its flags and the source's length (a main.cjs changed but of the same length would run
 // stale compiled code). A cache V8 rejects (e.g. other V8 flags from NODE_OPTIONS) is ignored and main.cjs compiled
 // as usual.
@@ -14,8 +14,8 @@ import { versionText } from './lib/version.js';
 
 type Main = typeof import('./main.js');
 
-/** The name of the code cache for `source` (the text of `file`) under the running Node.js. */
-function cacheFile(file: string, source: string): string {
+/** The name of the code cache for `source` (the bytes of `file`) under the running Node.js. */
+function cacheFile(file: string, source: Buffer): string {
   // required here, not imported, so that --version does not load node:crypto
   const { createHash } = require('node:crypto') as typeof import('node:crypto');
   return `${file}.${createHash('sha256').update(source).digest('hex').slice(0, 16)}.${process.version}-${process.arch}.cache`;
@@ -23,10 +23,12 @@ function cacheFile(file: string, source: string): string {
 
 function loadMain(): Main {
   const file = join(__dirname, 'main.cjs');
-  const source = readFileSync(file, 'utf8');
+  const bytes = readFileSync(file);
+  // hashed as read: the text is not encoded back to UTF-8 for the hash
+  const source = bytes.toString('utf8');
   let cachedData: Buffer | undefined;
   try {
-    cachedData = readFileSync(cacheFile(file, source));
+    cachedData = readFileSync(cacheFile(file, bytes));
   } catch {
     // no cache for this source and Node.js: compile normally
   }

@@ -32,8 +32,12 @@ export class StdoutError extends KubecertsError<OutputCode> {
  * the write as StdoutError instead of being lost in a stream 'error' event after the exit code was decided.
  */
 export function fdStream(fd: number, makeError: (err: unknown) => Error): OutStream {
+  let tty: boolean | undefined;
   return {
-    isTTY: isatty(fd),
+    // asked only by output that colours or draws progress: node:tty is loaded then, not at start-up
+    get isTTY() {
+      return (tty ??= isatty(fd));
+    },
     write(chunk: string): boolean {
       const buf = Buffer.from(chunk, 'utf8');
       let off = 0;

@@ -47,4 +47,21 @@ describe('loadYaml', () => {
     const t = `a: kcblobz0q\nb: ${'QUJD'.repeat(80)}\n`;
     expect(loadYaml(t)).toEqual(yaml.load(t));
   });
+
+  it('gives each reader of the same text its own copy, and keeps aliases shared as js-yaml does', () => {
+    const t = `users:\n- name: a\n  user:\n    client-certificate-data: ${'QUJD'.repeat(80)}\n  when: 2026-01-02T03:04:05Z\n`;
+    const first = loadYaml(t) as { users: { name: string; when: Date }[] };
+    first.users[0]!.name = 'changed';
+    first.users[0]!.when.setTime(0);
+    const second = loadYaml(t) as { users: { name: string; when: Date }[] };
+    expect(second).toEqual(yaml.load(t));
+    expect(second).not.toBe(first);
+    const third = loadYaml(t) as { users: unknown[] };
+    expect(third.users).not.toBe(second.users);
+    const alias = 'a: &x {k: 1}\nb: *x\n';
+    for (let i = 0; i < 2; i++) {
+      const d = loadYaml(alias) as { a: object; b: object };
+      expect(d.a).toBe(d.b);
+    }
+  });
 });

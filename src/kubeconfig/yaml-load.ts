@@ -28,7 +28,56 @@ function restore(value: unknown, blobs: readonly string[], seen: Set<object>): u
   return value;
 }
 
+const NOT_PLAIN = Symbol('not plain');
+
+/**
+ * A deep copy of a parsed document made of plain objects, arrays, Dates and primitives, each object reached once;
+ * NOT_PLAIN for anything else (an alias, a `__proto__` key, another class), which is then not remembered.
+ */
+function copyPlain(v: unknown, seen: Set<object>): unknown {
+  if (typeof v !== 'object' || v === null) return v;
+  if (seen.has(v)) return NOT_PLAIN;
+  seen.add(v);
+  if (v instanceof Date) return new Date(v.getTime());
+  if (Array.isArray(v)) {
+    const out: unknown[] = [];
+    for (const x of v) {
+      const c = copyPlain(x, seen);
+      if (c === NOT_PLAIN) return NOT_PLAIN;
+      out.push(c);
+    }
+    return out;
+  }
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    const c = copyPlain(x, seen);
+    if (c === NOT_PLAIN || k === '__proto__') return NOT_PLAIN;
+    out[k] = c;
+  }
+  return out;
+}
+
+/**
+ * The last few documents parsed, by text, kept as private copies: check-expiration reads each kubeconfig twice (for
+ * its row and for the key check), and parsing is most of reading one. Every caller gets its own copy to change.
+ */
+const recent = new Map<string, unknown>();
+
 export function loadYaml(text: string): unknown {
+  const known = recent.get(text);
+  if (known !== undefined) return copyPlain(known, new Set());
+  const doc = parseYaml(text);
+  const kept = copyPlain(doc, new Set());
+  if (kept !== NOT_PLAIN && kept !== undefined) {
+    if (recent.size >= 8) recent.delete(recent.keys().next().value as string);
+    recent.set(text, kept);
+  }
+  return doc;
+}
+
+function parseYaml(text: string): unknown {
   if (text.includes(PREFIX)) return yaml.load(text);
   const blobs: string[] = [];
   const index = new Map<string, number>();

@@ -2,21 +2,24 @@
  * What a reading command must notice besides expiry: a commit that was interrupted (its journal is still there,
  * so some files may be new and others old) and a private key that does not match its certificate.
  */
-import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import type { RunConfig } from '../config/types.js';
 import { currentEntries, dataField, parseKubeconfig } from '../kubeconfig/codec.js';
 import { journalPending, pkiJournal } from '../store/journal.js';
-import { parsePrivateKey, samePublicKey } from '../pki/keys.js';
+import { keyDeclaresCertificateKey, parsePrivateKey } from '../pki/keys.js';
 import { activeSpecs, RENEWABLE_SPECS } from '../pki/specs.js';
 import { readSmallFile } from '../store/pki-files.js';
-import { certPath, keyPath } from '../pki/certificate.js';
+import { certPath, keyPath, parseCertificates } from '../pki/certificate.js';
 import { type IntegrityFindings } from '../pki/expiration.js';
 
 /** True when the key PEM and the certificate PEM hold different public keys; false when either cannot be read. */
 function mismatched(certPem: string, keyPem: string, where: string): boolean {
   try {
-    return !samePublicKey(parsePrivateKey(keyPem, where), new X509Certificate(certPem).publicKey);
+    const cert = parseCertificates(certPem, where).cert;
+    // the public key the key file declares, compared in DER; only when that does not show a match is the key
+    // decoded and the pair compared by OpenSSL's X509_check_private_key
+    if (keyDeclaresCertificateKey(keyPem, cert.raw)) return false;
+    return !cert.checkPrivateKey(parsePrivateKey(keyPem, where));
   } catch {
     return false; // unreadable or malformed files are reported by the expiry scan itself
   }

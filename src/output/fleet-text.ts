@@ -1,6 +1,6 @@
 /** Presenters of `fleet report` and `fleet scan`: kubeadm-style tables, JSON and YAML. Pure. */
 import { dump } from 'js-yaml';
-import type { FleetReport, FleetRow } from '../report/schema.js';
+import type { FleetReport, FleetRow, RowOwner } from '../report/schema.js';
 import type { ScanResult } from '../report/scan.js';
 import { formatExpiryDate, formatRfc3339, formatResidual } from '../lib/time-format.js';
 import { renderTabwriter } from './tabwriter.js';
@@ -8,41 +8,95 @@ import { renderTabwriter } from './tabwriter.js';
 const residual = (s: number): string => (s <= 0 ? 'expired' : formatResidual(s));
 const status = (r: FleetRow): string => (r.missing ? 'missing' : r.residualSeconds <= 0 ? 'EXPIRED' : r.externallyManaged ? 'external' : '');
 
+/**
+ * Output lines gathered into blocks of about a thousand lines, each block one flat string: a line assembled from
+ * pieces is a tree of small string nodes until flattened, and flattening each block as it fills lets the pieces
+ * die young instead of 140,000 trees surviving to the end. The blocks are written one by one, never joined.
+ */
+class LineBlocks {
+  readonly blocks: string[] = [];
+  private lines: string[] = [];
+  push(line: string): void {
+    this.lines.push(line);
+    if (this.lines.length === 1024) this.flush();
+  }
+  /** the lines so far, each followed by `\n`, as blocks */
+  done(): string[] {
+    this.flush();
+    return this.blocks;
+  }
+  private flush(): void {
+    if (this.lines.length > 0) this.blocks.push(`${this.lines.join('\n')}\n`);
+    this.lines = [];
+  }
+}
+
+/** `make(key)` computed once per distinct key (a node's cells recur in each of its rows, a name in every node's). */
+function memo<K, V>(make: (key: K) => V): (key: K) => V {
+  const done = new Map<K, V>();
+  return (key) => {
+    let v = done.get(key);
+    if (v === undefined) {
+      v = make(key);
+      done.set(key, v);
+    }
+    return v;
+  };
+}
+
 /** The merged table (NODE, HOST, NAME, TYPE, EXPIRES, RESIDUAL TIME, CA, STATUS), the unreadable files and the totals. */
 export function renderFleetText(r: FleetReport): string {
-  // many rows share a date and a residual time: each is formatted once (10,000 nodes make 140,000 rows)
-  const dates = new Map<number, string>();
-  const residuals = new Map<number, string>();
-  const cells = (x: FleetRow): string[] => {
-    let date = '-';
-    let left = '-';
-    if (x.expiresAt !== null) {
-      date = dates.get(x.expiresAt) ?? formatExpiryDate(new Date(x.expiresAt));
-      dates.set(x.expiresAt, date);
-      left = residuals.get(x.residualSeconds) ?? residual(x.residualSeconds);
-      residuals.set(x.residualSeconds, left);
-    }
-    return [x.node, x.host || '-', x.name, x.kind, date, x.missing ? '-' : left, x.caName || '-', status(x)];
-  };
-  // columns padded to their widest cell plus 3 spaces, as kubeadm's tabwriter lays out one block; own code rather
-  // than renderTabwriter, which mirrors Go's text/tabwriter cell by cell and is slow for 140,000 rows
+  return renderFleetTextBlocks(r).join('');
+}
+
+/**
+ * renderFleetText's output in blocks, to be written one after the other. Columns are padded to their widest cell
+ * plus 3 spaces, as kubeadm's tabwriter lays out one block, and each line's trailing blanks cut; own code rather
+ * than renderTabwriter, which mirrors Go's text/tabwriter cell by cell and is slow for 140,000 rows. A row's cells
+ * come in four pieces, each formatted and padded once per distinct value: node and host (per node), name and type,
+ * expiry and residual time, CA and status.
+ */
+export function renderFleetTextBlocks(r: FleetReport): string[] {
   const head = ['NODE', 'HOST', 'NAME', 'TYPE', 'EXPIRES', 'RESIDUAL TIME', 'CA', 'STATUS'];
-  const rows = r.rows.map(cells);
+  const date = memo((ms: number) => formatExpiryDate(new Date(ms)));
+  const left = memo(residual);
+  const dateCell = (x: FleetRow): string => (x.expiresAt === null ? '-' : date(x.expiresAt));
+  const leftCell = (x: FleetRow): string => (x.expiresAt === null || x.missing ? '-' : left(x.residualSeconds));
   const widths = head.map((h) => h.length);
-  for (const c of rows) for (let i = 0; i < c.length; i++) if ((c[i] as string).length > (widths[i] as number)) widths[i] = (c[i] as string).length;
-  const line = (c: readonly string[]): string => {
-    let s = '';
-    for (let i = 0; i < c.length - 1; i++) s += (c[i] as string).padEnd((widths[i] as number) + 3);
-    return (s + (c[c.length - 1] as string)).trimEnd();
+  const widen = (i: number, text: string): void => {
+    if (text.length > (widths[i] as number)) widths[i] = text.length;
   };
-  const lines = [line(head)];
-  for (const c of rows) lines.push(line(c));
-  let out = `${lines.join('\n')}\n`;
+  for (const x of r.rows) {
+    widen(0, x.node);
+    widen(1, x.host || '-');
+    widen(2, x.name);
+    widen(3, x.kind);
+    widen(4, dateCell(x));
+    widen(5, leftCell(x));
+    widen(6, x.caName || '-');
+  }
+  const pad = (i: number, text: string): string => text.padEnd((widths[i] as number) + 3);
+  const who = memo((o: RowOwner) => pad(0, o.node) + pad(1, o.host || '-'));
+  const what = memo((name: string) => memo((kind: string) => pad(2, name) + pad(3, kind)));
+  const when = memo((ms: number) => memo((cell: string) => pad(4, date(ms)) + pad(5, cell)));
+  // the last two cells; with an empty STATUS the CA cell ends the line and loses its padding and trailing blanks,
+  // as trimming the whole line does (undefined: the CA cell is all blanks, so the whole line is trimmed)
+  const tail = memo((st: string) => memo((ca: string): string | undefined => (st !== '' ? pad(6, ca) + st : ca.trimEnd() || undefined)));
+  const lines = new LineBlocks();
+  lines.push(head.slice(0, -1).map((h, i) => pad(i, h)).join('') + (head[head.length - 1] as string));
+  for (const x of r.rows) {
+    const front = who(x.owner) + what(x.name)(x.kind) + (x.expiresAt === null ? pad(4, '-') + pad(5, '-') : when(x.expiresAt)(leftCell(x)));
+    const end = tail(status(x))(x.caName || '-');
+    lines.push(end === undefined ? front.trimEnd() : front + end);
+  }
+  const blocks = lines.done();
+  let out = '';
   for (const b of r.bad) out += `\nunreadable report ${b.file}: ${b.error}`;
   if (r.bad.length > 0) out += '\n';
   const t = r.totals;
   out += `\n${t.nodes} node(s), ${t.certificates} certificate(s) and CA(s): ${t.expired} expired, ${t.expiring} expiring within the window, ${t.missing} missing; ${t.badFiles} unreadable report file(s)\n`;
-  return out;
+  blocks.push(out);
+  return blocks;
 }
 
 const rowObject = (x: FleetRow): object => ({
@@ -53,12 +107,36 @@ const rowObject = (x: FleetRow): object => ({
 
 const header = (r: FleetReport): object => ({ kind: 'FleetCertificateExpiration', apiVersion: 'kubecerts.io/v1alpha1', time: formatRfc3339(r.now), totals: r.totals });
 
-/** JSON with one certificate per line (10,000 nodes stay a few MB and render in tens of ms). */
+/** JSON with one certificate per line (10,000 nodes stay a few MB). */
 export function renderFleetJson(r: FleetReport): string {
+  return renderFleetJsonBlocks(r).join('');
+}
+
+/**
+ * renderFleetJson's output in blocks, to be written one after the other. Each certificate's line is what
+ * JSON.stringify(rowObject(row)) gives, the same keys in the same order, put together from pieces each quoted once
+ * per distinct value: node, host and file (per node), type, name and CA name, the expiry date, the residual time,
+ * and the two flags.
+ */
+export function renderFleetJsonBlocks(r: FleetReport): string[] {
+  const q = (v: string | number | null): string => JSON.stringify(v);
+  const who = memo((o: RowOwner) => `    {"node":${q(o.node)},"host":${q(o.host)},"file":${q(o.file)},"type":`);
+  const what = memo((kind: string) => memo((name: string) => memo((ca: string) => `${q(kind)},"name":${q(name)},"caName":${q(ca)},"expirationDate":`)));
+  const when = memo((date: string | null) => `${q(date)},"residualTime":`);
+  const flags = [false, true].map((external) => [false, true].map((missing) => `,"externallyManaged":${external},"missing":${missing}}`));
+  const lines = new LineBlocks();
+  for (const x of r.rows) {
+    lines.push(`${who(x.owner)}${what(x.kind)(x.name)(x.caName)}${when(x.expirationDate)}${q(x.residualSeconds)}${(flags[+x.externallyManaged] as string[])[+x.missing] as string},`);
+  }
+  const rows = lines.done();
   const head = JSON.stringify(header(r), null, 2).slice(0, -2);
-  const rows = r.rows.map((x) => `    ${JSON.stringify(rowObject(x))}`).join(',\n');
   const bad = r.bad.map((b) => `    ${JSON.stringify(b)}`).join(',\n');
-  return `${head},\n  "certificates": [${rows ? `\n${rows}\n  ` : ''}],\n  "unreadable": [${bad ? `\n${bad}\n  ` : ''}]\n}\n`;
+  const unreadable = `  "unreadable": [${bad ? `\n${bad}\n  ` : ''}]\n}\n`;
+  if (rows.length === 0) return [`${head},\n  "certificates": [],\n${unreadable}`];
+  // the last line's comma and newline give way to the closing bracket
+  const last = rows.length - 1;
+  rows[last] = (rows[last] as string).slice(0, -2);
+  return [`${head},\n  "certificates": [\n`, ...rows, `\n  ],\n${unreadable}`];
 }
 
 export const renderFleetYaml = (r: FleetReport): string => dump({ ...header(r), certificates: r.rows.map(rowObject), unreadable: r.bad }, { lineWidth: -1, noRefs: true });

@@ -4,6 +4,11 @@ import type { NodeFacts } from '../store/rotation-files.js';
 import type { PhaseResult } from '../ops/rotate-ca/phases.js';
 import type { InClusterReport } from '../ops/rotate-ca/in-cluster.js';
 import type { ComponentEffect } from '../ops/rotate-ca/barrier.js';
+import { escapeControls } from './control-plane-text.js';
+
+/** Check lines that are not passed checks: an override past a barrier, a barrier kubecerts could not observe. */
+const FORCED_PREFIX = 'FORCED past a barrier: ';
+const NOT_OBSERVED_PREFIX = 'not observed: ';
 
 const tag = (r: PhaseResult): string => (r.dryRun ? '[dryrun] ' : '');
 
@@ -12,7 +17,11 @@ export function renderPhase(r: PhaseResult): string {
   const out: string[] = [];
   if (r.nothingToDo) return `[rotate] ${r.phase}: nothing to do: ${r.nothingToDo}\n`;
   out.push(`${tag(r)}[rotate] ${r.phase}: ${r.from ?? '?'} -> ${r.to ?? '?'} (${r.targets.join(', ')})`);
-  for (const c of r.checks) out.push(`${tag(r)}[rotate] check passed: ${c}`);
+  for (const c of r.checks) {
+    if (c.startsWith(FORCED_PREFIX)) out.push(`${tag(r)}[rotate] ${c}`);
+    else if (c.startsWith(NOT_OBSERVED_PREFIX)) out.push(`${tag(r)}[rotate] WARNING: ${c}`);
+    else out.push(`${tag(r)}[rotate] check passed: ${c}`);
+  }
   for (const w of r.written) out.push(`${tag(r)}[rotate] ${r.dryRun ? 'would write' : 'wrote'} ${w}`);
   for (const w of r.removed) out.push(`${tag(r)}[rotate] ${r.dryRun ? 'would remove' : 'removed'} ${w}`);
   if (r.backup) out.push(`[rotate] backup of the replaced files: ${r.backup}`);
@@ -62,16 +71,16 @@ export interface InClusterStep {
  * What kubecerts cannot change from a node: the in-cluster steps of a phase. Steps with `kubectl` arguments are run
  * by `--in-cluster=apply` (with admin.conf); the others (workers, cluster-info, workloads) are printed for the operator.
  */
-export function inClusterSteps(phase: string, kubeconfig: string, newHash?: string): InClusterStep[] {
+export function inClusterSteps(phase: string, kubeconfig: string, newHash?: string, caFile = '/etc/kubernetes/pki/ca.crt'): InClusterStep[] {
   const k = ['--kubeconfig', kubeconfig];
   const run = (...args: string[]): InClusterStep => ({ text: `kubectl ${[...k, ...args].join(' ')}`, kubectl: [...k, ...args] });
   const note = (text: string): InClusterStep => ({ text: `# ${text}` });
-  const clusterInfo = note('cluster-info: set certificate-authority-data in the kube-public/cluster-info ConfigMap to /etc/kubernetes/pki/ca.crt (kubectl -n kube-public edit configmap cluster-info); the bootstrap signer re-signs it');
+  const clusterInfo = note(`cluster-info: set certificate-authority-data in the kube-public/cluster-info ConfigMap to ${caFile} (kubectl -n kube-public edit configmap cluster-info); the bootstrap signer re-signs it`);
   const restartSystem = run('-n', 'kube-system', 'rollout', 'restart', 'daemonset/kube-proxy', 'deployment/coredns');
   switch (phase) {
     case 'trust':
       return [
-        note('every worker: put the bundle /etc/kubernetes/pki/ca.crt into the node\'s ca.crt and kubelet.conf, restart the kubelet'),
+        note(`every worker: put the bundle ${caFile} into the node's ca.crt and kubelet.conf, restart the kubelet`),
         clusterInfo,
         note('before the restarts: every namespace\'s kube-root-ca.crt must hold the bundle; the controller-manager publishes it after its restart (kubecerts never writes it): kubectl get configmaps -A --field-selector metadata.name=kube-root-ca.crt'),
         restartSystem,
@@ -99,11 +108,12 @@ export function inClusterSteps(phase: string, kubeconfig: string, newHash?: stri
 
 /** The outcome of `--in-cluster=apply`: one block per step (ok, changed, unchanged, done before, failed, skipped). */
 export function renderInCluster(phase: string, kubeconfig: string, r: InClusterReport): string {
-  const out = [`In the cluster (${phase}, kubectl --kubeconfig ${kubeconfig}):`];
+  const out = [`In the cluster (${phase}, kubectl --kubeconfig ${escapeControls(kubeconfig)}):`];
   for (const o of r.outcomes) {
     out.push(`  [${o.result}] ${o.id}: ${o.title}`);
-    for (const l of o.lines) out.push(`      ${l}`);
-    if (o.error) out.push(`      error: ${o.error}`);
+    // lines and errors carry names and output from the API server and kubectl: control characters are escaped
+    for (const l of o.lines) out.push(`      ${escapeControls(l)}`);
+    if (o.error) out.push(`      error: ${escapeControls(o.error)}`);
   }
   for (const h of r.joinHashes) out.push(`  join: kubeadm join ... --discovery-token-ca-cert-hash ${h} (a CA cluster-info holds)`);
   out.push('  not done here: every worker node (its ca.crt and kubelet.conf, then restart its kubelet); see --in-cluster=print');

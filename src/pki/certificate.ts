@@ -70,6 +70,14 @@ export interface LoadedCertificate {
 }
 
 /**
+ * Certificates already parsed and checked, by canonical PEM: check-expiration reads a CA for its row, for the
+ * external-CA check and for the chain checks, and a leaf for its row and for the key check. X509Certificate is
+ * immutable, so one object serves every reader. Bounded, for batch commands that read thousands of certificates.
+ */
+const checked = new Map<string, X509Certificate>();
+const CHECKED_MAX = 256;
+
+/**
  * Parses PEM text holding certificates; `path` names the source in errors. Throws PkiError CERT_PARSE or
  * CERT_CRITICAL_EXT reading "couldn't load the certificate file <path>: error reading <path>: <reason>" (kubeadm's
  * TryLoadCertFromDisk around client-go's CertsFromFile); its cause holds client-go's own "error reading ..." part,
@@ -82,6 +90,8 @@ export function parseCertificates(text: string, path: string): LoadedCertificate
   const first = pems[0];
   if (!first) throw fail('CERT_PARSE', 'data does not contain any valid RSA or ECDSA certificates');
   const certs = pems.map((pem) => {
+    const known = checked.get(pem);
+    if (known) return known;
     let cert: X509Certificate;
     try {
       cert = new X509Certificate(pem);
@@ -97,6 +107,8 @@ export function parseCertificates(text: string, path: string): LoadedCertificate
     }
     const unhandled = critical.find((oid) => !HANDLED_EXTENSIONS.has(oid));
     if (unhandled) throw fail('CERT_CRITICAL_EXT', `x509: unhandled critical extension ${unhandled}`);
+    if (checked.size >= CHECKED_MAX) checked.clear();
+    checked.set(pem, cert);
     return cert;
   });
   const [cert, ...rest] = certs as [X509Certificate, ...X509Certificate[]];

@@ -130,6 +130,80 @@ export function spkiKeyBits(spki: Uint8Array): Buffer {
   return Buffer.from(spki.subarray(bits.start + 1, bits.end));
 }
 
+const RSA_OID = '1.2.840.113549.1.1.1';
+const EC_OID = '1.2.840.10045.2.1';
+const bytes = (buf: Uint8Array, t: Tlv): Buffer => Buffer.from(buf.subarray(t.start, t.end));
+
+/**
+ * The public half a private key file declares, as the bytes a certificate's SubjectPublicKeyInfo would hold: the
+ * modulus and exponent of a PKCS#1 RSA key, or the curve and the public point a SEC1 EC key carries (its optional
+ * publicKey field), PKCS#8 unwrapped to either. `type` is the PEM block type. undefined when the key does not
+ * say (an EC key without its public point) or is not one of these shapes; never throws.
+ */
+export function privateKeyPublicHalf(der: Uint8Array, type: string): readonly Buffer[] | undefined {
+  try {
+    const top = readTlv(der, 0, der.length);
+    const parts = children(der, top);
+    if (type === 'PRIVATE KEY') {
+      // PrivateKeyInfo: version, AlgorithmIdentifier, OCTET STRING holding the PKCS#1 or SEC1 key
+      const [, algId, inner] = parts;
+      if (!algId || !inner || inner.tag !== 0x04) return undefined;
+      const [oid, params] = children(der, algId);
+      if (!oid || oid.tag !== 0x06) return undefined;
+      const key = der.subarray(inner.start, inner.end);
+      const alg = decodeOid(der, oid);
+      if (alg === RSA_OID) return privateKeyPublicHalf(key, 'RSA PRIVATE KEY');
+      if (alg !== EC_OID || !params || params.tag !== 0x06) return undefined;
+      const half = privateKeyPublicHalf(key, 'EC PRIVATE KEY');
+      const curve = bytes(der, params);
+      // a curve inside the SEC1 key too must be the same one
+      return half && (half[0] as Buffer).length > 0 && !(half[0] as Buffer).equals(curve) ? undefined : half && [curve, half[1] as Buffer];
+    }
+    if (type === 'RSA PRIVATE KEY') {
+      const [version, n, e] = parts;
+      if (version?.tag !== 0x02 || n?.tag !== 0x02 || e?.tag !== 0x02) return undefined;
+      return [Buffer.from(RSA_OID), bytes(der, n), bytes(der, e)];
+    }
+    if (type === 'EC PRIVATE KEY') {
+      let curve: Buffer = Buffer.alloc(0);
+      let point: Buffer | undefined;
+      for (const t of parts.slice(2)) {
+        const inner = children(der, t)[0];
+        if (t.tag === 0xa0 && inner?.tag === 0x06) curve = bytes(der, inner);
+        if (t.tag === 0xa1 && inner?.tag === 0x03) point = bytes(der, inner);
+      }
+      return point ? [curve, point] : undefined;
+    }
+  } catch {
+    // malformed: the caller asks OpenSSL
+  }
+  return undefined;
+}
+
+/**
+ * The same parts of a certificate's SubjectPublicKeyInfo (see privateKeyPublicHalf): [RSA OID, modulus, exponent]
+ * or [curve OID, point]; undefined for another key type or a shape it does not know; never throws.
+ */
+export function certificatePublicHalf(cert: Uint8Array): readonly Buffer[] | undefined {
+  try {
+    const spki = tbsFields(cert)[5];
+    if (!spki) return undefined;
+    const [algId, bits] = children(cert, spki);
+    if (!algId || bits?.tag !== 0x03) return undefined;
+    const [oid, params] = children(cert, algId);
+    if (oid?.tag !== 0x06) return undefined;
+    const alg = decodeOid(cert, oid);
+    if (alg === EC_OID && params?.tag === 0x06) return [bytes(cert, params), bytes(cert, bits)];
+    if (alg !== RSA_OID || cert[bits.start] !== 0) return undefined;
+    const rsa = readTlv(cert, bits.start + 1, bits.end);
+    const [n, e] = children(cert, rsa);
+    if (n?.tag !== 0x02 || e?.tag !== 0x02) return undefined;
+    return [Buffer.from(RSA_OID), bytes(cert, n), bytes(cert, e)];
+  } catch {
+    return undefined;
+  }
+}
+
 /** The fields of a certificate renewal copies and reports show, read without an X.509 library. */
 export interface CertificateFields {
   readonly serialHex: string;

@@ -2,6 +2,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
 import type { EncryptionAlgorithm } from '../config/types.js';
 import { PkiError } from '../errors.js';
+import { certificatePublicHalf, privateKeyPublicHalf } from './der.js';
 import { parsePemBlocks } from './pem.js';
 
 /** Generates a key on libuv's thread pool, so several keys are made in parallel. */
@@ -101,3 +102,19 @@ export function samePublicKey(a: KeyObject, b: KeyObject): boolean {
   return der(a).equals(der(b));
 }
 
+
+/**
+ * True when `keyPem` holds exactly one private key block and the public key that block declares (an RSA key's
+ * modulus and exponent, an EC key's curve and public point) is byte for byte the one in the certificate `certDer`;
+ * false otherwise, including whenever this cannot be told without decoding the key (then ask OpenSSL, e.g.
+ * X509Certificate.checkPrivateKey). It reads DER only: OpenSSL's key decoding is the slow part of checking a dozen
+ * key pairs at start-up. With one block a positive answer cannot hide anything: had the key been unreadable,
+ * the check that decodes it would have reported nothing either.
+ */
+export function keyDeclaresCertificateKey(keyPem: string, certDer: Uint8Array): boolean {
+  const keys = parsePemBlocks(keyPem).filter((b) => KEY_BLOCKS[b.type] !== undefined);
+  const key = keys.length === 1 ? keys[0] : undefined;
+  const mine = key && privateKeyPublicHalf(key.der, key.type);
+  const theirs = mine && certificatePublicHalf(certDer);
+  return !!mine && !!theirs && mine.length === theirs.length && mine.every((b, i) => b.equals(theirs[i] as Buffer));
+}

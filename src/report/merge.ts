@@ -9,17 +9,31 @@ import type { BadReport, FleetReport, FleetRow, NodeReport } from './schema.js';
 export function mergeReports(reports: readonly NodeReport[], bad: readonly BadReport[], now: Date, windowMs: number): FleetReport {
   const rows: FleetRow[] = [];
   for (const r of reports) for (const x of r.rows) rows.push(x);
-  // one numeric key per row (missing rows last), strings compared only on ties: 10,000 nodes sort in tens of ms
-  const key = new Float64Array(rows.length);
-  rows.forEach((r, i) => (key[i] = r.missing ? Infinity : r.residualSeconds));
-  const order = Array.from(rows.keys()).sort((i, j) => {
-    const d = (key[i] as number) - (key[j] as number);
-    if (d !== 0 && !Number.isNaN(d)) return d;
-    const a = rows[i] as FleetRow;
-    const b = rows[j] as FleetRow;
-    return a.node < b.node ? -1 : a.node > b.node ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-  });
-  const sorted = order.map((i) => rows[i] as FleetRow);
+  // sorted by residual time (missing rows last), then node, then name, then input order: three stable counting
+  // sorts over the ranks of those values, least significant first, instead of a comparison sort (10,000 nodes make
+  // 140,000 rows)
+  const nodes = ranks(reports.map((r) => r.node));
+  const names = ranks(rows.map((r) => r.name));
+  const residuals = numberRanks(rows.map((r) => (r.missing ? Infinity : r.residualSeconds)));
+  const nodeRank = new Uint32Array(rows.length);
+  const nameRank = new Uint32Array(rows.length);
+  const residualRank = new Uint32Array(rows.length);
+  let i = 0;
+  for (const r of reports) {
+    const node = nodes.get(r.node) as number;
+    for (const x of r.rows) {
+      nodeRank[i] = node;
+      nameRank[i] = names.get(x.name) as number;
+      residualRank[i] = residuals.get(x.missing ? Infinity : x.residualSeconds) as number;
+      i++;
+    }
+  }
+  let order: Uint32Array = new Uint32Array(rows.length);
+  order.forEach((_, k) => (order[k] = k));
+  order = byRank(order, nameRank, names.size);
+  order = byRank(order, nodeRank, nodes.size);
+  order = byRank(order, residualRank, residuals.size);
+  const sorted = Array.from(order, (k) => rows[k] as FleetRow);
   let expired = 0;
   let expiring = 0;
   let missing = 0;
@@ -32,6 +46,28 @@ export function mergeReports(reports: readonly NodeReport[], bad: readonly BadRe
     now, rows: sorted, bad,
     totals: { nodes: new Set(reports.map((r) => r.node)).size, certificates: sorted.length, expired, expiring, missing, badFiles: bad.length },
   };
+}
+
+/** Strings of `values` (distinct, sorted by code unit as `<` compares them) → their rank. */
+function ranks(values: Iterable<string>): Map<string, number> {
+  const sorted = [...new Set(values)].sort();
+  return new Map(sorted.map((v, i) => [v, i]));
+}
+
+/** Numbers of `values` (distinct, in ascending order; Infinity last) → their rank. */
+function numberRanks(values: readonly number[]): Map<number, number> {
+  const sorted = new Float64Array(new Set(values)).sort();
+  return new Map(Array.from(sorted, (v, k) => [v, k]));
+}
+
+/** `order` (row indices) stably sorted by `rank[index]`, integers below `size`: a counting sort. */
+function byRank(order: Uint32Array, rank: Uint32Array, size: number): Uint32Array {
+  const start = new Uint32Array(size + 1);
+  for (const k of order) (start[(rank[k] as number) + 1] as number)++;
+  for (let r = 0; r < size; r++) start[r + 1] = (start[r + 1] as number) + (start[r] as number);
+  const out = new Uint32Array(order.length);
+  for (const k of order) out[(start[rank[k] as number] as number)++] = k;
+  return out;
 }
 
 /**

@@ -4,15 +4,27 @@
  * hostname, check time; `--add-node-info`). Anything else comes back as a reason, never as an exception.
  */
 import { basename } from 'node:path';
-import type { FleetRow, NodeReport } from './schema.js';
+import type { FleetRow, NodeReport, RowOwner } from './schema.js';
 
 /** Who the rows belong to and the fleet's clock: the row is built in one allocation (140,000 rows for 10,000 nodes). */
 interface Owner {
-  readonly node: string;
-  readonly host: string;
-  readonly file: string;
+  readonly row: RowOwner;
   readonly nowMs: number;
 }
+/**
+ * One string object per distinct name, CA name and date across all reports: the nodes of a fleet repeat the same
+ * fourteen names and many dates, so 140,000 rows hold a few thousand strings instead of 400,000 (less for the
+ * garbage collector to copy, and each string's hash is computed once for the maps that format the output).
+ */
+const interned = new Map<string, string>();
+function intern(s: string): string {
+  const known = interned.get(s);
+  if (known !== undefined) return known;
+  if (interned.size >= 1_000_000) interned.clear();
+  interned.set(s, s);
+  return s;
+}
+
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function entry(v: unknown, kind: FleetRow['kind'], where: string, o: Owner): FleetRow | string {
@@ -29,8 +41,8 @@ function entry(v: unknown, kind: FleetRow['kind'], where: string, o: Owner): Fle
   if (caName !== undefined && typeof caName !== 'string') return `${where} (${name}): caName is not a string`;
   const expiresAt = missing ? null : date;
   return {
-    node: o.node, host: o.host, file: o.file, kind, name, caName: caName ?? '', expiresAt,
-    expirationDate: expiresAt === null ? null : (expirationDate as string),
+    owner: o.row, node: o.row.node, host: o.row.host, file: o.row.file, kind, name: intern(name), caName: caName === undefined ? '' : intern(caName), expiresAt,
+    expirationDate: expiresAt === null ? null : intern(expirationDate as string),
     residualSeconds: expiresAt !== null ? Math.floor((expiresAt - o.nowMs) / 1000) : 0, externallyManaged: externallyManaged === true, missing,
   };
 }
@@ -55,7 +67,7 @@ export function parseNodeReport(file: string, text: string, nowMs: number): Node
   const nodeName = typeof k['nodeName'] === 'string' && k['nodeName'] !== '' ? k['nodeName'] : basename(file).replace(/\.json$/i, '');
   const checkTime = typeof k['checkTime'] === 'string' && !Number.isNaN(Date.parse(k['checkTime'])) ? new Date(k['checkTime']) : undefined;
   const host = typeof k['hostname'] === 'string' ? k['hostname'] : '';
-  const owner: Owner = { node: nodeName, host, file, nowMs };
+  const owner: Owner = { row: { node: nodeName, host, file }, nowMs };
   const rows: FleetRow[] = [];
   for (const [key, kind] of [['certificates', 'certificate'], ['certificateAuthorities', 'ca']] as const) {
     const list = doc[key] ?? [];

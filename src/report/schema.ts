@@ -1,7 +1,16 @@
 /** The fleet report: every node's certificates and CAs on one clock, sorted by residual time. */
 
+/** Whose rows these are: one object per node report, shared by all its rows (output formats it once per node). */
+export interface RowOwner {
+  readonly node: string;
+  readonly host: string;
+  readonly file: string;
+}
+
 /** One certificate or CA of one node, as that node's `check-expiration -o json` reported it. */
 export interface FleetRow {
+  /** node, host and file as one shared object */
+  readonly owner: RowOwner;
   readonly node: string;
   readonly host: string;
   /** the report file it came from */

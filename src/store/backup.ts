@@ -45,9 +45,10 @@ export function backupFolderName(start: Date): string {
  * The rule for a folder kubecerts writes keys or backups into: when `dir` exists it must be a real directory (not a
  * symlink), owned by the running user and not writable by group or others, else someone else could read, plant or
  * swap what is written there. Returns false when `dir` does not exist (the caller creates it 0700); throws PkiError
- * `code` naming the folder otherwise. `what` names the folder in the message, `hint` is the hint.
+ * `code` naming the folder otherwise. `what` names the folder in the message, `hint` is the hint. `alsoRoot`: a
+ * folder owned by root is accepted too (root can change any file anyway).
  */
-export function checkPrivateFolder(dir: string, what: string, code: 'BACKUP' | 'CSR_DIR', hint: string): boolean {
+export function checkPrivateFolder(dir: string, what: string, code: 'BACKUP' | 'CSR_DIR', hint: string, alsoRoot = false): boolean {
   let st;
   try {
     st = lstatSync(dir);
@@ -60,7 +61,7 @@ export function checkPrivateFolder(dir: string, what: string, code: 'BACKUP' | '
     ? 'it is a symbolic link'
     : !st.isDirectory()
       ? undefined
-      : uid !== undefined && st.uid !== uid
+      : uid !== undefined && st.uid !== uid && !(alsoRoot && st.uid === 0)
         ? `it is owned by uid ${st.uid}, not by the running user (uid ${uid})`
         : writableByWhom(st.mode)
           ? `it is writable by ${writableByWhom(st.mode)} (mode ${octalMode(st.mode)})`

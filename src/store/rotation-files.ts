@@ -3,7 +3,7 @@
  * leaf, kubeconfig and kubelet client certificate, ca-signer.crt and the controller-manager manifest. Unreadable is an
  * error, never "missing".
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createPrivateKey, type KeyObject, type X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { errnoText, RotateError } from '../errors.js';
@@ -68,6 +68,21 @@ export const SIGNER_FILE = 'ca-signer.crt';
 export const KUBELET_CLIENT = 'kubelet-client-current.pem';
 
 /** The text of `path`, or undefined when it does not exist; unreadable is an error (never "missing"). */
+/**
+ * Whether `dir` holds a control-plane static-pod manifest (etcd.yaml, kube-apiserver.yaml, kube-controller-manager.yaml,
+ * kube-scheduler.yaml), i.e. this is a control-plane node. A folder that exists but cannot be listed counts as a node:
+ * unreadable is not missing, and the caller then refuses rather than skips a barrier.
+ */
+export function hasControlPlaneManifests(dir: string): boolean {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'ENOTDIR';
+  }
+  return names.some((n) => /^(etcd|kube-apiserver|kube-controller-manager|kube-scheduler)\.yaml$/.test(n));
+}
+
 export function readIfPresent(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8');

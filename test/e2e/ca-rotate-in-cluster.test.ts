@@ -7,7 +7,8 @@
  * ca.crt as kube-root-ca.crt, as the root-CA publisher does from --root-ca-file.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { load as loadYaml } from 'js-yaml';
@@ -207,4 +208,40 @@ describe('ca rotate --in-cluster=apply against a stand-in kube-apiserver (real k
     for (const id of ['cluster-info', 'kube-root-ca', 'token-secrets', 'ca-bundles']) expect(a.stdout).toMatch(new RegExp(`\\[skipped\\] ${id}: [^\\n]*\\n\\s+not run: step "api-server" did not succeed`));
     expect(h.requests.filter((r) => r.method !== 'GET').length).toBe(0);
   });
+
+  it('names from the API server with ESC, BEL and newlines are printed escaped; a forged record cannot skip the checks', async () => {
+    const { k8s, h, otherCa } = await cluster();
+    await rotateOk(k8s, 'prepare');
+    await phase(k8s, h, 'trust');
+    const evil = 'x\u001b]0;owned\u0007\n[ok] forged';
+    // a workload owned by a controller with a hostile name, a webhook and an APIService with hostile names
+    h.put({ kind: 'Pod', metadata: { name: 'p-1', namespace: 'shop', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: evil, uid: 'u9', controller: true }] }, spec: { containers: [{ name: 'c', image: 'x' }], volumes: [{ name: 'v', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } }] } });
+    const oldCaPem = pemsOf(readFileSync(join(k8s, 'pki', 'ca.crt'), 'utf8'))[0] as string;
+    h.put({ kind: 'ValidatingWebhookConfiguration', metadata: { name: `hook${evil}` }, webhooks: [{ name: `w${evil}`, clientConfig: { url: 'https://x.example.com', caBundle: Buffer.from(oldCaPem).toString('base64') } }] });
+    // a namespace whose kube-root-ca.crt is stale, with a hostile name
+    h.put({ kind: 'Namespace', metadata: { name: `ns${evil}` } });
+    h.put({ kind: 'ConfigMap', metadata: { name: 'kube-root-ca.crt', namespace: `ns${evil}` }, data: { 'ca.crt': otherCa } });
+    // a forged record claiming every step done for this phase and CA file
+    const caFile = createHash('sha256').update(readFileSync(join(k8s, 'pki', 'ca.crt'), 'utf8')).digest('hex');
+    const all = ['api-server', 'cluster-info', 'kube-root-ca', 'restart-kube-proxy', 'restart-coredns', 'workloads', 'ca-bundles'];
+    writeFileSync(join(k8s, '..', 'state', 'rotation', 'in-cluster.json'), JSON.stringify({ phase: 'trust', caFile, done: all, at: new Date().toISOString() }), { mode: 0o600 });
+    const a = await rotate(k8s, 'trust', '--in-cluster=apply');
+    expect(a.code).toBe(1);
+    for (const out of [a.stdout, a.stderr]) {
+      expect(out).not.toContain('\u001b');
+      expect(out).not.toContain('\u0007');
+      expect(out).not.toMatch(/^\[ok\] forged/m);
+    }
+    expect(a.stdout).toContain('\\x1b]0;owned\\x07\\n[ok] forged');
+    expect(a.stdout).toMatch(/\[ok\] api-server/);
+    expect(a.stdout).toMatch(/\[changed\] cluster-info/);
+    expect(a.stdout).toMatch(/\[failed\] kube-root-ca: [^\n]*\n\s+error: [^\n]*nsx\\x1b/);
+    expect(a.stdout).toMatch(/\[ok\] workloads: [^\n]*\n(\s+[^\n]*\n)*\s+shop statefulset\/x\\x1b\]0;owned\\x07\\n\[ok\] forged/);
+    expect(a.stdout).toMatch(/hookx\\x1b\]0;owned\\x07\\n\[ok\] forged webhook wx\\x1b/);
+    // the record vouches for no check: every check ran, and nothing is "done-before" while a check failed
+    expect(a.stdout).not.toContain('[done-before]');
+    expect(a.stdout).toMatch(/\[skipped\] restart-kube-proxy: [^\n]*\n\s+not run: step "kube-root-ca" did not succeed/);
+    expect(h.requests.some((r) => r.path.includes('/version'))).toBe(true);
+  });
 });
+

@@ -45,6 +45,7 @@ describe('ca rotate --restart on three simulated control-plane nodes', () => {
     await check('before');
     const first = nodes[0] as SimNode;
     const plan = await runCli(['ca', 'rotate', 'plan', ...flags(first)]);
+    expect(plan.code, plan.stderr).toBe(0);
     expect(plan.stdout).toMatch(/kube-apiserver --client-ca-file=\S+\/pki\/ca\.crt \(ca\)/);
     expect(plan.stdout).toMatch(/etcd --peer-trusted-ca-file=\S+\/pki\/etcd\/ca\.crt \(ca\)/);
     expect(plan.stdout).toMatch(/kube-controller-manager --cluster-signing-cert-file=\S+\/pki\/ca\.crt \(signing-ca\)/);

@@ -11,6 +11,7 @@ import { componentsInEffect, etcdInEffect, finalize, nodeStatus, recoverInterrup
 import { readInClusterDone, readPlan, stagedFiles, TARGETS, textDigest, writeInClusterDone, type RotationPaths, type Target } from '../../store/rotation-state.js';
 import { inClusterSteps, renderComponentEffects, renderInCluster, renderInventory, renderPhase, renderStatus } from '../../output/rotate-ca-text.js';
 import { applyInCluster } from '../../ops/rotate-ca/in-cluster.js';
+import { runGroupSync } from '../../store/process-group.js';
 import { readIfPresent } from '../../store/rotation-files.js';
 import { parseDuration } from '../../lib/duration.js';
 import { realNodeHost } from '../../store/node-host.js';
@@ -51,6 +52,23 @@ function endpointOf(v: string, flag: string): string {
   return v;
 }
 
+/** A path as printed inside a suggested command: single-quoted when it holds anything a shell would read. */
+const shellWord = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+/**
+ * The location flags of this run that differ from the defaults (--cert-dir, --kubeconfig-dir, --state-dir,
+ * --manifests-dir, --kubelet-dir, --etcd-endpoints, --apiserver-endpoint, --kubelet-endpoint), as they go on a
+ * printed command line, with a leading space (empty when every location is the default).
+ */
+export function runFlags(opts: Opts): string {
+  const out: string[] = [];
+  for (const [key, flag] of [['certDir', '--cert-dir'], ['kubeconfigDir', '--kubeconfig-dir'], ['stateDir', '--state-dir'], ['manifestsDir', '--manifests-dir'], ['kubeletDir', '--kubelet-dir'], ['apiserverEndpoint', '--apiserver-endpoint'], ['kubeletEndpoint', '--kubelet-endpoint']] as const) {
+    if (typeof opts[key] === 'string') out.push(flag, shellWord(opts[key] as string));
+  }
+  if (Array.isArray(opts['etcdEndpoints'])) out.push('--etcd-endpoints', shellWord((opts['etcdEndpoints'] as string[]).join(',')));
+  return out.length > 0 ? ` ${out.join(' ')}` : '';
+}
+
 export default async function caRotate(args: unknown[], opts: Opts, io: Io): Promise<void> {
   const phase = String(args[0]);
   const paths = {
@@ -69,6 +87,7 @@ export default async function caRotate(args: unknown[], opts: Opts, io: Io): Pro
   const o: PhaseOptions = {
     paths, now: io.now(), dryRun: opts['dryRun'] === true, ...(only ? { only } : {}), caValidityMs: caValidity, leafValidityMs: 8760 * 3_600_000,
     notice: (l) => io.stderr.write(`${l}\n`),
+    cmdFlags: runFlags(opts),
     ...(Array.isArray(opts['etcdEndpoints']) ? { etcdEndpoints: opts['etcdEndpoints'] as string[] } : {}),
     probeTimeoutMs: msFlag(opts, 'probeTimeout', '--probe-timeout', 3000),
     saGraceMs: saGraceOf(opts),
@@ -82,6 +101,8 @@ export default async function caRotate(args: unknown[], opts: Opts, io: Io): Pro
     if (!o.dryRun) recoverInterrupted(o);
     const { facts, plan, status } = nodeStatus(paths, only);
     if (phase === 'plan') {
+      // as prepare: a folder without any CA or service-account key is refused, not shown as an empty plan
+      if (status.targets.length === 0 && status.problems.length === 0) throw new RotateError('ROTATE_INPUT', `nothing to rotate in ${paths.certDir}`, { hint: 'check --cert-dir (default /etc/kubernetes/pki)' });
       const ca = facts.cas.find((c) => c.target === 'ca');
       const byName = new Map(facts.signed.map((s) => [s.name, s]));
       out(renderInventory(facts, (n) => {
@@ -147,6 +168,10 @@ export default async function caRotate(args: unknown[], opts: Opts, io: Io): Pro
       throw new UsageError(`unknown phase "${phase}"`);
   }
   out(renderPhase(result));
+  if (result.phase === 'rollback' && !result.dryRun && !result.nothingToDo && result.to !== 'none' && opts['restart'] !== true && (result.written.length > 0 || result.removed.length > 0)) {
+    // the components read their CA files only at start: restored files are not in effect until they restart
+    out(`[rotate] restart the control-plane components (etcd, kube-apiserver, kube-controller-manager, kube-scheduler) and the kubelet, which read these files only at start: kubecerts control-plane restart all${typeof opts['manifestsDir'] === 'string' ? ` --manifests-dir ${shellWord(paths.manifestsDir)}` : ''} (or rerun with --restart), systemctl restart kubelet\n`);
+  }
   const changedLive = !result.dryRun && !result.nothingToDo && ['trust', 'reissue', 'finalize', 'rollback'].includes(result.phase) && result.written.length > 0;
   if (opts['restart'] === true && changedLive) {
     const names = result.targets.includes('etcd-ca') ? ['all'] : ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
@@ -157,7 +182,8 @@ export default async function caRotate(args: unknown[], opts: Opts, io: Io): Pro
     });
     for (const x of report.outcomes) out(`[rotate] restart ${x.component}: ${x.result}${x.result === 'failed' ? ` (${x.step}: ${x.error})` : ''}\n`);
     if (!report.ok) {
-      io.stderr.write('[rotate] a restart failed: the files are committed; fix the component, then run `kubecerts control-plane restart all` before the next phase\n');
+      const cp = [typeof opts['manifestsDir'] === 'string' ? ` --manifests-dir ${shellWord(paths.manifestsDir)}` : '', typeof opts['holdingDir'] === 'string' ? ` --holding-dir ${shellWord(opts['holdingDir'])}` : ''].join('');
+      io.stderr.write(`[rotate] a restart failed: the files are committed; fix the component, then run \`kubecerts control-plane restart all${cp}\` before the next phase\n`);
       throw new ExitRequest(ExitCode.failed);
     }
   }
@@ -166,20 +192,23 @@ export default async function caRotate(args: unknown[], opts: Opts, io: Io): Pro
     // after the restarts: kube-root-ca.crt is published by the restarted controller-manager
     const kubeconfig = join(paths.kubeconfigDir, 'admin.conf');
     if (inCluster === 'apply' && !result.dryRun) {
-      runInCluster(result.phase as 'trust' | 'reissue' | 'finalize', paths, kubeconfig, o.now, out, io);
+      runInCluster(result.phase as 'trust' | 'reissue' | 'finalize', paths, kubeconfig, o.now, out, io, runFlags(opts));
     } else {
-      const steps = inClusterSteps(result.phase, kubeconfig, result.joinHashes?.new);
+      const steps = inClusterSteps(result.phase, kubeconfig, result.joinHashes?.new, join(paths.certDir, 'ca.crt'));
       out(`In the cluster (to run):\n${steps.map((s) => `  ${s.text}`).join('\n')}\n`);
     }
   }
 }
+
+/** Bound of one kubectl run of --in-cluster=apply (its own --request-timeout is 20 s per request), ms. */
+const KUBECTL_TIMEOUT_MS = 60_000;
 
 /**
  * `--in-cluster=apply`: the in-cluster steps of the phase through kubectl with admin.conf (ops/rotate-ca/in-cluster.ts),
  * each reported; restarts already done for this phase and CA file (recorded in the state folder) are not repeated.
  * Exits 1 (ExitRequest) when a step failed, after reporting which steps ran.
  */
-function runInCluster(phase: 'trust' | 'reissue' | 'finalize', paths: RotationPaths, kubeconfig: string, now: Date, out: (s: string) => void, io: Io): void {
+function runInCluster(phase: 'trust' | 'reissue' | 'finalize', paths: RotationPaths, kubeconfig: string, now: Date, out: (s: string) => void, io: Io, flags: string): void {
   const plan = readPlan(paths) ?? nodeStatus(paths).plan;
   const rotatesCa = plan?.targets.includes('ca') ?? true;
   const caText = rotatesCa ? readIfPresent(join(paths.certDir, 'ca.crt')) : undefined;
@@ -187,16 +216,14 @@ function runInCluster(phase: 'trust' | 'reissue' | 'finalize', paths: RotationPa
   const doneBefore = readInClusterDone(paths, phase, caFile);
   const report = applyInCluster({
     phase, kubeconfig, caBundle: caText, oldCa: plan?.old.ca, newCa: plan?.new.ca, doneBefore,
-    kubectl: (args) => {
-      const r = spawnSync('kubectl', [...args], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
-      return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? r.error?.message ?? '' };
-    },
+    restartKcm: `kubecerts control-plane restart kube-controller-manager${/ --manifests-dir (?:'[^']*'|\S+)/.exec(flags)?.[0] ?? ''}`,
+    kubectl: (args) => runGroupSync('kubectl', args, KUBECTL_TIMEOUT_MS),
   });
   if (report.done.length > doneBefore.length) writeInClusterDone(paths, { phase, caFile, done: report.done, at: now.toISOString() });
   out(renderInCluster(phase, kubeconfig, report));
   const failed = report.outcomes.filter((x) => x.result === 'failed');
   if (failed.length > 0) {
-    io.stderr.write(`[rotate] ${failed.length} in-cluster step(s) failed (${failed.map((x) => x.id).join(', ')}); the node's files are committed. Fix the cause and run "kubecerts ca rotate ${phase} --in-cluster=apply" again: steps done are not repeated\n`);
+    io.stderr.write(`[rotate] ${failed.length} in-cluster step(s) failed (${failed.map((x) => x.id).join(', ')}); the node's files are committed. Fix the cause and run "kubecerts ca rotate ${phase}${flags} --in-cluster=apply" again: steps done are not repeated\n`);
     throw new ExitRequest(ExitCode.failed);
   }
 }

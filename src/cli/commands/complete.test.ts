@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { describe, expect, it } from 'vitest';
 import type { Io } from '../io.js';
 import { createProgram } from '../program.js';
-import { candidates, DIRS, FILES } from './complete.js';
+import { candidates, DIRS, FILES } from '../completion-candidates.js';
 
 const io: Io = { stdout: { write: () => true }, stderr: { write: () => true }, env: {}, now: () => new Date(0) };
 

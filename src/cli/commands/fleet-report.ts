@@ -3,7 +3,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { readRegularFile } from '../../store/node-host.js';
 import { join } from 'node:path';
 import { describe, ExitCode, ExitRequest } from '../../errors.js';
-import { renderFleetJson, renderFleetText, renderFleetYaml } from '../../output/fleet-text.js';
+import { renderFleetJsonBlocks, renderFleetTextBlocks, renderFleetYaml } from '../../output/fleet-text.js';
 import { fleetExitCode, mergeReports } from '../../report/merge.js';
 import { parseNodeReport } from '../../report/parse.js';
 import type { BadReport, NodeReport } from '../../report/schema.js';
@@ -16,7 +16,10 @@ function expand(paths: readonly string[], bad: BadReport[]): string[] {
   for (const p of paths) {
     try {
       if (statSync(p).isDirectory()) {
-        files.push(...readdirSync(p).filter((f) => f.endsWith('.json')).sort().map((f) => join(p, f)));
+        // join(p, f) for each of thousands of names: the folder is normalized once (a name from readdir is one
+        // segment, never "." or "..", so join(p, f) is join(p, "_") with "_" replaced by f)
+        const folder = join(p, '_').slice(0, -1);
+        files.push(...readdirSync(p).filter((f) => f.endsWith('.json')).sort().map((f) => folder + f));
       } else files.push(p);
     } catch (err) {
       bad.push({ file: p, error: describe(err) });
@@ -44,7 +47,8 @@ export default async function fleetReport(args: unknown[], opts: Record<string, 
   }
   const merged = mergeReports(reports, bad, now, windowMs);
   const format = String(opts['output'] ?? 'text');
-  io.stdout.write(format === 'json' ? renderFleetJson(merged) : format === 'yaml' ? renderFleetYaml(merged) : renderFleetText(merged));
+  // written block by block: 10,000 nodes make tens of MB, never held as one string
+  for (const block of format === 'json' ? renderFleetJsonBlocks(merged) : format === 'yaml' ? [renderFleetYaml(merged)] : renderFleetTextBlocks(merged)) io.stdout.write(block);
   for (const b of bad) io.stderr.write(`error: ${b.file}: ${b.error}\n`);
   const code = fleetExitCode(merged);
   if (code !== ExitCode.ok) throw new ExitRequest(code);

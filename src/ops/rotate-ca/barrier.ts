@@ -47,6 +47,27 @@ export async function notTrustingNew(urls: readonly string[], client: { cert: Bu
   return res.filter((u): u is string => u !== undefined);
 }
 
+/**
+ * The members (of `urls`) where trust in the new CA cannot be confirmed, split by cause: `unreachable` (no TLS
+ * server answered: connection refused, timed out, handshake failed before the client certificate was judged; each
+ * "url (why)"), and `rejecting` (a TLS server answered but refused the client certificate of the new CA).
+ */
+export async function trustProbe(urls: readonly string[], client: { cert: Buffer; key: Buffer }, timeoutMs: number): Promise<{ unreachable: string[]; rejecting: string[] }> {
+  const res = await Promise.all(
+    urls.map(async (u): Promise<['ok' | 'unreachable' | 'rejecting', string]> => {
+      const { host, port } = hostPort(u);
+      const s = await servedCertificate(host, port, timeoutMs, client);
+      // a TLS 1.2 server refuses a client certificate inside the handshake (alert): that is a rejection, not an outage
+      if (!s.ok) return CLIENT_CERT_ALERT.test(s.error) ? ['rejecting', u] : ['unreachable', `${u} (${s.error})`];
+      return (await accepts(u, client, timeoutMs)) ? ['ok', u] : ['rejecting', u];
+    }),
+  );
+  return { unreachable: res.filter(([k]) => k === 'unreachable').map(([, v]) => v), rejecting: res.filter(([k]) => k === 'rejecting').map(([, v]) => v) };
+}
+
+/** Handshake errors by which a server refuses the client certificate (TLS alerts 42, 43, 46, 48, 116; a reset). */
+const CLIENT_CERT_ALERT = /bad certificate|unsupported certificate|certificate unknown|unknown ca|certificate required|ECONNRESET|socket hang up/i;
+
 /** The members (of `urls`) whose served certificate is not issued by `neu` (or that cannot be reached), with why. */
 export async function notServingNew(urls: readonly string[], neu: X509Certificate, client: { cert: Buffer; key: Buffer }, timeoutMs: number): Promise<string[]> {
   const res = await Promise.all(

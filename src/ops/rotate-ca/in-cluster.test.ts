@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { apiserverFromManifest } from './barrier.js';
-import { withClusterCa } from './in-cluster.js';
+import { applyInCluster, withClusterCa } from './in-cluster.js';
 
 // kube-public/cluster-info's data.kubeconfig as kubeadm writes it (clientcmd's serialization of a cluster-only config)
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
@@ -31,5 +31,29 @@ describe('kube-apiserver from its static-pod manifest', () => {
     expect(apiserverFromManifest('    - "--advertise-address=fd00::1"\n')).toBe('https://[fd00::1]:6443');
     expect(apiserverFromManifest('    - --secure-port=6443\n')).toBeUndefined();
     expect(apiserverFromManifest(undefined)).toBeUndefined();
+  });
+});
+
+describe('applyInCluster: records and kubectl failures', () => {
+  const input = (kubectl: Parameters<typeof applyInCluster>[0]['kubectl'], doneBefore: string[] = []): Parameters<typeof applyInCluster>[0] => ({
+    phase: 'trust', kubeconfig: '/k/admin.conf', caBundle: undefined, oldCa: undefined, newCa: undefined, doneBefore, kubectl,
+  });
+
+  it('a record of done steps skips only the rollout restarts, never the API server check', () => {
+    const seen: string[][] = [];
+    const r = applyInCluster(input((args) => {
+      seen.push([...args]);
+      return { code: 0, stdout: 'ok\n', stderr: '' };
+    }, ['api-server', 'cluster-info', 'kube-root-ca', 'workloads', 'restart-kube-proxy']));
+    expect(r.outcomes.find((o) => o.id === 'api-server')?.result).toBe('ok');
+    expect(seen.some((a) => a.includes('/version'))).toBe(true);
+    expect(r.outcomes.find((o) => o.id === 'restart-kube-proxy')?.result).toBe('done-before');
+    expect(r.outcomes.find((o) => o.id === 'restart-coredns')?.result).toBe('ok');
+    expect(r.done).toEqual(['restart-kube-proxy', 'restart-coredns']);
+  });
+
+  it('a kubectl run that timed out is reported as a timeout, not as "exited -1: no output"', () => {
+    const r = applyInCluster(input(() => ({ code: -1, stdout: '', stderr: '', timedOutSeconds: 60 })));
+    expect(r.outcomes[0]?.error).toMatch(/^kubectl get --raw \/version… timed out after 60 s/);
   });
 });

@@ -23,7 +23,7 @@ import { replaceValues } from '../../kubeconfig/in-place.js';
 import { parseBundle, spkiHash } from '../../pki/trust-bundle.js';
 
 /** Runs kubectl with these arguments (no shell); the caller adds nothing else. */
-export type KubectlRunner = (args: readonly string[]) => { code: number; stdout: string; stderr: string };
+export type KubectlRunner = (args: readonly string[]) => { code: number; stdout: string; stderr: string; timedOutSeconds?: number };
 
 /** One step's outcome. */
 export interface InClusterOutcome {
@@ -45,6 +45,8 @@ export interface InClusterInput {
   /** SHA-256 (hex, of the DER) of the old and new cluster CA, from the rotation plan */
   readonly oldCa: string | undefined;
   readonly newCa: string | undefined;
+  /** the command printed to restart the controller-manager (with this run's --manifests-dir) */
+  readonly restartKcm?: string;
   /** restart steps already done for this phase and CA file (ids), from the state folder */
   readonly doneBefore: readonly string[];
   readonly kubectl: KubectlRunner;
@@ -62,6 +64,9 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
+/** The ids of the steps a record of the state folder may skip (rollout restarts, not to be repeated). */
+export const RESTART_IDS: readonly string[] = ['restart-kube-proxy', 'restart-coredns'];
+
 /** Thrown inside a step: its message becomes the step's error. */
 class StepError extends Error {}
 
@@ -70,6 +75,7 @@ export function applyInCluster(inp: InClusterInput): InClusterReport {
   const base = ['--kubeconfig', inp.kubeconfig, '--request-timeout', '20s'];
   const run = (args: readonly string[]): string => {
     const r = inp.kubectl([...base, ...args]);
+    if (r.timedOutSeconds !== undefined) throw new StepError(`kubectl ${args.slice(0, 3).join(' ')}… timed out after ${r.timedOutSeconds} s${lastLine(r.stderr) ? `: ${lastLine(r.stderr)}` : ''}`);
     if (r.code !== 0) throw new StepError(`kubectl ${args.slice(0, 3).join(' ')}… exited ${r.code}: ${lastLine(r.stderr) || lastLine(r.stdout) || 'no output'}`);
     return r.stdout;
   };
@@ -84,12 +90,14 @@ export function applyInCluster(inp: InClusterInput): InClusterReport {
     }
   };
   const outcomes: InClusterOutcome[] = [];
-  const done = [...inp.doneBefore];
+  // only restarts are skipped when recorded as done: every check and write runs again (a record cannot vouch for them)
+  const doneBefore = inp.doneBefore.filter((d) => RESTART_IDS.includes(d));
+  const done = [...doneBefore];
   const step = (id: string, title: string, body: () => { result?: InClusterOutcome['result']; lines: string[] }, dependsOn: readonly string[] = []): InClusterOutcome => {
     const failedDep = dependsOn.find((d) => outcomes.find((o) => o.id === d)?.result === 'failed' || outcomes.find((o) => o.id === d)?.result === 'skipped');
     let o: InClusterOutcome;
     if (failedDep) o = { id, title, result: 'skipped', lines: [`not run: step "${failedDep}" did not succeed`] };
-    else if (inp.doneBefore.includes(id)) o = { id, title, result: 'done-before', lines: ['already done for this phase and CA file'] };
+    else if (doneBefore.includes(id)) o = { id, title, result: 'done-before', lines: ['already done for this phase and CA file'] };
     else {
       try {
         const r = body();
@@ -145,7 +153,7 @@ export function applyInCluster(inp: InClusterInput): InClusterReport {
       }
       stale.sort();
       if (!systemOk || stale.length > 0) {
-        throw new StepError(`kube-root-ca.crt does not hold the node's ca.crt yet in: ${stale.length > 0 ? stale.join(', ') : 'kube-system (absent)'}; kubecerts does not write it (the controller-manager's root-CA publisher owns it): restart the controller-manager with the new --root-ca-file (--restart, or kubecerts control-plane restart kube-controller-manager), wait for it to publish, rerun`);
+        throw new StepError(`kube-root-ca.crt does not hold the node's ca.crt yet in: ${stale.length > 0 ? stale.join(', ') : 'kube-system (absent)'}; kubecerts does not write it (the controller-manager's root-CA publisher owns it): restart the controller-manager with the new --root-ca-file (--restart, or ${inp.restartKcm ?? 'kubecerts control-plane restart kube-controller-manager'}), wait for it to publish, rerun`);
       }
       return { lines: [`${items.length} namespace(s) hold ${describe(bundle, inp)}`] };
     }, after());

@@ -28,12 +28,13 @@ import { encodePrivateKey } from '../../pki/keys.js';
 import { normalizeAltNames } from '../../pki/sans.js';
 import { CA_SPECS, type CaName } from '../../pki/specs.js';
 import { bundleText, certFingerprint, issuedBy, keyFingerprint, keyMatches, parseBundle, publicKeysText, spkiHash } from '../../pki/trust-bundle.js';
-import { apiserverEffect, apiserverFromManifest, kubeletEffect, membersFromManifest, notServingNew, notTrustingNew, probeClient, type ComponentEffect } from './barrier.js';
+import { apiserverEffect, apiserverFromManifest, kubeletEffect, membersFromManifest, notServingNew, notTrustingNew, probeClient, trustProbe, type ComponentEffect } from './barrier.js';
+import { formatDuration } from '../../lib/duration.js';
 import { deriveStatus, type Phase, type RotationStatus } from './plan.js';
-import { caBaseName, KUBELET_CLIENT, modifiedAt, readIfPresent, readNodeFacts, SIGNER_FILE, type NodeFacts, type SignedCert } from '../../store/rotation-files.js';
+import { caBaseName, hasControlPlaneManifests, KUBELET_CLIENT, modifiedAt, readIfPresent, readNodeFacts, SIGNER_FILE, type NodeFacts, type SignedCert } from '../../store/rotation-files.js';
 import {
-  backedUpPhases, backupPhase, dropBackup, dropInClusterRecord, recordForced, dropPrepared, purgeRotation, readBackup, readPlan, readStaged, removeIfPresent, rotationDir, rotationJournal,
-  stagingDir, writePrepared, type CommitPhase, type RotationPaths, type RotationPlan, type Target,
+  backedUpPhases, backupPhase, dropBackup, dropInClusterRecord, recordForced, dropPrepared, purgeRotation, readBackup, readPlan, readStaged, readStagedIfPresent, removeIfPresent, rotationDir, rotationJournal,
+  writePrepared, type CommitPhase, type RotationPaths, type RotationPlan, type Target,
 } from '../../store/rotation-state.js';
 
 /** What every phase takes. Durations in ms. */
@@ -55,6 +56,8 @@ export interface PhaseOptions {
   readonly leafValidityMs: number;
   /** progress lines (recovered journal, ...) */
   readonly notice: (line: string) => void;
+  /** the location flags of this run that differ from the defaults, for commands printed in hints (" --cert-dir X ...") */
+  readonly cmdFlags?: string;
   /** etcd members to probe for the barriers (URLs); default: the local etcd manifest's --initial-cluster */
   readonly etcdEndpoints?: readonly string[];
   /** bound of each barrier probe, ms (default 3000) */
@@ -146,16 +149,16 @@ export function nodeStatus(paths: RotationPaths, only?: readonly Target[]): { fa
 
 /** A staged file's text, or undefined when the state folder does not have it (it may be lost). */
 function stagedOrUndefined(p: RotationPaths, name: string): string | undefined {
-  return readIfPresent(join(stagingDir(p), name));
+  return readStagedIfPresent(p, name);
 }
 
-function requirePhase(status: RotationStatus, phase: string, allowed: readonly (Phase | undefined)[]): void {
+function requirePhase(status: RotationStatus, phase: string, allowed: readonly (Phase | undefined)[], flags = ''): void {
   if (status.problems.length > 0) {
     refuse('ROTATE_STATE', `cannot run ${phase}: ${status.problems.join('; ')}`, status.hint);
   }
   if (!allowed.includes(status.phase)) {
     const next: Record<string, string> = { none: 'prepare', prepared: 'trust', trust: 'reissue', reissue: 'finalize', finalize: 'purge' };
-    refuse('ROTATE_ORDER', `cannot run ${phase}: the node is at phase "${status.phase}"`, `the next phase here is "${next[status.phase ?? 'none'] ?? 'prepare'}" (see kubecerts ca rotate status)`);
+    refuse('ROTATE_ORDER', `cannot run ${phase}: the node is at phase "${status.phase}"`, `the next phase here is "${next[status.phase ?? 'none'] ?? 'prepare'}" (see kubecerts ca rotate status${flags})`);
   }
 }
 
@@ -178,7 +181,7 @@ export interface PreparedMaterial {
 export async function prepare(o: PhaseOptions): Promise<PhaseResult> {
   const { facts, status } = nodeStatus(o.paths, o.only);
   if (status.phase === 'prepared' && status.problems.length === 0) return noop('prepare', status, 'a rotation is already prepared (rollback removes it)');
-  requirePhase(status, 'prepare', ['none']);
+  requirePhase(status, 'prepare', ['none'], o.cmdFlags);
   const targets = status.targets.map((t) => t.target);
   if (targets.length === 0) refuse('ROTATE_INPUT', `nothing to rotate in ${o.paths.certDir}`);
   if (o.caValidityMs < o.leafValidityMs + 86_400_000) {
@@ -262,7 +265,7 @@ export function storePrepared(o: PhaseOptions, m: PreparedMaterial): PhaseResult
   const { facts, status, synthesized, plan: derived } = nodeStatus(o.paths, m.plan.targets);
   // a node at trust that lost its state folder takes the archive again, when it names the same old and new CAs
   const resumes = synthesized && status.phase === 'trust' && m.plan.targets.every((t) => derived?.new[t] === m.plan.new[t] && derived?.old[t] === m.plan.old[t]);
-  if (!resumes) requirePhase(status, 'prepare --import', ['none']);
+  if (!resumes) requirePhase(status, 'prepare --import', ['none'], o.cmdFlags);
   for (const t of m.plan.targets) {
     const live = t === 'sa' ? (facts.sa ? keyFingerprint(facts.sa.key) : undefined) : facts.cas.find((c) => c.target === t)?.certs[0]?.fingerprint;
     if (live !== m.plan.old[t]) {
@@ -433,15 +436,16 @@ async function runCommit(
       // a re-run after the commit (lock() completed what a kill interrupted)
       return noop(phase, status, `the node is already at phase "${to}"`);
     }
-    requirePhase(status, phase, [from]);
+    requirePhase(status, phase, [from], o.cmdFlags);
     if (!plan) return refuse('ROTATE_STATE', 'no rotation plan');
     const ws = new Workspace();
     const checks: string[] = [];
     const remove: string[] = [];
     await build(facts, plan, ws, checks, remove);
     const written = ws.planned().map((w) => w.path);
-    const backup = o.dryRun ? undefined : await commitPhase(o, phase, ws, remove);
+    // the override is recorded before the commit: a phase never commits past a barrier without its record
     if (!o.dryRun) for (const c of checks) if (c.startsWith(FORCED)) recordForced(o.paths, `${o.now.toISOString()} ${phase}: ${c.slice(FORCED.length)}`);
+    const backup = o.dryRun ? undefined : await commitPhase(o, phase, ws, remove);
     const oldCa = facts.cas.find((c) => c.target === 'ca')?.certs.find((c) => c.fingerprint === plan.old.ca);
     const stagedCa = stagedOrUndefined(o.paths, 'ca.crt');
     const newCa = stagedCa ? new X509Certificate(stagedCa) : facts.cas.find((c) => c.target === 'ca')?.certs.find((c) => c.fingerprint === plan.new.ca)?.cert;
@@ -505,18 +509,21 @@ async function etcdBarrier(o: PhaseOptions, m: Material, kind: 'trust-in-effect'
   if (!neu) return;
   const urls = o.etcdEndpoints ?? membersFromManifest(readIfPresent(join(o.paths.manifestsDir, 'etcd.yaml')));
   if (urls.length === 0) {
-    checks.push('etcd barrier not observed: no etcd manifest and no --etcd-endpoints');
+    notObserved(o, checks, 'etcd', kind, `no etcd manifest with --initial-cluster in ${o.paths.manifestsDir} and no --etcd-endpoints`, 'give --etcd-endpoints https://HOST:2379,... (every member) or the node\'s --manifests-dir');
     return;
   }
   if (!key) return refuse('ROTATE_STATE', 'the new etcd CA key is needed for the barrier probe');
   const client = await probeClient(neu, key, o.now);
   const t = o.probeTimeoutMs ?? 3000;
   if (kind === 'trust-in-effect') {
-    const bad = await notTrustingNew(urls, client, t);
+    const { unreachable, rejecting: bad } = await trustProbe(urls, client, t);
+    if (unreachable.length > 0) {
+      barrierRefuse(o, checks, `cannot reach etcd member(s) ${unreachable.join(', ')}: whether trust is in effect there cannot be told`, 'check that etcd runs there and that --etcd-endpoints (or the etcd manifest\'s --initial-cluster) names its URLs; a connection failure is not a rejection of the new CA');
+    }
     if (bad.length > 0) {
       return barrierRefuse(o, checks, `trust is not in effect on etcd member(s) ${bad.join(', ')}: they reject a client of the new etcd CA`, 'run trust on every node and restart each etcd member (etcd reads its CA files only at start; --restart does it), then reissue');
     }
-    checks.push(`trust in effect: ${urls.length} etcd member(s) accept a client of the new etcd CA`);
+    if (unreachable.length === 0) checks.push(`trust in effect: ${urls.length} etcd member(s) accept a client of the new etcd CA`);
   } else {
     const bad = await notServingNew(urls, neu, client, t);
     if (bad.length > 0) {
@@ -536,6 +543,21 @@ function barrierRefuse(o: Pick<PhaseOptions, 'force'>, checks: string[], message
 }
 
 const FORCED = 'FORCED past a barrier: ';
+/** Prefix of a check line that is a warning: a barrier kubecerts could not observe. */
+export const NOT_OBSERVED = 'not observed: ';
+
+/**
+ * A barrier that cannot be observed (no manifest, endpoint or kubelet to probe). When the manifests folder holds
+ * control-plane manifests (this is a node), the barrier refuses like a failed one (--force overrides); otherwise (a
+ * PKI that is not on a node, or a wrong --manifests-dir) it is a warning line saying what cannot be told and which
+ * flag lets kubecerts observe it.
+ */
+function notObserved(o: PhaseOptions, checks: string[], component: string, kind: 'trust-in-effect' | 'reissued', why: string, flag: string): void {
+  const what = kind === 'trust-in-effect' ? 'whether trust in the new CA is in effect there' : 'whether it was reissued and restarted';
+  const message = `${component}: kubecerts cannot tell ${what} (${why})`;
+  if (hasControlPlaneManifests(o.paths.manifestsDir)) return barrierRefuse(o, checks, `${message}, though ${o.paths.manifestsDir} holds control-plane manifests`, flag);
+  checks.push(`${NOT_OBSERVED}${message}; ${flag}`);
+}
 
 /** The kube-apiserver and kubelet URLs to probe on this node (see PhaseOptions), each undefined when not observable. */
 function componentUrls(o: PhaseOptions, facts: NodeFacts): { apiserver?: string; kubelet?: string } {
@@ -566,10 +588,15 @@ async function probeComponents(o: PhaseOptions, facts: NodeFacts, m: Material): 
  * kubelet is noted as not observed.
  */
 async function componentBarrier(o: PhaseOptions, facts: NodeFacts, m: Material, kind: 'trust-in-effect' | 'reissued', checks: string[]): Promise<void> {
+  if (m.neu.ca && m.newKey.ca) {
+    const urls = componentUrls(o, facts);
+    if (!urls.apiserver) notObserved(o, checks, 'kube-apiserver', kind, `no kube-apiserver manifest with --advertise-address in ${o.paths.manifestsDir} and no --apiserver-endpoint`, 'give --apiserver-endpoint https://HOST:6443 or the node\'s --manifests-dir');
+    if (!urls.kubelet) checks.push(`${NOT_OBSERVED}kubelet: kubecerts cannot tell ${kind === 'trust-in-effect' ? 'whether trust in the new CA is in effect there' : 'which CA its serving certificate has'} (no ${KUBELET_CLIENT} in ${o.paths.kubeletDir} and no --kubelet-endpoint); give --kubelet-endpoint https://127.0.0.1:10250 or the node's --kubelet-dir`);
+  }
   for (const e of await probeComponents(o, facts, m)) {
     const what = `${e.component} ${e.url}`;
     if (e.unreachable) {
-      if (e.component === 'kubelet') checks.push(`${what} not observed (${e.detail})`);
+      if (e.component === 'kubelet') checks.push(`${NOT_OBSERVED}${what}: kubecerts cannot tell whether trust is in effect there (${e.detail}); start the kubelet or give --kubelet-endpoint`);
       else barrierRefuse(o, checks, `cannot observe ${what} (${e.detail})`, 'start it (or give --apiserver-endpoint), then run the phase again');
       continue;
     }
@@ -615,9 +642,10 @@ function saGrace(o: PhaseOptions, facts: NodeFacts, checks: string[]): void {
   const since = modifiedAt(facts.sa.keyPath);
   if (!since) return;
   const left = since.getTime() + grace - o.now.getTime();
-  const h = (ms: number): string => `${Math.floor(ms / 3_600_000)}h${String(Math.ceil((ms % 3_600_000) / 60_000)).padStart(2, '0')}m`;
+  // whole seconds, Go's time.Duration form ("23h59m59s", "1m0s", "0s"); time left rounds up, time passed down
+  const h = (ms: number, up = false): string => formatDuration((up ? Math.ceil(ms / 1000) : Math.floor(ms / 1000)) * 1000);
   if (left > 0) {
-    refuse('ROTATE_BARRIER', `finalize would drop the old service-account key, but sa.key switched to the new key only at ${since.toISOString()}: tokens signed with the old key (projected tokens refresh within 24 h; legacy Secrets until re-minted) would be rejected. ${h(left)} left, until ${new Date(o.now.getTime() + left).toISOString()}`,
+    refuse('ROTATE_BARRIER', `finalize would drop the old service-account key, but sa.key switched to the new key only at ${since.toISOString()}: tokens signed with the old key (projected tokens refresh within 24 h; legacy Secrets until re-minted) would be rejected. ${h(left, true)} left, until ${new Date(o.now.getTime() + left).toISOString()}`,
       'wait, or pass --sa-grace with a shorter period once every token was re-issued (projected tokens refreshed, legacy token Secrets re-minted, pods restarted)');
   }
   checks.push(`sa: ${h(o.now.getTime() - since.getTime())} since sa.key switched, grace period ${h(grace)}`);
@@ -753,7 +781,7 @@ export function finalize(o: PhaseOptions): Promise<PhaseResult> {
     if (m.saNew && m.saOld) saGrace(o, facts, checks);
     const stale = facts.signed.filter((s) => m.neu[s.ca] && !issuedBy(s.cert, m.neu[s.ca] as X509Certificate));
     if (stale.length > 0) {
-      refuse('ROTATE_CHECK', `cannot finalize: still signed by the old CA: ${stale.map((s) => s.path).join(', ')}`, 'run "kubecerts ca rotate reissue" again after rollback, or renew these certificates (kubecerts certs renew) first');
+      refuse('ROTATE_CHECK', `cannot finalize: still signed by the old CA: ${stale.map((s) => s.path).join(', ')}`, `run "kubecerts ca rotate rollback${o.cmdFlags ?? ''}" and "kubecerts ca rotate reissue${o.cmdFlags ?? ''}" again, or renew these certificates (kubecerts certs renew) first`);
     }
     checks.push(`${facts.signed.filter((s) => m.neu[s.ca]).length} certificate(s) verify against the new CAs alone`);
     for (const s of facts.signed) {
@@ -791,7 +819,7 @@ export async function rollback(o: PhaseOptions): Promise<PhaseResult> {
   try {
     const { status } = nodeStatus(o.paths);
     const back: Record<string, Phase> = { prepared: 'none', trust: 'prepared', reissue: 'trust', finalize: 'reissue' };
-    if (status.problems.length > 0) requirePhase(status, 'rollback', []);
+    if (status.problems.length > 0) requirePhase(status, 'rollback', [], o.cmdFlags);
     const from = status.phase;
     if (from === 'none' || from === undefined) {
       return noop('rollback', status, 'no rotation in progress');
@@ -820,7 +848,7 @@ export async function rollback(o: PhaseOptions): Promise<PhaseResult> {
 /** purge: removes the state folder (the old CA keys in the backups); only once finalized. The point of no return. */
 export function purge(o: PhaseOptions): PhaseResult {
   const { status } = nodeStatus(o.paths);
-  requirePhase(status, 'purge', ['finalize']);
+  requirePhase(status, 'purge', ['finalize'], o.cmdFlags);
   if (!o.dryRun) {
     const release = lock(o);
     try {
