@@ -71,7 +71,8 @@ export function readRegularFile(path: string, max = MAX_NODE_FILE_BYTES): Buffer
         buf = grown;
       }
     }
-    return Buffer.from(buf.subarray(0, len));
+    // never from Node's shared pool (it serves only allocations below 4 KiB): the view holds just this buffer
+    return buf.subarray(0, len);
   } finally {
     closeSync(fd);
   }
