@@ -10,7 +10,8 @@ export default defineConfig({
     clearMocks: true,
     restoreMocks: true,
     testTimeout: 120_000,
-    hookTimeout: 120_000,
+    // a 3-node harness gives each node up to 120 s to become healthy (test/helpers/control-plane-node.ts)
+    hookTimeout: 400_000,
     pool: 'forks',
     maxWorkers: 2,
   },
