@@ -28,7 +28,7 @@ const probe = (url: string): Promise<number> =>
     req.end();
   });
 
-async function until(what: string, check: () => Promise<boolean>, ms = 20_000): Promise<void> {
+async function until(what: string, check: () => Promise<boolean>, ms = 120_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
