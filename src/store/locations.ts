@@ -22,6 +22,9 @@ export type Location =
   | { readonly kind: 'pair'; readonly name: string; readonly certPath: string; readonly keyPath: string }
   | { readonly kind: 'kubeconfig'; readonly name: string; readonly path: string };
 
+/** A `.crt`/`.key` pair. */
+export type PairLocation = Extract<Location, { kind: 'pair' }>;
+
 /** The location of a table entry under the run's folders (a CA is a pair too). */
 export function locationOf(spec: CaSpec | LeafSpec | KubeconfigSpec, cfg: Pick<RunConfig, 'certificatesDir' | 'kubeconfigDir'>): Location {
   if (spec.kind !== 'kubeconfig') return pairAt(spec.name, cfg.certificatesDir, spec.baseName);
@@ -29,7 +32,7 @@ export function locationOf(spec: CaSpec | LeafSpec | KubeconfigSpec, cfg: Pick<R
 }
 
 /** A pair `<dir>/<baseName>.crt` + `.key` named `name`. */
-export const pairAt = (name: string, dir: string, baseName: string): Location => ({
+export const pairAt = (name: string, dir: string, baseName: string): PairLocation => ({
   kind: 'pair', name, certPath: certPath(dir, baseName), keyPath: keyPath(dir, baseName),
 });
 
@@ -159,17 +162,23 @@ export interface Replacement {
  */
 export function replaceLocation(loaded: LoadedLocation, next: Replacement, files: FileWriter): string[] {
   const loc = loaded.location;
-  if (loc.kind === 'pair') {
-    files.writeKey(loc.keyPath, next.keyPem);
-    files.write(loc.certPath, next.certPem, 0o644);
-    return [loc.keyPath, loc.certPath];
-  }
+  if (loc.kind === 'pair') return replacePair(loc, next.certPem, next.keyPem, files);
   if (!loaded.kubeconfig) throw new KubeconfigError('KUBECONFIG_INVALID', `invalid kubeConfig file ${loc.path}: not loaded`);
   return editKubeconfig(loc.path, loaded.text, structuredClone(loaded.kubeconfig), files, [
     ['user', 'client-certificate-data', next.certPem],
     ['user', 'client-key-data', next.keyPem],
     ['cluster', 'certificate-authority-data', next.caPem],
   ]);
+}
+
+/**
+ * Plans a pair's two files: the key (0600) first, then the certificate (0644; a chain when `certPem` holds more
+ * than one certificate, as reissue's leaf followed by its cross certificate). Returns the paths written, key first.
+ */
+export function replacePair(loc: PairLocation, certPem: string, keyPem: string, files: FileWriter): string[] {
+  files.writeKey(loc.keyPath, keyPem);
+  files.write(loc.certPath, certPem, 0o644);
+  return [loc.keyPath, loc.certPath];
 }
 
 /** A kubeconfig as read: its path and its whole text. */

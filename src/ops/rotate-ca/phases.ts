@@ -14,13 +14,13 @@
  */
 import { generateKeyPair, type KeyObject, X509Certificate, createPrivateKey } from 'node:crypto';
 import { promisify } from 'node:util';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { RotateError, type RotateCode } from '../../errors.js';
 import { beginWrite } from '../../store/write-session.js';
 import { journalPending } from '../../store/journal.js';
 import { Workspace } from '../../store/workspace.js';
 import { kubecertsCommand, type CommandFlag } from '../../lib/command-line.js';
-import { replaceKubeconfigCaData } from '../../store/locations.js';
+import { pairAt, replaceKubeconfigCaData, replacePair } from '../../store/locations.js';
 import { readCertificateDetails } from '../../pki/certificate.js';
 import { issue } from '../../pki/issue.js';
 import { LocalCaSigner, SelfSigner } from '../../pki/signer.js';
@@ -714,8 +714,7 @@ export function reissue(o: PhaseOptions): Promise<PhaseResult> {
         crossed.push(s.path);
       }
       if (s.kind === 'leaf') {
-        ws.writeKey(s.path.replace(/\.crt$/, '.key'), keyPemText);
-        ws.write(s.path, certPem + (crossPem ?? ''), 0o644);
+        replacePair(pairAt(s.name, dirname(s.path), basename(s.path, '.crt')), certPem + (crossPem ?? ''), keyPemText, ws);
       } else if (s.kind === 'kubelet-client') {
         ws.writeKey(s.path, certPem + keyPemText);
       }
