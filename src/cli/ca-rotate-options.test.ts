@@ -1,6 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../errors.js';
+import { run } from '../main.js';
 import { caRotateOptions, locationFlags } from './ca-rotate-options.js';
+
+// the command module is replaced: argv goes through the real commander program, and its options into the parser
+const seen: { args: unknown[]; opts: Record<string, unknown> }[] = [];
+vi.mock('./commands/ca-rotate.js', () => ({
+  default: vi.fn(async (args: unknown[], opts: Record<string, unknown>) => void seen.push({ args, opts: { ...opts } })),
+}));
+const io = { stdout: { write: () => true }, stderr: { write: () => true }, env: {}, now: () => new Date(0) };
 
 const H = 3_600_000;
 const parse = (phase: string, opts: Record<string, unknown> = {}, env: Record<string, string | undefined> = {}): ReturnType<typeof caRotateOptions> => caRotateOptions([phase], opts, env);
@@ -80,5 +88,19 @@ describe('ca rotate flags → typed options', () => {
 
   it('does not read --timeout (a restart reads it when it runs)', () => {
     expect(() => parse('trust', { timeout: 'x' })).not.toThrow();
+  });
+
+  it('argv → typed options through the program (lists split on commas, --in-cluster checked by commander)', async () => {
+    seen.length = 0;
+    const argv = ['ca', 'rotate', 'prepare', '--cert-dir', '/p x', '--only', 'ca,etcd-ca', '--etcd-endpoints', 'https://a:2379,https://b:2379', '--export', '/e', '--in-cluster=print', '--restart'];
+    expect(await run(argv, io)).toBe(0);
+    expect(seen).toHaveLength(1);
+    const o = caRotateOptions(seen[0]!.args, seen[0]!.opts, {});
+    expect(o).toMatchObject({ phase: 'prepare', only: ['ca', 'etcd-ca'], etcdEndpoints: ['https://a:2379', 'https://b:2379'], exportArchive: '/e', inCluster: 'print', restart: true });
+    expect(o.paths.certDir).toBe('/p x');
+    expect(o.cmdFlags).toEqual([['--cert-dir', '/p x'], ['--etcd-endpoints', 'https://a:2379,https://b:2379']]);
+    expect(await run(['ca', 'rotate', 'trust', '--in-cluster=everything'], io)).toBe(2);
+    expect(await run(['ca', 'rotate', 'rotate'], io)).toBe(2);
+    expect(seen).toHaveLength(1);
   });
 });
