@@ -13,7 +13,7 @@ import { holdingDirOf, msFlag, type Opts } from './node-common.js';
 export { ROTATE_PHASES } from '../../ops/rotate-ca/run.js';
 
 export default async function caRotate(args: unknown[], opts: Opts, io: Io): Promise<void> {
-  const o = caRotateOptions(args, opts, process.env);
+  const o = caRotateOptions(args, opts, io.env);
   const write = (t: StreamText): void => {
     if (t.stdout) io.stdout.write(t.stdout);
     if (t.stderr) io.stderr.write(t.stderr);
