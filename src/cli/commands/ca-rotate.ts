@@ -16,6 +16,8 @@ import { readIfPresent } from '../../store/rotation-files.js';
 import { parseDuration } from '../../lib/duration.js';
 import { realNodeHost } from '../../store/node-host.js';
 import { loadPods } from '../../ops/control-plane-observe.js';
+import { restartStepLine } from '../../output/control-plane-text.js';
+import { rotationNoticeLine } from '../../output/write-text.js';
 import { clockOf, type Io } from '../io.js';
 import { holdingDirOf, msFlag, pathOption, type Opts } from './node-common.js';
 
@@ -86,7 +88,7 @@ export default async function caRotate(args: unknown[], opts: Opts, io: Io): Pro
   if (opts['crossSign'] === true && (phase !== 'prepare' || opts['import'])) throw new UsageError('--cross-sign goes with prepare (an imported archive brings its cross certificates)');
   const o: PhaseOptions = {
     paths, now: io.now(), dryRun: opts['dryRun'] === true, ...(only ? { only } : {}), caValidityMs: caValidity, leafValidityMs: 8760 * 3_600_000,
-    notice: (l) => io.stderr.write(`${l}\n`),
+    notice: (e) => io.stderr.write(`${rotationNoticeLine(e)}\n`),
     cmdFlags: runFlags(opts),
     ...(Array.isArray(opts['etcdEndpoints']) ? { etcdEndpoints: opts['etcdEndpoints'] as string[] } : {}),
     probeTimeoutMs: msFlag(opts, 'probeTimeout', '--probe-timeout', 3000),
@@ -98,7 +100,7 @@ export default async function caRotate(args: unknown[], opts: Opts, io: Io): Pro
   };
   const out = (s: string): void => void io.stdout.write(s);
   if (phase === 'status' || phase === 'plan') {
-    if (!o.dryRun) recoverInterrupted(o);
+    if (!o.dryRun) await recoverInterrupted(o);
     const { facts, plan, status } = nodeStatus(paths, only);
     if (phase === 'plan') {
       // as prepare: a folder without any CA or service-account key is refused, not shown as an empty plan
@@ -138,7 +140,7 @@ export default async function caRotate(args: unknown[], opts: Opts, io: Io): Pro
         } catch (err) {
           throw new RotateError('ROTATE_ARCHIVE', `cannot read the archive "${opts['import']}": ${(err as Error).message}`);
         }
-        result = storePrepared(o, openArchive(data, archiveSecret(opts, io, false)));
+        result = await storePrepared(o, openArchive(data, archiveSecret(opts, io, false)));
       } else {
         result = await prepare(o);
       }
@@ -162,7 +164,7 @@ export default async function caRotate(args: unknown[], opts: Opts, io: Io): Pro
       result = await rollback(o);
       break;
     case 'purge':
-      result = purge(o);
+      result = await purge(o);
       break;
     default:
       throw new UsageError(`unknown phase "${phase}"`);
@@ -178,7 +180,7 @@ export default async function caRotate(args: unknown[], opts: Opts, io: Io): Pro
     const report = await restartComponents(names, {
       host: realNodeHost(), manifestsDir: paths.manifestsDir, holdingDir: holdingDirOf(opts),
       timeoutMs: msFlag(opts, 'timeout', '--timeout', 90_000), probeTimeoutMs: 2000, now: () => io.now(), sleep: (ms) => clockOf(io).sleep(ms),
-      onStep: (c, s) => io.stderr.write(`[restart] ${c}: ${s}\n`),
+      onStep: (s) => io.stderr.write(`${restartStepLine(s)}\n`),
     });
     for (const x of report.outcomes) out(`[rotate] restart ${x.component}: ${x.result}${x.result === 'failed' ? ` (${x.step}: ${x.error})` : ''}\n`);
     if (!report.ok) {
