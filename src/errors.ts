@@ -117,6 +117,16 @@ export class LockedError extends KubecertsError<'LOCKED'> {
   }
 }
 
+export type LockFailure = 'no-quorum' | 'busy' | 'aborted' | 'unreachable';
+
+/** Why a Lock (lib/lock.ts) could not be taken; exit code 4 (locked), as a busy `certs renew` lock. */
+export class LockError extends KubecertsError<LockCode> {
+  override readonly exitCode: ExitCodeValue = ExitCode.locked;
+  constructor(readonly reason: LockFailure, message: string, options: { cause?: unknown; hint?: string } = {}) {
+    super(`LOCK_${reason.toUpperCase().replace('-', '_')}` as LockCode, message, options);
+  }
+}
+
 /** Raised by a command to ask for a non-zero exit after its output was written. */
 export class ExitRequest extends Error {
   constructor(readonly exitCode: ExitCodeValue) {

@@ -15,6 +15,7 @@ import { describe, ExitCode, KubecertsError, type ExitCodeValue } from '../error
 import { removeQuietly, writeFileAtomic } from '../store/fs-atomic.js';
 import { LockError, type Lock } from '../coord/lock.js';
 import type { ExpirationReport } from '../pki/expiration.js';
+import { restartStepText } from '../output/control-plane-text.js';
 import type { Logger } from './log.js';
 import { writeTextfile, type AgentState } from './metrics.js';
 import { isDue, type RenewBefore } from './policy.js';
@@ -163,7 +164,7 @@ export async function runOnce(o: AgentOptions): Promise<ExitCodeValue> {
       const rep = await restartAndVerify(components, {
         manifestsDir: o.manifestsDir, holdingDir: o.holdingDir, timeoutMs: o.restartTimeoutMs, probeTimeoutMs: o.probeTimeoutMs,
         now: o.now, sleep: (ms) => o.sleep(ms, new AbortController().signal), signal: o.signal,
-        onStep: (c, s) => log('info', 'restart step', { component: c, step: s }),
+        onStep: (s) => log('info', 'restart step', { component: s.component, step: restartStepText(s) }),
       });
       for (const x of rep.outcomes) log(x.result === 'failed' ? 'error' : 'info', `restart ${x.result}`, { component: x.component, error: x.result === 'failed' ? x.error : undefined });
       if (!rep.ok) throw new StepError('restart', `restart failed: ${rep.outcomes.filter((x) => x.result === 'failed').map((x) => x.component).join(', ')}; it is retried next run`);

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import type { RunConfig } from '../config/types.js';
 import { textWarner } from '../output/events-text.js';
+import { recoveredLine } from '../output/write-text.js';
 import type { ExpirationReport } from '../pki/expiration.js';
 import { checkExpiration } from '../ops/check-expiration.js';
 import { backupFiles, backupFolderName, DEFAULT_KEEP_BACKUPS, pruneBackups } from '../store/backup.js';
@@ -14,7 +15,7 @@ import { Renewer } from '../ops/renew.js';
 import { RENEWABLE_SPECS } from '../pki/specs.js';
 import { Workspace } from '../store/workspace.js';
 import { beginWrite } from '../store/write-session.js';
-import { componentsToRestart, restartComponents, type RestartReport } from '../ops/control-plane-restart.js';
+import { componentsToRestart, restartComponents, type RestartReport, type RestartStep } from '../ops/control-plane-restart.js';
 import type { ComponentName } from '../node/manifests.js';
 
 export type { ComponentName };
@@ -58,12 +59,12 @@ export async function renewCertificates(
 ): Promise<RenewResult> {
   const journal = pkiJournal(cfg.certificatesDir, cfg.kubeconfigDir);
   let recovered = -1;
-  const release = beginWrite({
+  const hold = await beginWrite({
     lockDir: cfg.certificatesDir, journal, tempDirs: journal.roots, what: 'renewal',
-    // the write session reports a completed journal as a line; the agent logs the count as a field
-    notice: (line) => {
-      recovered = Number(/completed (\d+) file/.exec(line)?.[1] ?? 0);
-      o.warn(line);
+    // the agent logs the line as a warning and the count as a field
+    notice: (e) => {
+      recovered = e.files;
+      o.warn(recoveredLine(e));
     },
   });
   try {
@@ -85,7 +86,7 @@ export async function renewCertificates(
     if (backupDir) pruneBackups(backupRoot, DEFAULT_KEEP_BACKUPS);
     return { renewed: outcomes.filter((x) => x.kind === 'renewed').map((x) => x.spec.name), files, recovered, backupDir };
   } finally {
-    release();
+    await hold.release();
   }
 }
 
@@ -102,7 +103,7 @@ export function affectedComponents(manifestsDir: string, paths: readonly string[
  */
 export function restartAndVerify(
   components: readonly ComponentName[],
-  o: { readonly manifestsDir: string; readonly holdingDir: string; readonly timeoutMs: number; readonly probeTimeoutMs: number; readonly now: () => Date; readonly sleep: (ms: number) => Promise<void>; readonly signal: AbortSignal; readonly onStep: (c: string, step: string) => void },
+  o: { readonly manifestsDir: string; readonly holdingDir: string; readonly timeoutMs: number; readonly probeTimeoutMs: number; readonly now: () => Date; readonly sleep: (ms: number) => Promise<void>; readonly signal: AbortSignal; readonly onStep: (step: RestartStep) => void },
 ): Promise<RestartReport> {
   return restartComponents(components, { host: realNodeHost(), ...o });
 }

@@ -3,6 +3,7 @@ import { loadRunConfig } from '../store/config-file.js';
 import type { ConfigFlags } from '../config/resolve.js';
 import type { RunConfig } from '../config/types.js';
 import { parseDuration } from '../lib/duration.js';
+import { UsageError } from '../errors.js';
 import { invalidFlag } from './usage-errors.js';
 import { hostPath } from './global-flags.js';
 
@@ -42,6 +43,15 @@ export function durationFlag(opts: Opts, key: string, flag: string, min: number)
   if (text === undefined) return undefined;
   const ms = parseDuration(text);
   if (ms === undefined || ms < min) throw invalidFlag(flag, text, 'use a duration such as 720h or 30d');
+  return ms;
+}
+
+/** A duration flag in ms, `dflt` when absent; UsageError when it does not parse or is not positive. */
+export function msFlag(opts: Opts, key: string, flag: string, dflt: number): number {
+  const v = opts[key];
+  if (v === undefined) return dflt;
+  const ms = parseDuration(String(v));
+  if (ms === undefined || ms <= 0) throw new UsageError(`invalid ${flag} "${String(v)}": use a duration such as 90s or 2m`);
   return ms;
 }
 

@@ -30,11 +30,22 @@ export interface RestartOptions {
   readonly pollMs?: number;
   readonly now: () => Date;
   readonly sleep: (ms: number) => Promise<void>;
-  /** called as each step happens (for progress lines); optional */
-  readonly onStep?: (component: ComponentName, step: string) => void;
+  /** called as each step happens (output/control-plane-text.ts renders it as a progress line); optional */
+  readonly onStep?: (step: RestartStep) => void;
   /** aborting (e.g. on SIGINT/SIGTERM) ends the current wait: the manifest is put back and nothing further starts */
   readonly signal?: AbortSignal;
 }
+
+/** A step of one component's restart as it begins (typed; `restartStepText` in output/ says it in words). */
+export type RestartStep =
+  /** etcd: asking the other members whether they keep quorum without this one */
+  | { readonly kind: 'quorum-check'; readonly component: ComponentName }
+  /** the manifest goes out to the holding folder */
+  | { readonly kind: 'move-out'; readonly component: ComponentName; readonly manifest: string; readonly held: string }
+  | { readonly kind: 'wait-stopped'; readonly component: ComponentName }
+  /** the manifest comes back into the manifests folder */
+  | { readonly kind: 'move-back'; readonly component: ComponentName; readonly manifest: string; readonly held: string }
+  | { readonly kind: 'wait-healthy'; readonly component: ComponentName };
 
 export interface PlannedRestart {
   readonly component: ComponentName;
@@ -240,7 +251,7 @@ export async function restartComponents(names: readonly string[], o: RestartOpti
   // recover (and lock) first: a manifest a killed run left out must be back before the plan reads the folder
   const { journal, recovery } = RestartJournal.open(o.host, o.holdingDir, o.manifestsDir, o.now());
   const outcomes: RestartOutcome[] = [];
-  const step = (c: ComponentName, s: string): void => o.onStep?.(c, s);
+  const step = (s: RestartStep): void => o.onStep?.(s);
   try {
     const { plan, pods } = planRestart(names, o);
     for (const p of plan) {
@@ -261,14 +272,14 @@ async function restartOne(
   pods: Map<ComponentName, StaticPod>,
   o: RestartOptions,
   journal: RestartJournal,
-  step: (c: ComponentName, s: string) => void,
+  step: (s: RestartStep) => void,
 ): Promise<RestartOutcome> {
   const pod = pods.get(p.component) as StaticPod;
   const apiserver = pods.get('kube-apiserver');
   const client = p.component === 'etcd' ? etcdClientFiles(o.host, pod, apiserver) : {};
   const look = (): Promise<Observation> => observe(pod, o.host.processes(new Set<string>(COMPONENTS)), client, o.probeTimeoutMs);
   if (p.component === 'etcd') {
-    step(p.component, 'checking that the other etcd members keep quorum');
+    step({ kind: 'quorum-check', component: p.component });
     const refused = await etcdQuorumCheck(pod, apiserver, o.host, o.probeTimeoutMs);
     if (refused) return { component: p.component, result: 'failed', step: 'check', error: refused };
   }
@@ -278,7 +289,7 @@ async function restartOne(
   }
   const h = { manifest: p.manifest, held: p.held };
   journal.record([h]);
-  step(p.component, `moving ${p.manifest} to ${p.held}`);
+  step({ kind: 'move-out', component: p.component, manifest: p.manifest, held: p.held });
   try {
     journal.moveOut(h);
   } catch (err) {
@@ -286,9 +297,9 @@ async function restartOne(
     return { component: p.component, result: 'failed', step: 'stop', error: `cannot move ${p.manifest} out: ${describeError(err)}` };
   }
   const putBack = (): void => journal.moveBack(h);
-  step(p.component, 'waiting until it has stopped');
+  step({ kind: 'wait-stopped', component: p.component });
   const stopped = await waitUntil(o, async () => (isStopped(await look(), before, o.host) ? undefined : 'still running'));
-  step(p.component, `moving ${p.held} back to ${p.manifest}`);
+  step({ kind: 'move-back', component: p.component, manifest: p.manifest, held: p.held });
   putBack();
   if (!stopped.ok && o.signal?.aborted) {
     return { component: p.component, result: 'failed', step: 'stop', error: `interrupted while waiting for ${p.component} to stop; the manifest is back in place` };
@@ -296,7 +307,7 @@ async function restartOne(
   if (!stopped.ok) {
     return { component: p.component, result: 'failed', step: 'stop', error: `${p.component} did not stop within ${timeFmt(o.timeoutMs)} after its manifest was moved out (is the kubelet running and watching ${o.manifestsDir}?); the manifest is back in place` };
   }
-  step(p.component, 'waiting until it is healthy and serves the current certificate');
+  step({ kind: 'wait-healthy', component: p.component });
   const back = await waitUntil(o, async () => {
     const why = notBackReason(o.host, pod, await look(), before);
     if (why || p.component !== 'etcd') return why;

@@ -13,7 +13,8 @@ import { createCsr } from '../pki/signer.js';
 import { KUBECONFIG_SPECS, LEAF_SPECS } from '../pki/specs.js';
 import { pkiJournal } from '../store/journal.js';
 import { Workspace } from '../store/workspace.js';
-import { beginWrite } from '../store/write-session.js';
+import type { Lock } from '../lib/lock.js';
+import { beginWrite, type JournalRecovered } from '../store/write-session.js';
 import { certificateFile, locationOf, requestFiles } from '../store/locations.js';
 import type { Warner } from './events.js';
 
@@ -25,14 +26,17 @@ export interface GeneratedCsrs {
 }
 
 /**
- * Writes the keys, CSRs and kubeconfigs; `warner` hears kubeadm's warnings (skipped SANs, endpoint port), `notice`
- * a line about an interrupted write completed first.
+ * Writes the keys, CSRs and kubeconfigs under `lock` (default: the PKI folder's pid file); `warner` hears kubeadm's
+ * warnings (skipped SANs, endpoint port), `notice` that an interrupted write was completed first.
  */
-export async function generateCsrs(cfgRaw: RunConfig, o: { readonly warner: Warner; readonly notice: (line: string) => void }): Promise<GeneratedCsrs> {
+export async function generateCsrs(
+  cfgRaw: RunConfig,
+  o: { readonly warner: Warner; readonly notice: (event: JournalRecovered) => void; readonly lock?: Lock | undefined },
+): Promise<GeneratedCsrs> {
   // every etcd leaf is covered even with external etcd, as kubeadm does
   const cfg = { ...cfgRaw, etcdLocal: cfgRaw.etcdLocal ?? { serverCertSANs: [], peerCertSANs: [] } };
   const journal = pkiJournal(cfg.certificatesDir, cfg.kubeconfigDir);
-  const release = beginWrite({ lockDir: cfg.certificatesDir, journal, tempDirs: journal.roots, what: 'write', notice: o.notice, lockDirMode: 0o755 });
+  const hold = await beginWrite({ lockDir: cfg.certificatesDir, lock: o.lock, journal, tempDirs: journal.roots, what: 'write', notice: o.notice, lockDirMode: 0o755 });
   try {
     const ws = new Workspace();
     for (const leaf of LEAF_SPECS) {
@@ -77,6 +81,6 @@ export async function generateCsrs(cfgRaw: RunConfig, o: { readonly warner: Warn
     await ws.commit(journal);
     return { leaves, kubeconfigs };
   } finally {
-    release();
+    await hold.release();
   }
 }

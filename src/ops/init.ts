@@ -11,7 +11,8 @@ import { backupFiles, backupFolderName, DEFAULT_KEEP_BACKUPS, pruneBackups } fro
 import { pkiJournal } from '../store/journal.js';
 import { pathExists } from '../store/pki-files.js';
 import { Workspace, type PlannedWrite } from '../store/workspace.js';
-import { beginWrite } from '../store/write-session.js';
+import { NO_HOLD, type Lock } from '../lib/lock.js';
+import { beginWrite, type JournalRecovered } from '../store/write-session.js';
 import type { Warner } from './events.js';
 import { CertPhases } from './init-certs.js';
 import type { InitEvent } from './init-events.js';
@@ -28,8 +29,10 @@ export interface InitOptions {
   readonly dryRun: boolean;
   readonly emit: (event: InitEvent) => void;
   readonly warner: Warner;
-  /** a line about an interrupted run completed before this one (stderr) */
-  readonly notice: (line: string) => void;
+  /** hears that the commit of an interrupted run was completed before this one (output/write-text.ts renders it) */
+  readonly notice: (event: JournalRecovered) => void;
+  /** the lock the write takes; default: the PKI folder's pid file */
+  readonly lock?: Lock | undefined;
 }
 
 /** The writes planned (and, unless a dry run, made). */
@@ -43,9 +46,9 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
   const { cfg } = o;
   // an init killed in its renames is completed before anything is read, so the re-run sees the finished PKI
   const journal = pkiJournal(cfg.certificatesDir, cfg.kubeconfigDir);
-  const release = o.dryRun
-    ? () => undefined
-    : beginWrite({ lockDir: cfg.certificatesDir, journal, tempDirs: journal.roots, what: 'init', notice: o.notice, lockDirMode: 0o755 });
+  const hold = o.dryRun
+    ? NO_HOLD
+    : await beginWrite({ lockDir: cfg.certificatesDir, lock: o.lock, journal, tempDirs: journal.roots, what: 'init', notice: o.notice, lockDirMode: 0o755 });
   try {
     const ctx = { cfg, start: o.start, ws: new Workspace(), emit: o.emit, warner: o.warner, reissue: o.reissue };
     await runPhases(o, ctx);
@@ -63,7 +66,7 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
     await ctx.ws.commit(journal);
     return { planned, written: true };
   } finally {
-    release();
+    await hold.release();
   }
 }
 

@@ -21,7 +21,8 @@ import { writeFileAtomic } from '../store/fs-atomic.js';
 import { removeOrphanTemps } from '../store/journal.js';
 import { pathExists, readSmallFile } from '../store/pki-files.js';
 import { Workspace } from '../store/workspace.js';
-import { beginWrite } from '../store/write-session.js';
+import { NO_HOLD, type Lock } from '../lib/lock.js';
+import { beginWrite, type JournalRecovered } from '../store/write-session.js';
 import type { Warner } from './events.js';
 
 /** kubeadm's default client certificate lifetime (8760h). */
@@ -117,8 +118,10 @@ export interface UserKubeconfigOptions {
   readonly force: boolean;
   readonly start: Date;
   readonly warner: Warner;
-  /** a line about an interrupted batch completed before this one (stderr) */
-  readonly notice: (line: string) => void;
+  /** hears that the commit of an interrupted batch was completed before this one (output/write-text.ts renders it) */
+  readonly notice: (event: JournalRecovered) => void;
+  /** the lock a batch takes in its out-dir; default: the out-dir's pid file */
+  readonly lock?: Lock | undefined;
   /** called once per kubeconfig made */
   readonly tick?: () => void;
 }
@@ -172,10 +175,10 @@ export async function issueUserKubeconfigs(o: UserKubeconfigOptions): Promise<Us
   };
   // a batch holds the out-dir's lock and journal: a run killed in its renames is completed by the next one
   const journal = outDir === undefined ? undefined : { path: join(outDir, '.kubecerts-journal.json'), roots: [outDir] };
-  const release =
+  const hold =
     journal === undefined || outDir === undefined
-      ? () => undefined
-      : beginWrite({ lockDir: outDir, journal, tempDirs: [outDir], what: 'kubeconfig batch', notice: o.notice, lockDirMode: 0o700 });
+      ? NO_HOLD
+      : await beginWrite({ lockDir: outDir, lock: o.lock, journal, tempDirs: [outDir], what: 'kubeconfig batch', notice: o.notice, lockDirMode: 0o700 });
   try {
     if (outFile !== undefined) removeOrphanTemps([dirname(outFile)], (n) => n.startsWith(`.${basename(outFile)}.kubecerts-`));
     if (!o.force) {
@@ -195,6 +198,6 @@ export async function issueUserKubeconfigs(o: UserKubeconfigOptions): Promise<Us
     await ws.commit(journal);
     return { kind: 'written', files: users.map((u) => destination(u) as string) };
   } finally {
-    release();
+    await hold.release();
   }
 }

@@ -21,7 +21,8 @@ import { Workspace } from '../store/workspace.js';
 import type { Fs } from '../store/fs.js';
 import { backupFiles, backupFolderName, checkPrivateFolder, pruneBackups } from '../store/backup.js';
 import { pkiJournal } from '../store/journal.js';
-import { beginWrite } from '../store/write-session.js';
+import { NO_HOLD, type Lock } from '../lib/lock.js';
+import { beginWrite, type JournalRecovered } from '../store/write-session.js';
 import { checkIntegrity } from './integrity.js';
 import type { IntegrityFindings } from '../pki/expiration.js';
 import { issue } from '../pki/issue.js';
@@ -205,8 +206,10 @@ export interface RenewRunOptions {
   /** backup folders to keep, this run's included */
   readonly keepBackups: number;
   readonly warner: Warner;
-  /** a line about an interrupted run completed before this one (stderr) */
-  readonly notice: (line: string) => void;
+  /** hears that the commit of an interrupted run was completed before this one (output/write-text.ts renders it) */
+  readonly notice: (event: JournalRecovered) => void;
+  /** the lock the write takes; default: the PKI folder's pid file */
+  readonly lock?: Lock | undefined;
 }
 
 export interface RenewRunResult {
@@ -217,6 +220,9 @@ export interface RenewRunResult {
   readonly integrity: IntegrityFindings | undefined;
   readonly written: boolean;
 }
+
+/** The files the renewed outcomes replaced, in outcome order (what --restart and --update-kubeconfig look at). */
+export const changedFiles = (outcomes: readonly RenewOutcome[]): string[] => outcomes.flatMap((o) => (o.kind === 'renewed' ? o.files : []));
 
 /** A fresh folder name for --csr-only without --csr-dir: time and a random suffix, so nobody can plant it first. */
 const csrFolderName = (start: Date): string => `kubecerts-csr-${start.toISOString().replace(/[:.]/g, '-')}-${randomBytes(8).toString('hex')}`;
@@ -229,7 +235,7 @@ const csrFolderName = (start: Date): string => `kubecerts-csr-${start.toISOStrin
 export async function renewCertificates(o: RenewRunOptions): Promise<RenewRunResult> {
   const { cfg, start } = o;
   const journal = pkiJournal(cfg.certificatesDir, cfg.kubeconfigDir);
-  const release = o.dryRun ? () => undefined : beginWrite({ lockDir: cfg.certificatesDir, journal, tempDirs: journal.roots, what: 'renewal', notice: o.notice });
+  const hold = o.dryRun ? NO_HOLD : await beginWrite({ lockDir: cfg.certificatesDir, lock: o.lock, journal, tempDirs: journal.roots, what: 'renewal', notice: o.notice });
   try {
     // --csr-dir holds new private keys: the same rule as backup folders (created 0700 when absent)
     if (o.csrOnly && o.csrDir !== undefined) {
@@ -259,6 +265,6 @@ export async function renewCertificates(o: RenewRunOptions): Promise<RenewRunRes
     if (backupFolder) pruneBackups(o.backupRoot, o.keepBackups);
     return { outcomes, backupDir, integrity, written: true };
   } finally {
-    release();
+    await hold.release();
   }
 }

@@ -1,7 +1,8 @@
 /** Text, JSON and YAML of the control-plane reports (status, restart plan and outcomes). Pure: report → string. */
 import * as yaml from 'js-yaml';
-import type { PlannedRestart, RestartReport } from '../ops/control-plane-restart.js';
+import type { PlannedRestart, RestartReport, RestartStep } from '../ops/control-plane-restart.js';
 import type { ControlPlaneStatus } from '../ops/control-plane-status.js';
+import type { Recovery } from '../store/restart-journal.js';
 
 /**
  * `s` with every control character (C0, DEL, C1; a newline, an escape sequence) written as a Go-style escape
@@ -88,6 +89,36 @@ export function renderRestartPlan(plan: readonly PlannedRestart[], etcdQuorum: s
   if (plan.length === 0) out += 'nothing to restart\n';
   return out;
 }
+
+/**
+ * What the start-up recovery of a node did (stderr; '' when nothing): the manifests an interrupted control-plane
+ * restart left out and that were put back, and the warnings.
+ */
+export function nodeRecoveryText(r: Recovery): string {
+  let out = '';
+  for (const m of r.restored) out += `[restart] put back ${m}, left out by an interrupted control-plane restart\n`;
+  for (const w of r.warnings) out += `WARNING: ${w}\n`;
+  return out;
+}
+
+/** A restart step in words, as the progress line and the agent's `step` log field say it. */
+export function restartStepText(s: RestartStep): string {
+  switch (s.kind) {
+    case 'quorum-check':
+      return 'checking that the other etcd members keep quorum';
+    case 'move-out':
+      return `moving ${s.manifest} to ${s.held}`;
+    case 'wait-stopped':
+      return 'waiting until it has stopped';
+    case 'move-back':
+      return `moving ${s.held} back to ${s.manifest}`;
+    case 'wait-healthy':
+      return 'waiting until it is healthy and serves the current certificate';
+  }
+}
+
+/** The progress line of a restart step (stderr), no newline: `[restart] <component>: <step>`. */
+export const restartStepLine = (s: RestartStep): string => `[restart] ${s.component}: ${restartStepText(s)}`;
 
 /** One line per restart outcome. */
 export function renderRestartText(r: RestartReport): string {

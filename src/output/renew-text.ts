@@ -5,7 +5,7 @@ import { findCa } from '../pki/specs.js';
 import type { RestartReport } from '../ops/control-plane-restart.js';
 import type { KubeconfigUpdate } from '../ops/renew-update-kubeconfig.js';
 import { certificateFile, locationOf } from '../store/locations.js';
-import { renderJson, renderYaml } from './control-plane-text.js';
+import { renderJson, renderRestartText, renderYaml } from './control-plane-text.js';
 import { integrityWarnings } from './integrity-text.js';
 import type { IntegrityFindings } from '../pki/expiration.js';
 
@@ -93,4 +93,19 @@ export function renderRenewSummary(format: 'json' | 'yaml', s: RenewSummary, dir
     kubeconfigsUpdated: s.kubeconfigs.filter((u) => u.kind === 'updated').map((u) => ({ file: u.file, from: u.from, users: u.kind === 'updated' ? u.refreshed.map((r) => r.name) : [] })),
   };
   return format === 'json' ? renderJson(doc) : renderYaml(doc);
+}
+
+/**
+ * What `certs renew` prints on stdout once it wrote (and restarted, when asked): in text, the restart report (or that
+ * no running component uses a renewed file) and, after `renew all` with nothing restarted, kubeadm's reminder; with
+ * `-o json|yaml`, the summary. `run.all`: the name was `all`.
+ */
+export function renewClosing(format: string, run: { readonly all: boolean; readonly csrOnly: boolean; readonly restart: boolean }, s: RenewSummary, dirs: { readonly certificatesDir: string; readonly kubeconfigDir: string }): string {
+  if (format !== 'text') return renderRenewSummary(format === 'json' ? 'json' : 'yaml', s, dirs);
+  let out = '';
+  if (s.restart) out += renderRestartText(s.restart);
+  else if (run.restart) out += '[restart] no running component uses a renewed file: nothing to restart\n';
+  // kubeadm's reminder, only when something was renewed and nothing was restarted for it
+  if (run.all && !run.csrOnly && !run.restart && s.outcomes.some((o) => o.kind === 'renewed')) out += `\n${RESTART_NOTICE}\n`;
+  return out;
 }

@@ -10,7 +10,9 @@
  */
 import { closeSync, lstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { readRegularFile } from './node-host.js';
-import { errnoText, LockedError, PkiError } from '../errors.js';
+import { errnoText, LockError, LockedError, PkiError } from '../errors.js';
+import { systemClock, type Clock } from '../lib/clock.js';
+import type { Lock } from '../lib/lock.js';
 import { removeQuietly } from './fs-atomic.js';
 
 const STALE_GUARD_MS = 10_000;
@@ -127,4 +129,40 @@ function tryAcquire(path: string, mayRetry: boolean): (() => void) | undefined {
   } finally {
     removeQuietly(guard);
   }
+}
+
+/** How often `fileLock` looks again while another process holds the pid file, ms. */
+const FILE_LOCK_POLL_MS = 100;
+
+/**
+ * The pid-file lock at `path` (what every writing command takes, see `acquireLock`) as a Lock: waits up to `waitMs`,
+ * looking again every 100 ms on `clock`; `waitMs` 0 tries once. Unlike the etcd lock it rejects with the file lock's
+ * own LockedError (exit 4, as LockError "busy"), which names the pid holding it, and with PkiError LOCK when the
+ * lock file cannot be created; LockError "aborted" on the signal.
+ */
+export function fileLock(path: string, clock: Clock = systemClock): Lock {
+  return {
+    kind: 'file',
+    async acquire(o) {
+      const deadline = clock.now().getTime() + o.waitMs;
+      for (;;) {
+        try {
+          const release = acquireLock(path);
+          let held = true;
+          return {
+            lost: () => false,
+            release: async () => {
+              if (held) release();
+              held = false;
+            },
+          };
+        } catch (err) {
+          if (!(err instanceof LockedError) || clock.now().getTime() >= deadline) throw err;
+        }
+        if (o.signal?.aborted) throw new LockError('aborted', `waiting for the lock "${path}" was interrupted`);
+        await clock.sleep(FILE_LOCK_POLL_MS);
+      }
+    },
+    close: async () => undefined,
+  };
 }

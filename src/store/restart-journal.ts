@@ -12,7 +12,7 @@
  * components, and only from a holding folder owned by the running user, not writable by group or others and not
  * (after resolving links) inside the manifests folder. A journal naming anything else is refused whole, untouched.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { KubecertsError, LockedError, describe as describeError } from '../errors.js';
 import { COMPONENTS, manifestFileName } from '../node/manifests.js';
@@ -339,5 +339,22 @@ export class RestartJournal {
   close(): void {
     if (this.held.length > 0) return;
     this.host.remove(journalPath(this.holdingDir));
+  }
+}
+
+/**
+ * Whether the manifests folder `dir` can be seen by the running user, for the commands that recover a node only
+ * when it has one: false when it does not exist or cannot be looked at (ENOENT, EACCES, ENOTDIR), since a restart
+ * needs that folder and a user who cannot see it could neither have moved its manifests nor put them back.
+ * Throws KubecertsError RESTART_JOURNAL for any other error.
+ */
+export function manifestsFolderVisible(dir: string): boolean {
+  try {
+    statSync(dir);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EACCES' || code === 'ENOTDIR') return false;
+    throw new KubecertsError('RESTART_JOURNAL', `cannot look at the manifests folder "${dir}": ${describeError(err)}`);
   }
 }

@@ -7,8 +7,9 @@ import { writeFileAtomic } from '../../store/fs-atomic.js';
 import { readRegularFile, realNodeHost } from '../../store/node-host.js';
 import { runGroupSync } from '../../store/process-group.js';
 import { caRotateOptions } from '../ca-rotate-options.js';
+import { rotationNoticeLine } from '../../output/write-text.js';
 import { clockOf, type Io } from '../io.js';
-import { holdingDirOf, msFlag, type Opts } from './node-common.js';
+import { holdingDirOf, msFlag, stepLines, type Opts } from './node-common.js';
 
 export { ROTATE_PHASES } from '../../ops/rotate-ca/run.js';
 
@@ -19,12 +20,12 @@ export default async function caRotate(args: unknown[], opts: Opts, io: Io): Pro
     if (t.stderr) io.stderr.write(t.stderr);
   };
   const report = await runRotation(o, {
-    host: realNodeHost(), now: io.now(), notice: (l) => io.stderr.write(`${l}\n`), onEvent: (e) => write(renderRotateEvent(e)),
+    host: realNodeHost(), now: io.now(), notice: (e) => io.stderr.write(`${rotationNoticeLine(e)}\n`), onEvent: (e) => write(renderRotateEvent(e)),
     // --timeout is read only when a restart runs
     restart: (names) => restartComponents(names, {
       host: realNodeHost(), manifestsDir: o.paths.manifestsDir, holdingDir: holdingDirOf(opts),
       timeoutMs: msFlag(opts, 'timeout', '--timeout', 90_000), probeTimeoutMs: 2000, now: () => io.now(), sleep: (ms) => clockOf(io).sleep(ms),
-      onStep: (c, s) => io.stderr.write(`[restart] ${c}: ${s}\n`),
+      onStep: stepLines(io),
     }),
     kubectl: (a) => runGroupSync('kubectl', a, KUBECTL_TIMEOUT_MS),
     readFile: (path, max) => readRegularFile(path, max),

@@ -4,7 +4,7 @@ import { describeRestart } from '../../ops/control-plane-restart.js';
 import { renderJson, renderRestartPlan, renderRestartText, renderYaml } from '../../output/control-plane-text.js';
 import { realNodeHost } from '../../store/node-host.js';
 import type { Io } from '../io.js';
-import { holdingDirOf, manifestsDirOf, msFlag, recoverNode, restartWithFlags, type Opts } from './node-common.js';
+import { holdingDirOf, manifestsDirOf, msFlag, recoverNode, restartWithFlags, stepLines, type Opts } from './node-common.js';
 
 export default async function restart(args: unknown[], opts: Opts, io: Io): Promise<void> {
   const names = ((args[0] as string[] | undefined) ?? []).length > 0 ? (args[0] as string[]) : ['all'];
@@ -21,7 +21,7 @@ export default async function restart(args: unknown[], opts: Opts, io: Io): Prom
     return;
   }
   // a signal ends the current wait; the manifest goes back before the process exits
-  const report = await restartWithFlags(names, host, opts, io, format === 'text' ? (c, s) => io.stderr.write(`[restart] ${c}: ${s}\n`) : undefined);
+  const report = await restartWithFlags(names, host, opts, io, format === 'text' ? stepLines(io) : undefined);
   io.stdout.write(format === 'text' ? renderRestartText(report) : (format === 'json' ? renderJson : renderYaml)({ kind: 'ControlPlaneRestart', ...report }));
   if (!report.ok) throw new ExitRequest(ExitCode.failed);
 }

@@ -2,6 +2,7 @@
 import { runInit as runInitPhases } from '../../ops/init.js';
 import { textWarner } from '../../output/events-text.js';
 import { initDryRunLines, initLine } from '../../output/init-text.js';
+import { textNotice } from '../../output/write-text.js';
 import { runConfigFrom } from '../config-flags.js';
 import { validateMixedArguments } from '../mixed-arguments.js';
 import { line, type Io } from '../io.js';
@@ -23,7 +24,7 @@ export async function runInit(selection: InitSelection, opts: Record<string, unk
   const err = line(io.stderr);
   const r = await runInitPhases({
     cfg, start: io.now(), certs: selection.certs, kubeconfig: selection.kubeconfig, reissue: opts['reissue'] === true, dryRun,
-    emit: (e) => (e.kind === 'backup' ? err : out)(initLine(e)), warner: textWarner(err), notice: err,
+    emit: (e) => (e.kind === 'backup' ? err : out)(initLine(e)), warner: textWarner(err), notice: textNotice(err),
   });
   if (!r.written) for (const l of initDryRunLines(r.planned)) out(l);
 }

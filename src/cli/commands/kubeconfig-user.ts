@@ -7,6 +7,7 @@ import { decodeUtf8 } from '../../lib/utf8.js';
 import { checkUsers, DEFAULT_VALIDITY_MS, issueUserKubeconfigs, resolveTarget } from '../../ops/kubeconfig-user.js';
 import { textWarner } from '../../output/events-text.js';
 import { ProgressBar } from '../../output/progress.js';
+import { textNotice } from '../../output/write-text.js';
 import { runConfigFrom } from '../config-flags.js';
 import { line, warnExposedStdout, type Io } from '../io.js';
 import { incompatibleFlags, invalidArgument, invalidFlag, missingFlag } from '../usage-errors.js';
@@ -50,7 +51,7 @@ export default async function kubeconfigUser(_args: unknown[], opts: Opts, io: I
   const progress = batch && io.stderr.isTTY === true ? new ProgressBar((s) => io.stderr.write(s), users.length) : undefined;
   const t0 = io.now().getTime();
   const r = await issueUserKubeconfigs({
-    cfg, target, users, batch, validityMs, token, outDir, outFile, force: opts['force'] === true, start: io.now(), warner, notice: warn, ...(progress ? { tick: () => progress.tick() } : {}),
+    cfg, target, users, batch, validityMs, token, outDir, outFile, force: opts['force'] === true, start: io.now(), warner, notice: textNotice(warn), ...(progress ? { tick: () => progress.tick() } : {}),
   });
   if (r.kind === 'stdout') {
     warnExposedStdout(io, warn, 'this kubeconfig holds a private key');

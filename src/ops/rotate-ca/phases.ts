@@ -16,7 +16,7 @@ import { generateKeyPair, type KeyObject, X509Certificate, createPrivateKey } fr
 import { promisify } from 'node:util';
 import { basename, dirname, join } from 'node:path';
 import { RotateError, type RotateCode } from '../../errors.js';
-import { beginWrite } from '../../store/write-session.js';
+import { beginWrite, type JournalRecovered } from '../../store/write-session.js';
 import { journalPending } from '../../store/journal.js';
 import { Workspace } from '../../store/workspace.js';
 import { kubecertsCommand, type CommandFlag } from '../../lib/command-line.js';
@@ -37,6 +37,9 @@ import {
   writePrepared, type CommitPhase, type RotationPaths, type RotationPlan, type Target,
 } from '../../store/rotation-state.js';
 
+/** What a rotation's write session tells: an interrupted commit completed, a leftover ca-signer.crt removed. */
+export type RotationNotice = JournalRecovered | { readonly kind: 'signer-leftover-removed'; readonly path: string };
+
 /** What every phase takes. Durations in ms. */
 export interface PhaseOptions {
   readonly paths: RotationPaths;
@@ -54,8 +57,8 @@ export interface PhaseOptions {
   readonly caValidityMs: number;
   /** lifetime of re-signed leaves (reissue), default 1 year as kubeadm */
   readonly leafValidityMs: number;
-  /** progress lines (recovered journal, ...) */
-  readonly notice: (line: string) => void;
+  /** progress events (a recovered journal, a removed leftover ca-signer.crt; output/write-text.ts renders them) */
+  readonly notice: (event: RotationNotice) => void;
   /** the location flags of this run that differ from the defaults, for commands printed in hints (--cert-dir X, ...) */
   readonly cmdFlags?: readonly CommandFlag[];
   /** etcd members to probe for the barriers (URLs); default: the local etcd manifest's --initial-cluster */
@@ -117,9 +120,9 @@ const window = (now: Date, ms: number): { notBefore: Date; notAfter: Date } => (
  * Completes a rotation commit a killed run left half done (its journal, a leftover ca-signer.crt), under the lock, so
  * that status reads a whole file set. Returns true when there was one. Throws LockedError while another kubecerts command writes.
  */
-export function recoverInterrupted(o: Pick<PhaseOptions, 'paths' | 'notice'>): boolean {
+export async function recoverInterrupted(o: Pick<PhaseOptions, 'paths' | 'notice'>): Promise<boolean> {
   if (!journalPending(rotationJournal(o.paths)) && leftoverSigner(o.paths) === undefined) return false;
-  lock(o)();
+  await (await lock(o))();
   return true;
 }
 
@@ -233,11 +236,11 @@ export async function prepare(o: PhaseOptions): Promise<PhaseResult> {
   checks.sort((a, b) => TARGET_ORDER.indexOf(a.split(':')[0] as Target) - TARGET_ORDER.indexOf(b.split(':')[0] as Target));
   const full: RotationPlan = { version: 1, created: o.now.toISOString(), targets: TARGET_ORDER.filter((t) => targets.includes(t)), old: plan.old, new: plan.new, ...(Object.keys(cross).length > 0 ? { cross } : {}) };
   if (!o.dryRun) {
-    const release = lock(o);
+    const release = await lock(o);
     try {
       writePrepared(o.paths, files, full);
     } finally {
-      release();
+      await release();
     }
   }
   const ca = facts.cas.find((c) => c.target === 'ca')?.certs[0];
@@ -261,7 +264,7 @@ function checkCross(t: CaName, cross: X509Certificate, old: X509Certificate, neu
 }
 
 /** Stores imported material as prepared (prepare --import); the caller has checked it belongs to this cluster. */
-export function storePrepared(o: PhaseOptions, m: PreparedMaterial): PhaseResult {
+export async function storePrepared(o: PhaseOptions, m: PreparedMaterial): Promise<PhaseResult> {
   const { facts, status, synthesized, plan: derived } = nodeStatus(o.paths, m.plan.targets);
   // a node at trust that lost its state folder takes the archive again, when it names the same old and new CAs
   const resumes = synthesized && status.phase === 'trust' && m.plan.targets.every((t) => derived?.new[t] === m.plan.new[t] && derived?.old[t] === m.plan.old[t]);
@@ -289,11 +292,11 @@ export function storePrepared(o: PhaseOptions, m: PreparedMaterial): PhaseResult
     }
   }
   if (!o.dryRun) {
-    const release = lock(o);
+    const release = await lock(o);
     try {
       writePrepared(o.paths, m.files, m.plan);
     } finally {
-      release();
+      await release();
     }
   }
   return { phase: 'prepare', from: status.phase, to: 'prepared', dryRun: o.dryRun, written: Object.keys(m.files).map((n) => join(rotationDir(o.paths), 'staging', n)), removed: [], checks: ['archive fingerprints equal its plan and this node\'s old CAs'], targets: m.plan.targets };
@@ -368,20 +371,20 @@ function repointSigner(text: string, file: 'ca.crt' | typeof SIGNER_FILE): strin
  * between its commit and the removal left behind (finalize, rollback of trust): only when ca.crt holds one
  * certificate again and the controller-manager's manifest no longer names the file.
  */
-function lock(o: Pick<PhaseOptions, 'paths' | 'notice'>): () => void {
+async function lock(o: Pick<PhaseOptions, 'paths' | 'notice'>): Promise<() => Promise<void>> {
   const j = rotationJournal(o.paths);
-  const release = beginWrite({ lockDir: o.paths.certDir, journal: j, tempDirs: j.roots, what: 'CA rotation commit', notice: o.notice });
+  const hold = await beginWrite({ lockDir: o.paths.certDir, journal: j, tempDirs: j.roots, what: 'CA rotation commit', notice: o.notice });
   try {
     const left = leftoverSigner(o.paths);
     if (left) {
       removeIfPresent(left);
-      o.notice(`removed ${left}, left by an interrupted finalize or rollback`);
+      o.notice({ kind: 'signer-leftover-removed', path: left });
     }
   } catch (err) {
-    release();
+    await hold.release();
     throw err;
   }
-  return release;
+  return () => hold.release();
 }
 
 /** The path of a ca-signer.crt nothing uses any more (see lock), else undefined. */
@@ -416,7 +419,7 @@ async function runCommit(
   from: Phase,
   build: (facts: NodeFacts, plan: RotationPlan, ws: Workspace, checks: string[], remove: string[]) => Promise<void>,
 ): Promise<PhaseResult> {
-  const release = o.dryRun ? () => undefined : lock(o);
+  const release = o.dryRun ? async () => undefined : await lock(o);
   try {
     const { facts, plan, status } = nodeStatus(o.paths);
     const to: Phase = phase;
@@ -443,7 +446,7 @@ async function runCommit(
       joinHashes: { ...(oldCa ? { old: spkiHash(oldCa.cert) } : {}), ...(newCa ? { new: spkiHash(newCa) } : {}) },
     };
   } finally {
-    release();
+    await release();
   }
 }
 
@@ -802,7 +805,7 @@ export function finalize(o: PhaseOptions): Promise<PhaseResult> {
  * by restoring the phase's backup byte for byte (files the phase created are removed) in one journaled commit.
  */
 export async function rollback(o: PhaseOptions): Promise<PhaseResult> {
-  const release = o.dryRun ? () => undefined : lock(o);
+  const release = o.dryRun ? async () => undefined : await lock(o);
   try {
     const { status } = nodeStatus(o.paths);
     const back: Record<string, Phase> = { prepared: 'none', trust: 'prepared', reissue: 'trust', finalize: 'reissue' };
@@ -828,20 +831,20 @@ export async function rollback(o: PhaseOptions): Promise<PhaseResult> {
     }
     return { phase: 'rollback', from, to: back[from], dryRun: o.dryRun, written: ws.planned().map((w) => w.path), removed: remove, checks: [`restored ${files.length} file(s) from the "${from}" backup (SHA-256 checked)`], targets };
   } finally {
-    release();
+    await release();
   }
 }
 
 /** purge: removes the state folder (the old CA keys in the backups); only once finalized. The point of no return. */
-export function purge(o: PhaseOptions): PhaseResult {
+export async function purge(o: PhaseOptions): Promise<PhaseResult> {
   const { status } = nodeStatus(o.paths);
   requirePhase(status, 'purge', ['finalize'], o.cmdFlags);
   if (!o.dryRun) {
-    const release = lock(o);
+    const release = await lock(o);
     try {
       purgeRotation(o.paths);
     } finally {
-      release();
+      await release();
     }
   }
   return { phase: 'purge', from: 'finalize', to: 'none', dryRun: o.dryRun, written: [], removed: [rotationDir(o.paths)], checks: [], targets: status.targets.map((t) => t.target) };

@@ -1,3 +1,4 @@
+import type { RotationNotice } from './phases.js';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -58,9 +59,9 @@ const options = (k8s: string, phase: RotatePhase, extra: Partial<RotateRunOption
 });
 
 /** Ports over the real node, with restarts and kubectl the test gives, and the events and secret files kept. */
-function ports(over: Partial<RotateRunPorts> = {}): RotateRunPorts & { events: RotateRunEvent[]; notices: string[]; secrets: Map<string, Uint8Array> } {
+function ports(over: Partial<RotateRunPorts> = {}): RotateRunPorts & { events: RotateRunEvent[]; notices: RotationNotice[]; secrets: Map<string, Uint8Array> } {
   const events: RotateRunEvent[] = [];
-  const notices: string[] = [];
+  const notices: RotationNotice[] = [];
   const secrets = new Map<string, Uint8Array>();
   return {
     events, notices, secrets,

@@ -56,8 +56,8 @@ export interface RotateRunPorts {
   readonly host: NodeHost;
   /** the run's time (one reading) */
   readonly now: Date;
-  /** progress lines of the phases (a recovered journal, an override) */
-  readonly notice: (line: string) => void;
+  /** progress events of the phases (a recovered journal, a removed leftover ca-signer.crt) */
+  readonly notice: PhaseOptions['notice'];
   readonly onEvent: (e: RotateRunEvent) => void;
   /** restarts the named components (`all`, or kube-apiserver, ...) as `control-plane restart` does */
   readonly restart: (names: readonly string[]) => Promise<RestartReport>;
@@ -163,7 +163,7 @@ export async function runRotation(o: RotateRunOptions, ports: RotateRunPorts): P
 
 /** status and plan (read-only, after completing an interrupted commit unless --dry-run). */
 async function statusOf(phase: 'status' | 'plan', o: PhaseOptions, host: NodeHost): Promise<RotateStatusReport> {
-  if (!o.dryRun) recoverInterrupted(o);
+  if (!o.dryRun) await recoverInterrupted(o);
   const { facts, plan, status } = nodeStatus(o.paths, o.only);
   let signers: Map<string, SignerLabel> | undefined;
   let components: RotateStatusReport['components'];
@@ -204,7 +204,7 @@ async function runPhase(o: RotateRunOptions, po: PhaseOptions, ports: RotateRunP
           throw new RotateError('ROTATE_ARCHIVE', `cannot read the archive "${o.importArchive}": ${(err as Error).message}`);
         }
         if (!o.archiveKey) throw new UsageError('--import needs the archive key: --archive-key or KUBECERTS_ARCHIVE_KEY');
-        result = storePrepared(po, openArchive(data, o.archiveKey));
+        result = await storePrepared(po, openArchive(data, o.archiveKey));
       } else {
         result = await prepare(po);
       }
