@@ -134,16 +134,20 @@ describe('ca rotate: rollback', () => {
     expect([mode(join(rot, 'plan.json')), mode(join(rot, 'staging', 'ca.key')), mode(join(rot, 'backups', 'reissue', 'index.json')), mode(join(rot, 'backups', 'reissue', '0'))]).toEqual([0o600, 0o600, 0o600, 0o600]);
     expect([mode(join(k8s, 'pki', 'ca.key')), mode(join(k8s, 'pki', 'etcd', 'ca.key')), mode(join(k8s, 'pki', 'sa.key')), mode(join(k8s, 'pki', 'ca.crt')), mode(join(k8s, 'pki', 'ca-signer.crt'))]).toEqual([0o600, 0o600, 0o600, 0o644, 0o644]);
     expect(atReissue).not.toEqual(atTrust);
-    await rotateOk(k8s, 'rollback');
+    const r2 = await rotateOk(k8s, 'rollback');
     expect(snapshotTree(k8s)).toEqual(atTrust);
+    // the restored files are listed and the components told to restart (they read these files only at start)
+    expect(r2.stdout).toMatch(/apiserver\.crt/);
+    expect(r2.stdout).toContain('[rotate] restart the control-plane components');
     expect((await rotate(k8s, 'status')).stdout).toMatch(/^phase: trust/);
     // the trust state works: every certificate verifies against its live CA bundle
     for (const c of certificatesOf(k8s, join(k8s, '..', 'scratch'))) expect(verifies(join(k8s, 'pki', `${c.ca}.crt`), c.file, false), c.name).toBe(true);
     await rotateOk(k8s, 'reissue');
     const atReissue2 = snapshotTree(k8s);
     await rotateOk(k8s, 'finalize');
-    await rotateOk(k8s, 'rollback');
+    const r3 = await rotateOk(k8s, 'rollback');
     expect(snapshotTree(k8s)).toEqual(atReissue2);
+    expect(r3.stdout).toContain('[rotate] restart the control-plane components');
     await rotateOk(k8s, 'finalize');
     // back to the start: prepared -> none removes the staging folder
     await rotateOk(k8s, 'purge');

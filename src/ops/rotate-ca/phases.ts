@@ -824,12 +824,14 @@ export async function rollback(o: PhaseOptions): Promise<PhaseResult> {
     const ws = new Workspace();
     for (const f of files) if (!f.absent) ws.write(f.path, f.data as string, f.mode ?? 0o600);
     const remove = files.filter((f) => f.absent).map((f) => f.path);
+    // listed before the commit, which empties the workspace
+    const written = ws.planned().map((w) => w.path);
     if (!o.dryRun) {
       await commitPhase(o, undefined, ws, remove);
       dropBackup(o.paths, from);
       dropInClusterRecord(o.paths);
     }
-    return { phase: 'rollback', from, to: back[from], dryRun: o.dryRun, written: ws.planned().map((w) => w.path), removed: remove, checks: [`restored ${files.length} file(s) from the "${from}" backup (SHA-256 checked)`], targets };
+    return { phase: 'rollback', from, to: back[from], dryRun: o.dryRun, written, removed: remove, checks: [`restored ${files.length} file(s) from the "${from}" backup (SHA-256 checked)`], targets };
   } finally {
     await release();
   }
