@@ -8,6 +8,7 @@ import type { AcquireOptions, Lock, LockHold } from '../lib/lock.js';
 import { Warner } from './events.js';
 import { runInit } from './init.js';
 import { renewCertificates } from './renew.js';
+import { prepare, rollback } from './rotate-ca/phases.js';
 import { RENEWABLE_SPECS } from '../pki/specs.js';
 
 const DAY = 86_400_000;
@@ -60,5 +61,24 @@ describe('writing use cases take the Lock they are given', () => {
     const err = await runInit({ cfg, start, certs: 'all', kubeconfig: undefined, reissue: false, dryRun: false, lock: new CountingLock(busy), ...quiet }).catch((e: unknown) => e);
     expect(err).toBe(busy);
     expect(readdirSync(cfg.certificatesDir)).toEqual([]);
+  });
+});
+
+describe('CA rotation takes the Lock it is given', () => {
+  it('prepare and rollback hold the given lock and release it, with no pid file; a busy lock stops prepare', async () => {
+    const cfg = cfgIn('rotate');
+    await runInit({ cfg, start, certs: 'all', kubeconfig: 'all', reissue: false, dryRun: false, ...quiet });
+    const paths = { certDir: cfg.certificatesDir, kubeconfigDir: cfg.kubeconfigDir, stateDir: join(root, 'rotate', 'state'), manifestsDir: join(root, 'rotate', 'manifests'), kubeletDir: join(root, 'rotate', 'kubelet') };
+    rmSync(join(cfg.certificatesDir, '.kubecerts.lock'), { force: true });
+    const o = { paths, now: start, dryRun: false, caValidityMs: 3650 * DAY, leafValidityMs: 365 * DAY, notice: () => undefined };
+    const busy = new LockError('busy', 'held by node=cp-2');
+    expect(await prepare({ ...o, lock: new CountingLock(busy) }).catch((e: unknown) => e)).toBe(busy);
+    expect(existsSync(join(paths.stateDir, 'rotation', 'plan.json'))).toBe(false);
+    const lock = new CountingLock();
+    expect((await prepare({ ...o, lock })).to).toBe('prepared');
+    expect((await rollback({ ...o, lock })).to).toBe('none');
+    expect(lock.taken).toBeGreaterThanOrEqual(2);
+    expect(lock.held).toBe(0);
+    expect(existsSync(join(cfg.certificatesDir, '.kubecerts.lock'))).toBe(false);
   });
 });

@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import { basename, dirname, join } from 'node:path';
 import { RotateError, type RotateCode } from '../../errors.js';
 import { beginWrite, type JournalRecovered } from '../../store/write-session.js';
+import type { Lock } from '../../lib/lock.js';
 import { journalPending } from '../../store/journal.js';
 import { Workspace } from '../../store/workspace.js';
 import { kubecertsCommand, type CommandFlag } from '../../lib/command-line.js';
@@ -61,6 +62,8 @@ export interface PhaseOptions {
   readonly notice: (event: RotationNotice) => void;
   /** the location flags of this run that differ from the defaults, for commands printed in hints (--cert-dir X, ...) */
   readonly cmdFlags?: readonly CommandFlag[];
+  /** the lock each committing phase takes; default: the pid file `<cert-dir>/.kubecerts.lock`, as every writing command */
+  readonly lock?: Lock;
   /** etcd members to probe for the barriers (URLs); default: the local etcd manifest's --initial-cluster */
   readonly etcdEndpoints?: readonly string[];
   /** bound of each barrier probe, ms (default 3000) */
@@ -371,9 +374,9 @@ function repointSigner(text: string, file: 'ca.crt' | typeof SIGNER_FILE): strin
  * between its commit and the removal left behind (finalize, rollback of trust): only when ca.crt holds one
  * certificate again and the controller-manager's manifest no longer names the file.
  */
-async function lock(o: Pick<PhaseOptions, 'paths' | 'notice'>): Promise<() => Promise<void>> {
+async function lock(o: Pick<PhaseOptions, 'paths' | 'notice' | 'lock'>): Promise<() => Promise<void>> {
   const j = rotationJournal(o.paths);
-  const hold = await beginWrite({ lockDir: o.paths.certDir, journal: j, tempDirs: j.roots, what: 'CA rotation commit', notice: o.notice });
+  const hold = await beginWrite({ lockDir: o.paths.certDir, lock: o.lock, journal: j, tempDirs: j.roots, what: 'CA rotation commit', notice: o.notice });
   try {
     const left = leftoverSigner(o.paths);
     if (left) {
