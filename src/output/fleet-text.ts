@@ -6,7 +6,9 @@ import { formatExpiryDate, formatRfc3339, formatResidual } from '../lib/time-for
 import { renderTabwriter } from './tabwriter.js';
 
 const residual = (s: number): string => (s <= 0 ? 'expired' : formatResidual(s));
-const status = (r: FleetRow): string => (r.missing ? 'missing' : r.residualSeconds <= 0 ? 'EXPIRED' : r.externallyManaged ? 'external' : '');
+/** The STATUS cells, and a row's index among them. */
+const STATUS = ['', 'missing', 'EXPIRED', 'external'] as const;
+const statusCode = (r: FleetRow): number => (r.missing ? 1 : r.residualSeconds <= 0 ? 2 : r.externallyManaged ? 3 : 0);
 
 /**
  * Output lines gathered into blocks of about a thousand lines, each block one flat string: a line assembled from
@@ -53,15 +55,14 @@ export function renderFleetText(r: FleetReport): string {
  * renderFleetText's output in blocks, to be written one after the other. Columns are padded to their widest cell
  * plus 3 spaces, as kubeadm's tabwriter lays out one block, and each line's trailing blanks cut; own code rather
  * than renderTabwriter, which mirrors Go's text/tabwriter cell by cell and is slow for 140,000 rows. A row's cells
- * come in four pieces, each formatted and padded once per distinct value: node and host (per node), name and type,
- * expiry and residual time, CA and status.
+ * come in four pieces, each formatted and padded once per distinct value, so a row costs four lookups: node and host
+ * (per node), name and type, expiry and residual time (both follow from the expiry on the report's one clock), CA
+ * and status.
  */
 export function renderFleetTextBlocks(r: FleetReport): string[] {
   const head = ['NODE', 'HOST', 'NAME', 'TYPE', 'EXPIRES', 'RESIDUAL TIME', 'CA', 'STATUS'];
-  const date = memo((ms: number) => formatExpiryDate(new Date(ms)));
-  const left = memo(residual);
-  const dateCell = (x: FleetRow): string => (x.expiresAt === null ? '-' : date(x.expiresAt));
-  const leftCell = (x: FleetRow): string => (x.expiresAt === null || x.missing ? '-' : left(x.residualSeconds));
+  // expiry and residual cells per distinct expiry (a missing row has none: expiresAt null, "-" in both)
+  const expiries = new Map<number, [string, string]>();
   const widths = head.map((h) => h.length);
   const widen = (i: number, text: string): void => {
     if (text.length > (widths[i] as number)) widths[i] = text.length;
@@ -71,22 +72,30 @@ export function renderFleetTextBlocks(r: FleetReport): string[] {
     widen(1, x.host || '-');
     widen(2, x.name);
     widen(3, x.kind);
-    widen(4, dateCell(x));
-    widen(5, leftCell(x));
     widen(6, x.caName || '-');
+    if (x.expiresAt !== null && !expiries.has(x.expiresAt)) expiries.set(x.expiresAt, [formatExpiryDate(new Date(x.expiresAt)), residual(x.residualSeconds)]);
+  }
+  for (const [date, left] of expiries.values()) {
+    widen(4, date);
+    widen(5, left);
   }
   const pad = (i: number, text: string): string => text.padEnd((widths[i] as number) + 3);
   const who = memo((o: RowOwner) => pad(0, o.node) + pad(1, o.host || '-'));
-  const what = memo((name: string) => memo((kind: string) => pad(2, name) + pad(3, kind)));
-  const when = memo((ms: number) => memo((cell: string) => pad(4, date(ms)) + pad(5, cell)));
-  // the last two cells; with an empty STATUS the CA cell ends the line and loses its padding and trailing blanks,
-  // as trimming the whole line does (undefined: the CA cell is all blanks, so the whole line is trimmed)
-  const tail = memo((st: string) => memo((ca: string): string | undefined => (st !== '' ? pad(6, ca) + st : ca.trimEnd() || undefined)));
+  const what = [memo((name: string) => pad(2, name) + pad(3, 'certificate')), memo((name: string) => pad(2, name) + pad(3, 'ca'))];
+  const when = memo((ms: number) => {
+    const [date, left] = expiries.get(ms) as [string, string];
+    return pad(4, date) + pad(5, left);
+  });
+  const never = pad(4, '-') + pad(5, '-');
+  // the last two cells by status (see statusCode); with an empty STATUS the CA cell ends the line and loses its
+  // padding and trailing blanks, as trimming the whole line does (undefined: the CA cell is all blanks, so the whole
+  // line is trimmed)
+  const tail = STATUS.map((st) => memo((ca: string): string | undefined => (st !== '' ? pad(6, ca) + st : ca.trimEnd() || undefined)));
   const lines = new LineBlocks();
   lines.push(head.slice(0, -1).map((h, i) => pad(i, h)).join('') + (head[head.length - 1] as string));
   for (const x of r.rows) {
-    const front = who(x.owner) + what(x.name)(x.kind) + (x.expiresAt === null ? pad(4, '-') + pad(5, '-') : when(x.expiresAt)(leftCell(x)));
-    const end = tail(status(x))(x.caName || '-');
+    const front = who(x.owner) + (what[x.kind === 'ca' ? 1 : 0] as (name: string) => string)(x.name) + (x.expiresAt === null ? never : when(x.expiresAt));
+    const end = (tail[statusCode(x)] as (ca: string) => string | undefined)(x.caName || '-');
     lines.push(end === undefined ? front.trimEnd() : front + end);
   }
   const blocks = lines.done();
@@ -115,18 +124,24 @@ export function renderFleetJson(r: FleetReport): string {
 /**
  * renderFleetJson's output in blocks, to be written one after the other. Each certificate's line is what
  * JSON.stringify(rowObject(row)) gives, the same keys in the same order, put together from pieces each quoted once
- * per distinct value: node, host and file (per node), type, name and CA name, the expiry date, the residual time,
- * and the two flags.
+ * per distinct value: node, host and file (per node), type, name and CA name, the expiry date with the residual time
+ * (which follows from it on the report's one clock: 0 for a missing row, whose date is null), and the two flags.
  */
 export function renderFleetJsonBlocks(r: FleetReport): string[] {
   const q = (v: string | number | null): string => JSON.stringify(v);
   const who = memo((o: RowOwner) => `    {"node":${q(o.node)},"host":${q(o.host)},"file":${q(o.file)},"type":`);
-  const what = memo((kind: string) => memo((name: string) => memo((ca: string) => `${q(kind)},"name":${q(name)},"caName":${q(ca)},"expirationDate":`)));
-  const when = memo((date: string | null) => `${q(date)},"residualTime":`);
+  const what = (['certificate', 'ca'] as const).map((kind) => memo((name: string) => memo((ca: string) => `${q(kind)},"name":${q(name)},"caName":${q(ca)},"expirationDate":`)));
+  const whens = new Map<string | null, string>();
+  const when = (x: FleetRow): string => {
+    let s = whens.get(x.expirationDate);
+    if (s === undefined) whens.set(x.expirationDate, (s = `${q(x.expirationDate)},"residualTime":${q(x.residualSeconds)}`));
+    return s;
+  };
   const flags = [false, true].map((external) => [false, true].map((missing) => `,"externallyManaged":${external},"missing":${missing}}`));
   const lines = new LineBlocks();
   for (const x of r.rows) {
-    lines.push(`${who(x.owner)}${what(x.kind)(x.name)(x.caName)}${when(x.expirationDate)}${q(x.residualSeconds)}${(flags[+x.externallyManaged] as string[])[+x.missing] as string},`);
+    const named = (what[x.kind === 'ca' ? 1 : 0] as (name: string) => (ca: string) => string)(x.name);
+    lines.push(`${who(x.owner)}${named(x.caName)}${when(x)}${(flags[+x.externallyManaged] as string[])[+x.missing] as string},`);
   }
   const rows = lines.done();
   const head = JSON.stringify(header(r), null, 2).slice(0, -2);

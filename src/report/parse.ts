@@ -27,25 +27,47 @@ function intern(s: string): string {
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function entry(v: unknown, kind: FleetRow['kind'], where: string, o: Owner): FleetRow | string {
-  if (!isObj(v)) return `${where}: not an object`;
+/** An expirationDate as written (interned) and in ms since the epoch (NaN when it is not an RFC 3339 time). */
+interface Instant {
+  readonly text: string;
+  readonly ms: number;
+}
+/**
+ * One Instant per distinct expirationDate text: a fleet repeats dates, and one lookup both interns the text and
+ * saves parsing it again (Date.parse on each of 140,000 rows was a tenth of the per-row time).
+ */
+const instants = new Map<string, Instant>();
+function instant(text: string): Instant {
+  let at = instants.get(text);
+  if (at === undefined) {
+    if (instants.size >= 1_000_000) instants.clear();
+    at = { text, ms: Date.parse(text) };
+    instants.set(text, at);
+  }
+  return at;
+}
+
+/** `list`[`i`] as a row, or why it is not one (the place in the message is built only then: 140,000 rows). */
+function entry(v: unknown, kind: FleetRow['kind'], list: string, i: number, o: Owner): FleetRow | string {
+  if (!isObj(v)) return `${list}[${i}]: not an object`;
   const { name, expirationDate, externallyManaged, caName, missing } = v;
-  if (typeof name !== 'string' || name === '') return `${where}: no name`;
-  if (typeof missing !== 'boolean') return `${where} (${name}): "missing" is not a boolean`;
-  let date: number | null = null;
+  if (typeof name !== 'string' || name === '') return `${list}[${i}]: no name`;
+  if (typeof missing !== 'boolean') return `${list}[${i}] (${name}): "missing" is not a boolean`;
+  let at: Instant | null = null;
   if (expirationDate !== null && expirationDate !== undefined) {
-    date = typeof expirationDate === 'string' ? Date.parse(expirationDate) : NaN;
-    if (Number.isNaN(date)) return `${where} (${name}): expirationDate is not an RFC 3339 time`;
-  } else if (!missing) return `${where} (${name}): no expirationDate but not missing`;
-  if (externallyManaged !== undefined && typeof externallyManaged !== 'boolean') return `${where} (${name}): externallyManaged is not a boolean`;
-  if (caName !== undefined && typeof caName !== 'string') return `${where} (${name}): caName is not a string`;
-  const expiresAt = missing ? null : date;
+    if (typeof expirationDate !== 'string' || Number.isNaN((at = instant(expirationDate)).ms)) return `${list}[${i}] (${name}): expirationDate is not an RFC 3339 time`;
+  } else if (!missing) return `${list}[${i}] (${name}): no expirationDate but not missing`;
+  if (externallyManaged !== undefined && typeof externallyManaged !== 'boolean') return `${list}[${i}] (${name}): externallyManaged is not a boolean`;
+  if (caName !== undefined && typeof caName !== 'string') return `${list}[${i}] (${name}): caName is not a string`;
+  const expiresAt = missing || at === null ? null : at.ms;
   return {
     owner: o.row, node: o.row.node, host: o.row.host, file: o.row.file, kind, name: intern(name), caName: caName === undefined ? '' : intern(caName), expiresAt,
-    expirationDate: expiresAt === null ? null : intern(expirationDate as string),
+    expirationDate: expiresAt === null ? null : (at as Instant).text,
     residualSeconds: expiresAt !== null ? Math.floor((expiresAt - o.nowMs) / 1000) : 0, externallyManaged: externallyManaged === true, missing,
   };
 }
+
+const LISTS = [['certificates', 'certificate'], ['certificateAuthorities', 'ca']] as const;
 
 /**
  * `text` (the content of `file`) → the node's report with residual times at `nowMs` (the node's own residualTime was
@@ -69,11 +91,12 @@ export function parseNodeReport(file: string, text: string, nowMs: number): Node
   const host = typeof k['hostname'] === 'string' ? k['hostname'] : '';
   const owner: Owner = { row: { node: nodeName, host, file }, nowMs };
   const rows: FleetRow[] = [];
-  for (const [key, kind] of [['certificates', 'certificate'], ['certificateAuthorities', 'ca']] as const) {
+  for (const [key, kind] of LISTS) {
     const list = doc[key] ?? [];
     if (!Array.isArray(list)) return `"${key}" is not a list`;
-    for (const [i, v] of list.entries()) {
-      const e = entry(v, kind, `${key}[${i}]`, owner);
+    // indexed loop: no iterator and entry pair per row (140,000 rows for 10,000 nodes)
+    for (let i = 0; i < list.length; i++) {
+      const e = entry(list[i], kind, key, i, owner);
       if (typeof e === 'string') return e;
       rows.push(e);
     }
