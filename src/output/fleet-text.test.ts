@@ -57,9 +57,9 @@ describe('fleet report output', () => {
   it('JSON and table are, block by block, what the one-row-at-a-time forms give', () => {
     for (const count of [0, 1, 3, 700]) {
       const merged = mergeReports(count ? reports(count, (i, j) => ((i * 37 + j * 11) % 400) - 5) : [], [{ file: '/r/bad.json', error: 'not JSON: "x"' }], new Date(NOW), 30 * DAY);
-      expect(renderFleetJsonBlocks(merged).join('')).toBe(referenceJson(merged));
+      expect([...renderFleetJsonBlocks(merged)].join('')).toBe(referenceJson(merged));
       expect(renderFleetJson(merged)).toBe(referenceJson(merged));
-      const table = renderFleetTextBlocks(merged).join('');
+      const table = [...renderFleetTextBlocks(merged)].join('');
       expect(renderFleetText(merged)).toBe(table);
       expect(table.startsWith(referenceTableLines(merged))).toBe(true);
       expect(table.slice(referenceTableLines(merged).length)).toMatch(/^\nunreadable report \/r\/bad\.json: not JSON: "x"\n\n\d+ node\(s\)/);
