@@ -119,6 +119,8 @@ await Promise.all([
   build({ ...common, entryPoints: ['src/standalone.ts'], outfile: 'dist/kubecerts.cjs', banner: { js: '#!/usr/bin/env node' }, plugins: [lazyBuiltins, etcd3Protos] }),
   build({ ...common, entryPoints: ['src/sea.ts'], outfile: 'dist/sea.cjs' }),
 ]);
+// dist/bin.cjs decodes main.cjs as latin1 (src/bin.ts): exact only for ASCII, which esbuild's default charset gives
+if (/[^\x00-\x7f]/.test(readFileSync('dist/main.cjs', 'latin1'))) throw new Error('dist/main.cjs is not ASCII-only: src/bin.ts decodes it as latin1');
 chmodSync('dist/bin.cjs', 0o755);
 chmodSync('dist/kubecerts.cjs', 0o755);
 

@@ -24,8 +24,10 @@ function cacheFile(file: string, source: Buffer): string {
 function loadMain(): Main {
   const file = join(__dirname, 'main.cjs');
   const bytes = readFileSync(file);
-  // hashed as read: the text is not encoded back to UTF-8 for the hash
-  const source = bytes.toString('utf8');
+  // hashed as read: the text is not encoded back to UTF-8 for the hash. The build keeps main.cjs ASCII-only (esbuild's
+  // default charset escapes everything else; scripts/build.mjs checks it), so latin1 decodes it exactly, and about
+  // six times faster than UTF-8 for its 440 KB
+  const source = bytes.toString('latin1');
   let cachedData: Buffer | undefined;
   try {
     cachedData = readFileSync(cacheFile(file, bytes));

@@ -8,7 +8,6 @@ import { ExitCode, ExitRequest, KubecertsError } from './errors.js';
 const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ').trim();
 
 export async function run(argv: readonly string[], io: Io): Promise<number> {
-  const program = createProgram(io);
   let debug = Boolean(io.env['KUBECERTS_DEBUG']);
   try {
     const { flags, rest } = extractGlobalFlags(argv);
@@ -16,6 +15,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     checkRootfs(flags);
     // kubeadm prints stack traces from --v=5 up
     if (flags.verbosity >= 5) debug = true;
+    const program = createProgram(io, rest[0]);
     // kubeadm prints its help for a bare `kubeadm` and for `kubeadm help`, and exits 0
     if (rest.length === 0 || (rest.length === 1 && rest[0] === 'help')) {
       io.stdout.write(program.helpInformation());

@@ -4,7 +4,9 @@
  * parsed, --no-x defaults) without touching a PKI.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Command } from 'commander';
 import { run } from '../main.js';
+import { createProgram } from './program.js';
 import type { Io } from './io.js';
 
 const calls: { module: string; args: unknown[]; opts: Record<string, unknown> }[] = [];
@@ -75,5 +77,27 @@ describe('CLI wiring: argv → command module, arguments, options', () => {
     expect(await run(argv, r)).toBe(2);
     expect(calls).toEqual([]);
     expect(r.err.join('')).toMatch(/error/);
+  });
+});
+
+describe('createProgram(io, first) builds only the command the run names', () => {
+  const quiet = io();
+  const full = createProgram(quiet);
+  /** Every command's help under `cmd`, by path, to compare a lazily built tree with the whole one. */
+  const helps = (cmd: Command, path = cmd.name()): Record<string, string> =>
+    Object.assign({ [path]: cmd.helpInformation() }, ...cmd.commands.map((c) => helps(c, `${path} ${c.name()}`)));
+  const tops = full.commands.filter((c) => !['completion', '__complete'].includes(c.name()));
+
+  it.each(tops.flatMap((c) => [c.name(), ...c.aliases()].map((n) => [n, c.name()])))('%s builds %s alone, with the same help as the whole tree', (word, name) => {
+    const lazy = createProgram(quiet, word);
+    const built = lazy.commands.find((c) => c.name() === name);
+    expect(built).toBeDefined();
+    // node commands share a builder (kubeconfig refresh is one), so a run may build a few more groups, never all
+    expect(lazy.commands.length).toBeLessThan(full.commands.length);
+    expect(helps(built as Command)).toEqual(helps(full.commands.find((c) => c.name() === name) as Command));
+  });
+
+  it('anything else (help, an unknown word, completion) builds the whole tree', () => {
+    for (const word of [undefined, 'help', '--help', 'cert', 'completion', '__complete']) expect(createProgram(quiet, word).commands.length).toBe(full.commands.length);
   });
 });

@@ -16,7 +16,7 @@ const UNIT_MS: Record<string, number> = {
 
 const MAX_GO_DURATION_MS = 9_223_372_036_854;
 
-const PART = /^([0-9]*\.?[0-9]*)(ns|us|µs|μs|ms|s|m|h|d)/;
+const PART = /^([0-9]*\.?[0-9]*)(ns|us|\u00b5s|\u03bcs|ms|s|m|h|d)/;
 
 /** Parses a duration; returns undefined when the text is not one. */
 export function parseDuration(text: string): number | undefined {

@@ -7,7 +7,7 @@ import { realPath } from '../store/rootfs.js';
 import { join } from 'node:path';
 import type { RunConfig } from '../config/types.js';
 import { KubeconfigError, PkiError } from '../errors.js';
-import { certificateFile, loadLocation, locationOf, pairAt, type FileReader, type LoadOptions, type Location } from '../store/locations.js';
+import { certificateFile, loadLocation, locationOf, pairAt, type FileReader, type LoadedLocation, type LoadOptions, type Location } from '../store/locations.js';
 import { externalCaDetector } from './external-ca.js';
 import type { Warner } from './events.js';
 import { buildExpirationReport, type CertificateFacts, type ExpirationReport, type IntegrityFindings } from '../pki/expiration.js';
@@ -29,6 +29,8 @@ export interface ScanOptions {
 export interface ScanResult {
   readonly certificates: CertificateFacts[];
   readonly authorities: CertificateFacts[];
+  /** the leaf and kubeconfig locations the scan read, by row name (for the integrity check, which reads no file twice) */
+  readonly loaded: ReadonlyMap<string, LoadedLocation>;
 }
 
 function facts(name: string, path: string, caName: string, cert: X509Certificate, external: boolean): CertificateFacts {
@@ -49,9 +51,13 @@ const kubeconfigReader: FileReader = {
 };
 const pairReader: FileReader = { exists: fileExists, read: readSmallFile };
 
-/** The certificate at `loc` as a row's facts; `o` as for loadLocation (a kubeconfig's row shows where the certificate came from). */
-function factsAt(loc: Location, caName: string, external: boolean, o: LoadOptions = {}): CertificateFacts {
+/**
+ * The certificate at `loc` as a row's facts; `o` as for loadLocation (a kubeconfig's row shows where the certificate
+ * came from). What was loaded is kept in `seen` under the row's name when given.
+ */
+function factsAt(loc: Location, caName: string, external: boolean, o: LoadOptions = {}, seen?: Map<string, LoadedLocation>): CertificateFacts {
   const loaded = loadLocation(loc, loc.kind === 'pair' ? pairReader : kubeconfigReader, o);
+  seen?.set(loc.name, loaded);
   return facts(loc.name, loc.kind === 'pair' ? loc.certPath : loaded.source, caName, loaded.certificate.cert, external);
 }
 
@@ -71,13 +77,14 @@ export function scanExpiration(o: ScanOptions): ScanResult {
   };
 
   const certificates: CertificateFacts[] = [];
+  const loaded = new Map<string, LoadedLocation>();
   for (const spec of activeSpecs(RENEWABLE_SPECS, cfg)) {
     const loc = locationOf(spec, cfg);
     certificates.push(guard(spec.name, certificateFile(loc), spec.ca, () => factsAt(loc, spec.ca, isExternal(spec.ca), {
       requireCaData: true,
       // kubeadm's GetCertificateExpirationInfo reads through pkiCertificateReadWriter: "failed to load existing certificate <base>: ..."
       ...(spec.kind === 'leaf' ? { existingBaseName: spec.baseName } : {}),
-    })));
+    }, loaded)));
   }
   if (o.kubeletDir !== undefined) certificates.push(...scanKubelet(o, o.kubeletDir, guard));
 
@@ -86,7 +93,7 @@ export function scanExpiration(o: ScanOptions): ScanResult {
     const loc = locationOf(ca, cfg);
     authorities.push(guard(ca.name, certificateFile(loc), '', () => factsAt(loc, '', isExternal(ca.name))));
   }
-  return { certificates, authorities };
+  return { certificates, authorities, loaded };
 }
 
 type Guard = (name: string, path: string, caName: string, f: () => CertificateFacts) => CertificateFacts;
@@ -125,6 +132,6 @@ function scanKubelet(o: ScanOptions, dir: string, guard: Guard): CertificateFact
  */
 export function checkExpiration(o: ScanOptions): ExpirationReport & { readonly integrity: IntegrityFindings } {
   const scan = scanExpiration(o);
-  const integrity = checkIntegrity(o.cfg);
+  const integrity = checkIntegrity(o.cfg, scan.loaded);
   return { ...buildExpirationReport(scan.certificates, scan.authorities, o.now), integrity };
 }

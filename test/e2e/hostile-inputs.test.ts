@@ -590,6 +590,20 @@ describe('an interrupted write or a mismatched key is noticed by every reading c
     expect(fail.code).toBe(3);
   });
 
+  it('a kubeconfig whose client-key-data does not match its client certificate is reported by name', async () => {
+    const k8s = copyFixture('v1.29');
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const conf = join(k8s, 'admin.conf');
+    const other = Buffer.from(privateKey.export({ type: 'sec1', format: 'pem' })).toString('base64');
+    writeFileSync(conf, readFileSync(conf, 'utf8').replace(/client-key-data: \S+/, `client-key-data: ${other}`));
+    const text = await runCli(['certs', 'check-expiration', ...dirs(k8s)]);
+    expect(text.code).toBe(0);
+    expect(text.stderr).toContain('private key does not match the certificate of: admin.conf');
+    const prom = (await runCli(['certs', 'check-expiration', '-o', 'prometheus', ...dirs(k8s)])).stdout;
+    expect(prom).toMatch(/kubecerts_certificate_key_mismatch\{name="admin.conf"[^}]*\} 1/);
+    expect(prom).not.toMatch(/key_mismatch\{name="(?!admin\.conf)[^"]*"[^}]*\} 1/);
+  });
+
   it('a healthy tree has no kubecertsWarnings field and gauges at 0', async () => {
     const k8s = copyFixture('v1.29');
     const json = (await runCli(['certs', 'check-expiration', '-o', 'json', ...dirs(k8s)])).stdout;

@@ -1,6 +1,6 @@
 /** What a person sees on a terminal: colours in -o wide and the batch progress bar, under a real pseudo-terminal. */
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, initPki } from '../helpers/cli.js';
@@ -36,6 +36,15 @@ describe('on a terminal', () => {
     expect(caRow).not.toContain('\u001b[33m');
     expect(onTerminal(args, { NO_COLOR: '1' }).screen).not.toContain('\u001b[33m');
     expect(onTerminal([...args, '--no-color']).screen).not.toContain('\u001b[33m');
+  });
+
+  it('-o wide --output-file writes no colour into the file, though stdout is a terminal', () => {
+    const file = join(tempDir(), 'report.txt');
+    const r = onTerminal(['certs', 'check-expiration', '--cert-dir', join(dir, 'pki'), '--kubeconfig-dir', dir, '-o', 'wide', '--output-file', file]);
+    expect(r.code).toBe(0);
+    const text = readFileSync(file, 'utf8');
+    expect(text).toContain('apiserver');
+    expect(text).not.toContain('\u001b[');
   });
 
   it('batch kubeconfig user draws a progress bar on stderr and ends with a summary', () => {

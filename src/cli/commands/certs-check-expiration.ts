@@ -31,7 +31,8 @@ export default async function checkExpiration(_args: unknown[], opts: Record<str
   if (format === 'text' || format === 'wide') for (const w of integrityWarnings(report.integrity)) io.stderr.write(`${w}\n`);
   if (opts['addNodeInfo'] === true && format !== 'json' && format !== 'yaml') throw new UsageError('--add-node-info needs -o json or -o yaml');
   const text = await renderExpiration(report, format, {
-    color: opts['color'] !== false && io.stdout.isTTY === true && !io.env['NO_COLOR'],
+    // only -o wide colours, and only on a terminal: isTTY (which loads node:tty) is not asked otherwise
+    color: format === 'wide' && typeof opts['outputFile'] !== 'string' && opts['color'] !== false && !io.env['NO_COLOR'] && io.stdout.isTTY === true,
     template: str(opts['template']), readTemplateFile, allowMissingKeys: opts['allowMissingTemplateKeys'] !== false,
     node: opts['addNodeInfo'] === true ? { nodeName: cfg.nodeName, hostname: hostname(), checkTime: now } : undefined,
   });
