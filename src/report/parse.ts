@@ -11,19 +11,25 @@ interface Owner {
   readonly row: RowOwner;
   readonly nowMs: number;
 }
-/**
- * One string object per distinct name, CA name and date across all reports: the nodes of a fleet repeat the same
- * fourteen names and many dates, so 140,000 rows hold a few thousand strings instead of 400,000 (less for the
- * garbage collector to copy, and each string's hash is computed once for the maps that format the output).
- */
-const interned = new Map<string, string>();
-function intern(s: string): string {
-  const known = interned.get(s);
-  if (known !== undefined) return known;
-  if (interned.size >= 1_000_000) interned.clear();
-  interned.set(s, s);
-  return s;
+/** `make(text)` computed once per distinct text (at most a million kept, then forgotten and started again). */
+function perText<V>(make: (text: string) => V): (text: string) => V {
+  const known = new Map<string, V>();
+  return (text) => {
+    let v = known.get(text);
+    if (v === undefined) {
+      if (known.size >= 1_000_000) known.clear();
+      known.set(text, (v = make(text)));
+    }
+    return v;
+  };
 }
+
+/**
+ * One string object per distinct name and CA name across all reports: the nodes of a fleet repeat the same
+ * fourteen names, so 140,000 rows hold a few strings instead of 280,000 (less for the garbage collector to copy,
+ * and each string's hash is computed once for the maps that format the output).
+ */
+const intern = perText((s) => s);
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -36,16 +42,7 @@ interface Instant {
  * One Instant per distinct expirationDate text: a fleet repeats dates, and one lookup both interns the text and
  * saves parsing it again (Date.parse on each of 140,000 rows was a tenth of the per-row time).
  */
-const instants = new Map<string, Instant>();
-function instant(text: string): Instant {
-  let at = instants.get(text);
-  if (at === undefined) {
-    if (instants.size >= 1_000_000) instants.clear();
-    at = { text, ms: Date.parse(text) };
-    instants.set(text, at);
-  }
-  return at;
-}
+const instant = perText((text): Instant => ({ text, ms: Date.parse(text) }));
 
 /** `list`[`i`] as a row, or why it is not one (the place in the message is built only then: 140,000 rows). */
 function entry(v: unknown, kind: FleetRow['kind'], list: string, i: number, o: Owner): FleetRow | string {
@@ -87,7 +84,8 @@ export function parseNodeReport(file: string, text: string, nowMs: number): Node
   }
   const k = isObj(doc['kubecerts']) ? doc['kubecerts'] : {};
   const nodeName = typeof k['nodeName'] === 'string' && k['nodeName'] !== '' ? k['nodeName'] : basename(file).replace(/\.json$/i, '');
-  const checkTime = typeof k['checkTime'] === 'string' && !Number.isNaN(Date.parse(k['checkTime'])) ? new Date(k['checkTime']) : undefined;
+  const checkMs = typeof k['checkTime'] === 'string' ? Date.parse(k['checkTime']) : NaN;
+  const checkTime = Number.isNaN(checkMs) ? undefined : new Date(checkMs);
   const host = typeof k['hostname'] === 'string' ? k['hostname'] : '';
   const owner: Owner = { row: { node: nodeName, host, file }, nowMs };
   const rows: FleetRow[] = [];
