@@ -5,7 +5,7 @@ import { issue } from '../pki/issue.js';
 import { SelfSigner } from '../pki/signer.js';
 import { KUBECONFIG_SPECS, LEAF_SPECS } from '../pki/specs.js';
 import { MemoryFs } from './fs.js';
-import { certificateFile, keyLabel, loadLocation, locationOf, replaceLocation, requestFiles } from './locations.js';
+import { certificateFile, keyLabel, loadLocation, locationOf, replaceKubeconfigCaData, replaceLocation, requestFiles } from './locations.js';
 
 class MemoryFiles extends MemoryFs {}
 
@@ -140,6 +140,59 @@ describe('certificate locations (pair | kubeconfig)', () => {
     const loaded = loadLocation(loc, fs, { readReference: (p) => fs.read(p) });
     expect(loaded.source).toBe('/var/lib/kubelet/pki/kubelet-client-current.pem');
     expect(loaded.certificate.pem).toBe(cert.certPem);
+  });
+
+  it('replaces only a kubeconfig\'s CA data (a rotation\'s bundle, whole) in place, also without an embedded client certificate', async () => {
+    const fs = new MemoryFiles();
+    const [ca1, ca2] = await Promise.all([selfSigned('ca-old'), selfSigned('ca-new')]);
+    const b64 = (pem: string): string => Buffer.from(pem).toString('base64');
+    const text = [
+      'apiVersion: v1',
+      'clusters:',
+      '- cluster:',
+      `    certificate-authority-data: ${b64(ca1.certPem)}`,
+      '    server: https://10.0.0.1:6443 # kept',
+      '  name: k',
+      'contexts:',
+      '- context: {cluster: k, user: n}',
+      '  name: n@k',
+      'current-context: n@k',
+      'kind: Config',
+      'users:',
+      '- name: n',
+      '  user:',
+      '    client-certificate: /var/lib/kubelet/pki/kubelet-client-current.pem',
+      '    client-key: /var/lib/kubelet/pki/kubelet-client-current.pem',
+      '',
+    ].join('\n');
+    const bundle = `${ca1.certPem}${ca2.certPem}`;
+    expect(replaceKubeconfigCaData({ path: '/k/kubelet.conf', text }, bundle, fs)).toEqual(['/k/kubelet.conf']);
+    expect(fs.files.get('/k/kubelet.conf')).toEqual({ data: text.replace(b64(ca1.certPem), b64(bundle)), mode: 0o600 });
+  });
+
+  it('replaces CA data with the client certificate and key as replaceLocation does, byte for byte', async () => {
+    const [ca1, ca2, old, next] = await Promise.all([selfSigned('ca-old'), selfSigned('ca-new'), selfSigned('kubernetes-admin'), selfSigned('kubernetes-admin')]);
+    const text = serializeKubeconfig(buildKubeconfig({ clusterName: 'kubernetes', server: 'https://10.0.0.1:6443', caPem: ca1.certPem, userName: 'kubernetes-admin', clientCertPem: old.certPem, clientKeyPem: old.keyPem }));
+    const viaLocation = new MemoryFiles();
+    viaLocation.write('/k/admin.conf', text, 0o600);
+    replaceLocation(loadLocation(locationOf(admin, cfg), viaLocation), { ...next, caPem: `${ca2.certPem}${ca1.certPem}` }, viaLocation);
+    const viaCaData = new MemoryFiles();
+    replaceKubeconfigCaData({ path: '/k/admin.conf', text }, `${ca2.certPem}${ca1.certPem}`, viaCaData, next);
+    expect(viaCaData.read('/k/admin.conf')).toBe(viaLocation.read('/k/admin.conf'));
+    expect(viaCaData.read('/k/admin.conf')).not.toBe(text);
+  });
+
+  it('sets only the current cluster\'s CA data when the same value stands in another cluster (re-serialized)', async () => {
+    const ca = await selfSigned('ca');
+    const kc = buildKubeconfig({ clusterName: 'k', server: 'https://s', caPem: ca.certPem, userName: 'u', token: 't' });
+    kc.clusters.push(structuredClone({ ...kc.clusters[0]!, name: 'k2' }));
+    const text = serializeKubeconfig(kc);
+    const fs = new MemoryFiles();
+    const next = await selfSigned('ca-new');
+    replaceKubeconfigCaData({ path: '/k/x.conf', text }, next.certPem, fs);
+    const written = parseKubeconfig(fs.read('/k/x.conf'), '/k/x.conf');
+    expect(dataField(currentEntries(written, '/k/x.conf').cluster, 'certificate-authority-data')).toBe(next.certPem);
+    expect(dataField(written.clusters[1]!.cluster as Record<string, unknown>, 'certificate-authority-data')).toBe(ca.certPem);
   });
 
   it('names the key and the CSR files of each kind', () => {

@@ -3,7 +3,7 @@
  * readwriter.go): a `.crt`/`.key` pair under the certificate folder, or the client certificate of a kubeconfig's
  * current user. Plain load → replace functions over a file reader and writer (a Workspace, or an in-memory `Fs` in
  * tests), with no hidden state between the two: what replace needs is in what load returned. check-expiration,
- * renew and generate-csr reach certificates only through here.
+ * renew, generate-csr and CA rotation reach certificates only through here.
  */
 import { dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import type { RunConfig } from '../config/types.js';
@@ -22,6 +22,9 @@ export type Location =
   | { readonly kind: 'pair'; readonly name: string; readonly certPath: string; readonly keyPath: string }
   | { readonly kind: 'kubeconfig'; readonly name: string; readonly path: string };
 
+/** A `.crt`/`.key` pair. */
+export type PairLocation = Extract<Location, { kind: 'pair' }>;
+
 /** The location of a table entry under the run's folders (a CA is a pair too). */
 export function locationOf(spec: CaSpec | LeafSpec | KubeconfigSpec, cfg: Pick<RunConfig, 'certificatesDir' | 'kubeconfigDir'>): Location {
   if (spec.kind !== 'kubeconfig') return pairAt(spec.name, cfg.certificatesDir, spec.baseName);
@@ -29,7 +32,7 @@ export function locationOf(spec: CaSpec | LeafSpec | KubeconfigSpec, cfg: Pick<R
 }
 
 /** A pair `<dir>/<baseName>.crt` + `.key` named `name`. */
-export const pairAt = (name: string, dir: string, baseName: string): Location => ({
+export const pairAt = (name: string, dir: string, baseName: string): PairLocation => ({
   kind: 'pair', name, certPath: certPath(dir, baseName), keyPath: keyPath(dir, baseName),
 });
 
@@ -159,20 +162,56 @@ export interface Replacement {
  */
 export function replaceLocation(loaded: LoadedLocation, next: Replacement, files: FileWriter): string[] {
   const loc = loaded.location;
-  if (loc.kind === 'pair') {
-    files.writeKey(loc.keyPath, next.keyPem);
-    files.write(loc.certPath, next.certPem, 0o644);
-    return [loc.keyPath, loc.certPath];
-  }
+  if (loc.kind === 'pair') return replacePair(loc, next.certPem, next.keyPem, files);
   if (!loaded.kubeconfig) throw new KubeconfigError('KUBECONFIG_INVALID', `invalid kubeConfig file ${loc.path}: not loaded`);
-  const kc = structuredClone(loaded.kubeconfig);
-  const cur = currentEntries(kc, loc.path);
-  const fields = (): unknown[] => [cur.user['client-certificate-data'], cur.user['client-key-data'], cur.cluster['certificate-authority-data']];
-  const before = fields();
-  setDataField(cur.user, 'client-certificate-data', next.certPem);
-  setDataField(cur.user, 'client-key-data', next.keyPem);
-  setDataField(cur.cluster, 'certificate-authority-data', next.caPem);
-  const edited = loaded.text === undefined ? undefined : replaceValues(loaded.text, before, fields());
-  files.write(loc.path, edited ?? serializeKubeconfig(kc), 0o600);
-  return [loc.path];
+  return editKubeconfig(loc.path, loaded.text, structuredClone(loaded.kubeconfig), files, [
+    ['user', 'client-certificate-data', next.certPem],
+    ['user', 'client-key-data', next.keyPem],
+    ['cluster', 'certificate-authority-data', next.caPem],
+  ]);
+}
+
+/**
+ * Plans a pair's two files: the key (0600) first, then the certificate (0644; a chain when `certPem` holds more
+ * than one certificate, as reissue's leaf followed by its cross certificate). Returns the paths written, key first.
+ */
+export function replacePair(loc: PairLocation, certPem: string, keyPem: string, files: FileWriter): string[] {
+  files.writeKey(loc.keyPath, keyPem);
+  files.write(loc.certPath, certPem, 0o644);
+  return [loc.keyPath, loc.certPath];
+}
+
+/** A kubeconfig as read: its path and its whole text. */
+export interface KubeconfigText {
+  readonly path: string;
+  readonly text: string;
+}
+
+/**
+ * Plans the write of a kubeconfig (0600) with the current cluster's certificate-authority-data set to `caPem`, kept
+ * whole (a CA rotation's trust bundle: [old, new], [new, old] or [new]) and, when `client` is given, the current
+ * user's client certificate and key replaced too; every other byte is kept (re-serialized when a value cannot be
+ * replaced unambiguously). Unlike `replaceLocation` it needs no client certificate in the file (a kubelet.conf
+ * that names its certificate file still gets the CA data). Returns the paths written. Throws KubeconfigError for
+ * text that is not a kubeconfig or has no current context.
+ */
+export function replaceKubeconfigCaData(file: KubeconfigText, caPem: string, files: FileWriter, client?: { readonly certPem: string; readonly keyPem: string }): string[] {
+  return editKubeconfig(file.path, file.text, parseKubeconfig(file.text, file.path), files, [
+    ['cluster', 'certificate-authority-data', caPem],
+    ...(client ? ([['user', 'client-certificate-data', client.certPem], ['user', 'client-key-data', client.keyPem]] as const) : []),
+  ]);
+}
+
+/**
+ * Sets `fields` (in this order) of `kc`'s current cluster or user, and plans the kubeconfig's write: `text` with
+ * each changed value replaced where it stands, or `kc` re-serialized when that cannot be done unambiguously.
+ */
+function editKubeconfig(path: string, text: string | undefined, kc: Kubeconfig, files: FileWriter, fields: readonly (readonly ['cluster' | 'user', string, string])[]): string[] {
+  const cur = currentEntries(kc, path);
+  const values = (): unknown[] => fields.map(([entry, key]) => cur[entry][key]);
+  const before = values();
+  for (const [entry, key, value] of fields) setDataField(cur[entry], key, value);
+  const edited = text === undefined ? undefined : replaceValues(text, before, values());
+  files.write(path, edited ?? serializeKubeconfig(kc), 0o600);
+  return [path];
 }

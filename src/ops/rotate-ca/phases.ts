@@ -14,13 +14,13 @@
  */
 import { generateKeyPair, type KeyObject, X509Certificate, createPrivateKey } from 'node:crypto';
 import { promisify } from 'node:util';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { RotateError, type RotateCode } from '../../errors.js';
-import { currentEntries, parseKubeconfig, serializeKubeconfig, setDataField } from '../../kubeconfig/codec.js';
 import { beginWrite } from '../../store/write-session.js';
 import { journalPending } from '../../store/journal.js';
 import { Workspace } from '../../store/workspace.js';
-import { replaceValues } from '../../kubeconfig/in-place.js';
+import { kubecertsCommand, type CommandFlag } from '../../lib/command-line.js';
+import { pairAt, replaceKubeconfigCaData, replacePair } from '../../store/locations.js';
 import { readCertificateDetails } from '../../pki/certificate.js';
 import { issue } from '../../pki/issue.js';
 import { LocalCaSigner, SelfSigner } from '../../pki/signer.js';
@@ -56,8 +56,8 @@ export interface PhaseOptions {
   readonly leafValidityMs: number;
   /** progress lines (recovered journal, ...) */
   readonly notice: (line: string) => void;
-  /** the location flags of this run that differ from the defaults, for commands printed in hints (" --cert-dir X ...") */
-  readonly cmdFlags?: string;
+  /** the location flags of this run that differ from the defaults, for commands printed in hints (--cert-dir X, ...) */
+  readonly cmdFlags?: readonly CommandFlag[];
   /** etcd members to probe for the barriers (URLs); default: the local etcd manifest's --initial-cluster */
   readonly etcdEndpoints?: readonly string[];
   /** bound of each barrier probe, ms (default 3000) */
@@ -152,13 +152,13 @@ function stagedOrUndefined(p: RotationPaths, name: string): string | undefined {
   return readStagedIfPresent(p, name);
 }
 
-function requirePhase(status: RotationStatus, phase: string, allowed: readonly (Phase | undefined)[], flags = ''): void {
+function requirePhase(status: RotationStatus, phase: string, allowed: readonly (Phase | undefined)[], flags: readonly CommandFlag[] = []): void {
   if (status.problems.length > 0) {
     refuse('ROTATE_STATE', `cannot run ${phase}: ${status.problems.join('; ')}`, status.hint);
   }
   if (!allowed.includes(status.phase)) {
     const next: Record<string, string> = { none: 'prepare', prepared: 'trust', trust: 'reissue', reissue: 'finalize', finalize: 'purge' };
-    refuse('ROTATE_ORDER', `cannot run ${phase}: the node is at phase "${status.phase}"`, `the next phase here is "${next[status.phase ?? 'none'] ?? 'prepare'}" (see kubecerts ca rotate status${flags})`);
+    refuse('ROTATE_ORDER', `cannot run ${phase}: the node is at phase "${status.phase}"`, `the next phase here is "${next[status.phase ?? 'none'] ?? 'prepare'}" (see ${kubecertsCommand(['ca', 'rotate', 'status'], flags)})`);
   }
 }
 
@@ -356,18 +356,6 @@ function loadMaterial(o: PhaseOptions, facts: NodeFacts, plan: RotationPlan, nee
   return m;
 }
 
-/** Sets a kubeconfig's certificate-authority-data (and optionally the client credentials), keeping every other byte. */
-function editKubeconfig(text: string, path: string, caPem: string, client?: { cert: string; key: string }): string {
-  const kc = parseKubeconfig(text, path);
-  const cur = currentEntries(kc, path);
-  const fields: [Record<string, unknown>, string, string][] = [[cur.cluster, 'certificate-authority-data', caPem]];
-  if (client) fields.push([cur.user, 'client-certificate-data', client.cert], [cur.user, 'client-key-data', client.key]);
-  const before = fields.map(([e, k]) => e[k]);
-  for (const [e, k, v] of fields) setDataField(e, k, v);
-  const after = fields.map(([e, k]) => e[k]);
-  return replaceValues(text, before, after) ?? serializeKubeconfig(kc);
-}
-
 /** The KCM manifest with its --cluster-signing-cert-file pointed at `file` (ca.crt or ca-signer.crt of the same folder). */
 function repointSigner(text: string, file: 'ca.crt' | typeof SIGNER_FILE): string {
   return text.replace(/(--cluster-signing-cert-file=\S*\/)(ca\.crt|ca-signer\.crt)/, `$1${file}`);
@@ -481,7 +469,7 @@ export function trust(o: PhaseOptions): Promise<PhaseResult> {
       if (t === 'ca') {
         for (const k of facts.kubeconfigs) {
           if (!k.caBundle.some((c) => c.fingerprint === plan.old.ca)) refuse('ROTATE_INPUT', `${k.path}: its CA data does not hold the old CA`, 'restore it or recreate it with kubeadm before rotating');
-          ws.write(k.path, editKubeconfig(k.text, k.path, bundle), 0o600);
+          replaceKubeconfigCaData(k, bundle, ws);
         }
         if (facts.signer && facts.signer.length !== 1) refuse('ROTATE_INPUT', `${facts.signerPath} holds ${facts.signer.length} certificates; kube-controller-manager requires exactly one`);
         ws.write(facts.signerPath, bundleText([old]), 0o644);
@@ -726,8 +714,7 @@ export function reissue(o: PhaseOptions): Promise<PhaseResult> {
         crossed.push(s.path);
       }
       if (s.kind === 'leaf') {
-        ws.writeKey(s.path.replace(/\.crt$/, '.key'), keyPemText);
-        ws.write(s.path, certPem + (crossPem ?? ''), 0o644);
+        replacePair(pairAt(s.name, dirname(s.path), basename(s.path, '.crt')), certPem + (crossPem ?? ''), keyPemText, ws);
       } else if (s.kind === 'kubelet-client') {
         ws.writeKey(s.path, certPem + keyPemText);
       }
@@ -737,7 +724,7 @@ export function reissue(o: PhaseOptions): Promise<PhaseResult> {
     if (bundles.ca) {
       for (const k of facts.kubeconfigs) {
         const s = signed.find((x) => x.s.kind === 'kubeconfig' && x.s.path === k.path);
-        ws.write(k.path, editKubeconfig(k.text, k.path, bundles.ca, s ? { cert: s.certPem, key: s.keyPemText } : undefined), 0o600);
+        replaceKubeconfigCaData(k, bundles.ca, ws, s ? { certPem: s.certPem, keyPem: s.keyPemText } : undefined);
       }
       ws.write(facts.signerPath, bundleText([m.neu.ca as X509Certificate]), 0o644);
       checks.push(`ca: ${SIGNER_FILE} = the new CA only; ${facts.kubeconfigs.length} kubeconfig(s) get [new, old]`);
@@ -781,7 +768,7 @@ export function finalize(o: PhaseOptions): Promise<PhaseResult> {
     if (m.saNew && m.saOld) saGrace(o, facts, checks);
     const stale = facts.signed.filter((s) => m.neu[s.ca] && !issuedBy(s.cert, m.neu[s.ca] as X509Certificate));
     if (stale.length > 0) {
-      refuse('ROTATE_CHECK', `cannot finalize: still signed by the old CA: ${stale.map((s) => s.path).join(', ')}`, `run "kubecerts ca rotate rollback${o.cmdFlags ?? ''}" and "kubecerts ca rotate reissue${o.cmdFlags ?? ''}" again, or renew these certificates (kubecerts certs renew) first`);
+      refuse('ROTATE_CHECK', `cannot finalize: still signed by the old CA: ${stale.map((s) => s.path).join(', ')}`, `run "${kubecertsCommand(['ca', 'rotate', 'rollback'], o.cmdFlags)}" and "${kubecertsCommand(['ca', 'rotate', 'reissue'], o.cmdFlags)}" again, or renew these certificates (kubecerts certs renew) first`);
     }
     checks.push(`${facts.signed.filter((s) => m.neu[s.ca]).length} certificate(s) verify against the new CAs alone`);
     for (const s of facts.signed) {
@@ -799,7 +786,7 @@ export function finalize(o: PhaseOptions): Promise<PhaseResult> {
       const only = bundleText([m.neu[t] as X509Certificate]);
       ws.write(f.crtPath, only, 0o644);
       if (t === 'ca') {
-        for (const k of facts.kubeconfigs) ws.write(k.path, editKubeconfig(k.text, k.path, only), 0o600);
+        for (const k of facts.kubeconfigs) replaceKubeconfigCaData(k, only, ws);
         if (facts.signer !== undefined) remove.push(facts.signerPath);
         if (facts.kcm?.signingFile?.endsWith(`/${SIGNER_FILE}`)) ws.write(facts.kcm.path, repointSigner(facts.kcm.text, 'ca.crt'), 0o600);
       }
