@@ -27,19 +27,29 @@ export class StdoutError extends KubecertsError<OutputCode> {
   }
 }
 
+const SCRATCH_BYTES = 1 << 20;
+
 /**
  * Standard output written with write(2) on fd 1, synchronously, so a failure (ENOSPC, EPIPE, EBADF) is thrown at
  * the write as StdoutError instead of being lost in a stream 'error' event after the exit code was decided.
  */
 export function fdStream(fd: number, makeError: (err: unknown) => Error): OutStream {
   let tty: boolean | undefined;
+  let scratch: Buffer | undefined;
   return {
     // asked only by output that colours or draws progress: node:tty is loaded then, not at start-up
     get isTTY() {
       return (tty ??= isatty(fd));
     },
     write(chunk: string): boolean {
-      const buf = Buffer.from(chunk, 'utf8');
+      // a large chunk that surely fits (3 bytes per UTF-16 unit at most) is encoded into one buffer kept across
+      // writes: a command writing tens of MB in blocks (fleet report) then does not allocate a buffer per block, whose
+      // external memory made the garbage collector run more often (small chunks come from Node's shared pool)
+      let buf: Buffer;
+      if (chunk.length >= 4096 && chunk.length * 3 <= SCRATCH_BYTES) {
+        scratch ??= Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+        buf = scratch.subarray(0, scratch.write(chunk, 0, 'utf8'));
+      } else buf = Buffer.from(chunk, 'utf8');
       let off = 0;
       while (off < buf.length) {
         try {

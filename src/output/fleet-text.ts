@@ -6,29 +6,28 @@ import { formatExpiryDate, formatRfc3339, formatResidual } from '../lib/time-for
 import { renderTabwriter } from './tabwriter.js';
 
 const residual = (s: number): string => (s <= 0 ? 'expired' : formatResidual(s));
-const status = (r: FleetRow): string => (r.missing ? 'missing' : r.residualSeconds <= 0 ? 'EXPIRED' : r.externallyManaged ? 'external' : '');
+/** The STATUS cells, and a row's index among them. */
+const STATUS = ['', 'missing', 'EXPIRED', 'external'] as const;
+const statusCode = (r: FleetRow): number => (r.missing ? 1 : r.residualSeconds <= 0 ? 2 : r.externallyManaged ? 3 : 0);
 
 /**
- * Output lines gathered into blocks of about a thousand lines, each block one flat string: a line assembled from
- * pieces is a tree of small string nodes until flattened, and flattening each block as it fills lets the pieces
- * die young instead of 140,000 trees surviving to the end. The blocks are written one by one, never joined.
+ * `line(row)` of each of `rows`, joined by `sep`, in blocks of 256 lines, each block one flat string: a line assembled
+ * from pieces is a tree of small string nodes until flattened, and flattening each block as it fills lets the pieces
+ * die young instead of 140,000 trees surviving to the end. The blocks are yielded to be written as they come (a
+ * block after the first starts with `sep`), so the output of 10,000 nodes (tens of MB) is never held at once.
  */
-class LineBlocks {
-  readonly blocks: string[] = [];
-  private lines: string[] = [];
-  push(line: string): void {
-    this.lines.push(line);
-    if (this.lines.length === 1024) this.flush();
+function* joinedBlocks<T>(rows: readonly T[], line: (row: T) => string, sep: string): Generator<string> {
+  let lines: string[] = [];
+  let lead = '';
+  for (const x of rows) {
+    lines.push(line(x));
+    if (lines.length === 256) {
+      yield lead + lines.join(sep);
+      lead = sep;
+      lines = [];
+    }
   }
-  /** the lines so far, each followed by `\n`, as blocks */
-  done(): string[] {
-    this.flush();
-    return this.blocks;
-  }
-  private flush(): void {
-    if (this.lines.length > 0) this.blocks.push(`${this.lines.join('\n')}\n`);
-    this.lines = [];
-  }
+  if (lines.length > 0) yield lead + lines.join(sep);
 }
 
 /** `make(key)` computed once per distinct key (a node's cells recur in each of its rows, a name in every node's). */
@@ -46,22 +45,21 @@ function memo<K, V>(make: (key: K) => V): (key: K) => V {
 
 /** The merged table (NODE, HOST, NAME, TYPE, EXPIRES, RESIDUAL TIME, CA, STATUS), the unreadable files and the totals. */
 export function renderFleetText(r: FleetReport): string {
-  return renderFleetTextBlocks(r).join('');
+  return [...renderFleetTextBlocks(r)].join('');
 }
 
 /**
  * renderFleetText's output in blocks, to be written one after the other. Columns are padded to their widest cell
  * plus 3 spaces, as kubeadm's tabwriter lays out one block, and each line's trailing blanks cut; own code rather
  * than renderTabwriter, which mirrors Go's text/tabwriter cell by cell and is slow for 140,000 rows. A row's cells
- * come in four pieces, each formatted and padded once per distinct value: node and host (per node), name and type,
- * expiry and residual time, CA and status.
+ * come in four pieces, each formatted and padded once per distinct value, so a row costs four lookups: node and host
+ * (per node), name and type, expiry and residual time (both follow from the expiry on the report's one clock), CA
+ * and status.
  */
-export function renderFleetTextBlocks(r: FleetReport): string[] {
+export function* renderFleetTextBlocks(r: FleetReport): Generator<string> {
   const head = ['NODE', 'HOST', 'NAME', 'TYPE', 'EXPIRES', 'RESIDUAL TIME', 'CA', 'STATUS'];
-  const date = memo((ms: number) => formatExpiryDate(new Date(ms)));
-  const left = memo(residual);
-  const dateCell = (x: FleetRow): string => (x.expiresAt === null ? '-' : date(x.expiresAt));
-  const leftCell = (x: FleetRow): string => (x.expiresAt === null || x.missing ? '-' : left(x.residualSeconds));
+  // expiry and residual cells per distinct expiry (a missing row has none: expiresAt null, "-" in both)
+  const expiries = new Map<number, [string, string]>();
   const widths = head.map((h) => h.length);
   const widen = (i: number, text: string): void => {
     if (text.length > (widths[i] as number)) widths[i] = text.length;
@@ -71,32 +69,37 @@ export function renderFleetTextBlocks(r: FleetReport): string[] {
     widen(1, x.host || '-');
     widen(2, x.name);
     widen(3, x.kind);
-    widen(4, dateCell(x));
-    widen(5, leftCell(x));
     widen(6, x.caName || '-');
+    if (x.expiresAt !== null && !expiries.has(x.expiresAt)) expiries.set(x.expiresAt, [formatExpiryDate(new Date(x.expiresAt)), residual(x.residualSeconds)]);
+  }
+  for (const [date, left] of expiries.values()) {
+    widen(4, date);
+    widen(5, left);
   }
   const pad = (i: number, text: string): string => text.padEnd((widths[i] as number) + 3);
   const who = memo((o: RowOwner) => pad(0, o.node) + pad(1, o.host || '-'));
-  const what = memo((name: string) => memo((kind: string) => pad(2, name) + pad(3, kind)));
-  const when = memo((ms: number) => memo((cell: string) => pad(4, date(ms)) + pad(5, cell)));
-  // the last two cells; with an empty STATUS the CA cell ends the line and loses its padding and trailing blanks,
-  // as trimming the whole line does (undefined: the CA cell is all blanks, so the whole line is trimmed)
-  const tail = memo((st: string) => memo((ca: string): string | undefined => (st !== '' ? pad(6, ca) + st : ca.trimEnd() || undefined)));
-  const lines = new LineBlocks();
-  lines.push(head.slice(0, -1).map((h, i) => pad(i, h)).join('') + (head[head.length - 1] as string));
-  for (const x of r.rows) {
-    const front = who(x.owner) + what(x.name)(x.kind) + (x.expiresAt === null ? pad(4, '-') + pad(5, '-') : when(x.expiresAt)(leftCell(x)));
-    const end = tail(status(x))(x.caName || '-');
-    lines.push(end === undefined ? front.trimEnd() : front + end);
-  }
-  const blocks = lines.done();
-  let out = '';
+  const what = [memo((name: string) => pad(2, name) + pad(3, 'certificate')), memo((name: string) => pad(2, name) + pad(3, 'ca'))];
+  const when = memo((ms: number) => {
+    const [date, left] = expiries.get(ms) as [string, string];
+    return pad(4, date) + pad(5, left);
+  });
+  const never = pad(4, '-') + pad(5, '-');
+  // the last two cells by status (see statusCode); with an empty STATUS the CA cell ends the line and loses its
+  // padding and trailing blanks, as trimming the whole line does (undefined: the CA cell is all blanks, so the whole
+  // line is trimmed)
+  const tail = STATUS.map((st) => memo((ca: string): string | undefined => (st !== '' ? pad(6, ca) + st : ca.trimEnd() || undefined)));
+  yield `${head.slice(0, -1).map((h, i) => pad(i, h)).join('')}${head[head.length - 1] as string}\n`;
+  yield* joinedBlocks(r.rows, (x) => {
+    const front = who(x.owner) + (what[x.kind === 'ca' ? 1 : 0] as (name: string) => string)(x.name) + (x.expiresAt === null ? never : when(x.expiresAt));
+    const end = (tail[statusCode(x)] as (ca: string) => string | undefined)(x.caName || '-');
+    return end === undefined ? front.trimEnd() : front + end;
+  }, '\n');
+  let out = r.rows.length > 0 ? '\n' : '';
   for (const b of r.bad) out += `\nunreadable report ${b.file}: ${b.error}`;
   if (r.bad.length > 0) out += '\n';
   const t = r.totals;
   out += `\n${t.nodes} node(s), ${t.certificates} certificate(s) and CA(s): ${t.expired} expired, ${t.expiring} expiring within the window, ${t.missing} missing; ${t.badFiles} unreadable report file(s)\n`;
-  blocks.push(out);
-  return blocks;
+  yield out;
 }
 
 const rowObject = (x: FleetRow): object => ({
@@ -109,34 +112,39 @@ const header = (r: FleetReport): object => ({ kind: 'FleetCertificateExpiration'
 
 /** JSON with one certificate per line (10,000 nodes stay a few MB). */
 export function renderFleetJson(r: FleetReport): string {
-  return renderFleetJsonBlocks(r).join('');
+  return [...renderFleetJsonBlocks(r)].join('');
 }
 
 /**
  * renderFleetJson's output in blocks, to be written one after the other. Each certificate's line is what
  * JSON.stringify(rowObject(row)) gives, the same keys in the same order, put together from pieces each quoted once
- * per distinct value: node, host and file (per node), type, name and CA name, the expiry date, the residual time,
- * and the two flags.
+ * per distinct value: node, host and file (per node), type, name and CA name, the expiry date with the residual time
+ * (which follows from it on the report's one clock: 0 for a missing row, whose date is null), and the two flags.
  */
-export function renderFleetJsonBlocks(r: FleetReport): string[] {
+export function* renderFleetJsonBlocks(r: FleetReport): Generator<string> {
   const q = (v: string | number | null): string => JSON.stringify(v);
   const who = memo((o: RowOwner) => `    {"node":${q(o.node)},"host":${q(o.host)},"file":${q(o.file)},"type":`);
-  const what = memo((kind: string) => memo((name: string) => memo((ca: string) => `${q(kind)},"name":${q(name)},"caName":${q(ca)},"expirationDate":`)));
-  const when = memo((date: string | null) => `${q(date)},"residualTime":`);
+  const what = (['certificate', 'ca'] as const).map((kind) => memo((name: string) => memo((ca: string) => `${q(kind)},"name":${q(name)},"caName":${q(ca)},"expirationDate":`)));
+  const whens = new Map<string | null, string>();
+  const when = (x: FleetRow): string => {
+    let s = whens.get(x.expirationDate);
+    if (s === undefined) whens.set(x.expirationDate, (s = `${q(x.expirationDate)},"residualTime":${q(x.residualSeconds)}`));
+    return s;
+  };
   const flags = [false, true].map((external) => [false, true].map((missing) => `,"externallyManaged":${external},"missing":${missing}}`));
-  const lines = new LineBlocks();
-  for (const x of r.rows) {
-    lines.push(`${who(x.owner)}${what(x.kind)(x.name)(x.caName)}${when(x.expirationDate)}${q(x.residualSeconds)}${(flags[+x.externallyManaged] as string[])[+x.missing] as string},`);
-  }
-  const rows = lines.done();
   const head = JSON.stringify(header(r), null, 2).slice(0, -2);
   const bad = r.bad.map((b) => `    ${JSON.stringify(b)}`).join(',\n');
   const unreadable = `  "unreadable": [${bad ? `\n${bad}\n  ` : ''}]\n}\n`;
-  if (rows.length === 0) return [`${head},\n  "certificates": [],\n${unreadable}`];
-  // the last line's comma and newline give way to the closing bracket
-  const last = rows.length - 1;
-  rows[last] = (rows[last] as string).slice(0, -2);
-  return [`${head},\n  "certificates": [\n`, ...rows, `\n  ],\n${unreadable}`];
+  if (r.rows.length === 0) {
+    yield `${head},\n  "certificates": [],\n${unreadable}`;
+    return;
+  }
+  yield `${head},\n  "certificates": [\n`;
+  yield* joinedBlocks(r.rows, (x) => {
+    const named = (what[x.kind === 'ca' ? 1 : 0] as (name: string) => (ca: string) => string)(x.name);
+    return `${who(x.owner)}${named(x.caName)}${when(x)}${(flags[+x.externallyManaged] as string[])[+x.missing] as string}`;
+  }, ',\n');
+  yield `\n  ],\n${unreadable}`;
 }
 
 export const renderFleetYaml = (r: FleetReport): string => dump({ ...header(r), certificates: r.rows.map(rowObject), unreadable: r.bad }, { lineWidth: -1, noRefs: true });

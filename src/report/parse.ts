@@ -11,41 +11,60 @@ interface Owner {
   readonly row: RowOwner;
   readonly nowMs: number;
 }
-/**
- * One string object per distinct name, CA name and date across all reports: the nodes of a fleet repeat the same
- * fourteen names and many dates, so 140,000 rows hold a few thousand strings instead of 400,000 (less for the
- * garbage collector to copy, and each string's hash is computed once for the maps that format the output).
- */
-const interned = new Map<string, string>();
-function intern(s: string): string {
-  const known = interned.get(s);
-  if (known !== undefined) return known;
-  if (interned.size >= 1_000_000) interned.clear();
-  interned.set(s, s);
-  return s;
+/** `make(text)` computed once per distinct text (at most a million kept, then forgotten and started again). */
+function perText<V>(make: (text: string) => V): (text: string) => V {
+  const known = new Map<string, V>();
+  return (text) => {
+    let v = known.get(text);
+    if (v === undefined) {
+      if (known.size >= 1_000_000) known.clear();
+      known.set(text, (v = make(text)));
+    }
+    return v;
+  };
 }
+
+/**
+ * One string object per distinct name and CA name across all reports: the nodes of a fleet repeat the same
+ * fourteen names, so 140,000 rows hold a few strings instead of 280,000 (less for the garbage collector to copy,
+ * and each string's hash is computed once for the maps that format the output).
+ */
+const intern = perText((s) => s);
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function entry(v: unknown, kind: FleetRow['kind'], where: string, o: Owner): FleetRow | string {
-  if (!isObj(v)) return `${where}: not an object`;
+/** An expirationDate as written (interned) and in ms since the epoch (NaN when it is not an RFC 3339 time). */
+interface Instant {
+  readonly text: string;
+  readonly ms: number;
+}
+/**
+ * One Instant per distinct expirationDate text: a fleet repeats dates, and one lookup both interns the text and
+ * saves parsing it again (Date.parse on each of 140,000 rows was a tenth of the per-row time).
+ */
+const instant = perText((text): Instant => ({ text, ms: Date.parse(text) }));
+
+/** `list`[`i`] as a row, or why it is not one (the place in the message is built only then: 140,000 rows). */
+function entry(v: unknown, kind: FleetRow['kind'], list: string, i: number, o: Owner): FleetRow | string {
+  if (!isObj(v)) return `${list}[${i}]: not an object`;
   const { name, expirationDate, externallyManaged, caName, missing } = v;
-  if (typeof name !== 'string' || name === '') return `${where}: no name`;
-  if (typeof missing !== 'boolean') return `${where} (${name}): "missing" is not a boolean`;
-  let date: number | null = null;
+  if (typeof name !== 'string' || name === '') return `${list}[${i}]: no name`;
+  if (typeof missing !== 'boolean') return `${list}[${i}] (${name}): "missing" is not a boolean`;
+  let at: Instant | null = null;
   if (expirationDate !== null && expirationDate !== undefined) {
-    date = typeof expirationDate === 'string' ? Date.parse(expirationDate) : NaN;
-    if (Number.isNaN(date)) return `${where} (${name}): expirationDate is not an RFC 3339 time`;
-  } else if (!missing) return `${where} (${name}): no expirationDate but not missing`;
-  if (externallyManaged !== undefined && typeof externallyManaged !== 'boolean') return `${where} (${name}): externallyManaged is not a boolean`;
-  if (caName !== undefined && typeof caName !== 'string') return `${where} (${name}): caName is not a string`;
-  const expiresAt = missing ? null : date;
+    if (typeof expirationDate !== 'string' || Number.isNaN((at = instant(expirationDate)).ms)) return `${list}[${i}] (${name}): expirationDate is not an RFC 3339 time`;
+  } else if (!missing) return `${list}[${i}] (${name}): no expirationDate but not missing`;
+  if (externallyManaged !== undefined && typeof externallyManaged !== 'boolean') return `${list}[${i}] (${name}): externallyManaged is not a boolean`;
+  if (caName !== undefined && typeof caName !== 'string') return `${list}[${i}] (${name}): caName is not a string`;
+  const expiresAt = missing || at === null ? null : at.ms;
   return {
     owner: o.row, node: o.row.node, host: o.row.host, file: o.row.file, kind, name: intern(name), caName: caName === undefined ? '' : intern(caName), expiresAt,
-    expirationDate: expiresAt === null ? null : intern(expirationDate as string),
+    expirationDate: expiresAt === null ? null : (at as Instant).text,
     residualSeconds: expiresAt !== null ? Math.floor((expiresAt - o.nowMs) / 1000) : 0, externallyManaged: externallyManaged === true, missing,
   };
 }
+
+const LISTS = [['certificates', 'certificate'], ['certificateAuthorities', 'ca']] as const;
 
 /**
  * `text` (the content of `file`) → the node's report with residual times at `nowMs` (the node's own residualTime was
@@ -65,15 +84,17 @@ export function parseNodeReport(file: string, text: string, nowMs: number): Node
   }
   const k = isObj(doc['kubecerts']) ? doc['kubecerts'] : {};
   const nodeName = typeof k['nodeName'] === 'string' && k['nodeName'] !== '' ? k['nodeName'] : basename(file).replace(/\.json$/i, '');
-  const checkTime = typeof k['checkTime'] === 'string' && !Number.isNaN(Date.parse(k['checkTime'])) ? new Date(k['checkTime']) : undefined;
+  const checkMs = typeof k['checkTime'] === 'string' ? Date.parse(k['checkTime']) : NaN;
+  const checkTime = Number.isNaN(checkMs) ? undefined : new Date(checkMs);
   const host = typeof k['hostname'] === 'string' ? k['hostname'] : '';
   const owner: Owner = { row: { node: nodeName, host, file }, nowMs };
   const rows: FleetRow[] = [];
-  for (const [key, kind] of [['certificates', 'certificate'], ['certificateAuthorities', 'ca']] as const) {
+  for (const [key, kind] of LISTS) {
     const list = doc[key] ?? [];
     if (!Array.isArray(list)) return `"${key}" is not a list`;
-    for (const [i, v] of list.entries()) {
-      const e = entry(v, kind, `${key}[${i}]`, owner);
+    // indexed loop: no iterator and entry pair per row (140,000 rows for 10,000 nodes)
+    for (let i = 0; i < list.length; i++) {
+      const e = entry(list[i], kind, key, i, owner);
       if (typeof e === 'string') return e;
       rows.push(e);
     }

@@ -18,6 +18,25 @@ describe('readRegularFile', () => {
     }
   });
 
+  it('with a scratch buffer: every byte of files larger and smaller than the last, the buffer kept and grown', () => {
+    const scratch: { buf?: Buffer } = {};
+    let kept: Buffer | undefined;
+    for (const size of [100, 0, 5000, 10, 1 << 20, 3]) {
+      const p = join(dir, `s${size}`);
+      const data = Buffer.alloc(size, 0x41 + (size % 26));
+      writeFileSync(p, data);
+      const got = readRegularFile(p, 64 << 20, scratch);
+      expect(got.equals(data), String(size)).toBe(true);
+      expect(got.buffer).toBe((scratch.buf as Buffer).buffer);
+      if (kept !== undefined && kept.length >= size + 4097) expect(scratch.buf).toBe(kept);
+      else expect(scratch.buf).not.toBe(kept);
+      kept = scratch.buf;
+    }
+    // a file of /proc has size 0 in fstat but content: read on past the first short read
+    expect(readRegularFile('/proc/self/status', 1 << 20, scratch).toString()).toMatch(/^Name:/);
+    expect(readRegularFile('/proc/self/mountinfo', 1 << 20, scratch).toString()).toMatch(/\n$/);
+  });
+
   it('refuses a file past the bound, naming it', () => {
     const p = join(dir, 'big');
     writeFileSync(p, Buffer.alloc(2048));

@@ -44,8 +44,11 @@ export const MAX_NODE_FILE_BYTES = 1 << 20;
  * `x` that is a FIFO, a --tls-cert-file of /dev/zero) is refused at once instead of blocking or reading forever.
  * Throws Node's errno error (ENOENT, EACCES...) from open, or an Error with code `ENOTREG` (not a regular file; its
  * `what` says what it is: "a FIFO", "a device"...) or `EFBIG` (larger than `max`) whose message names the path.
+ * With `scratch`, the bytes are read into scratch.buf when it has room (a bigger buffer replaces it otherwise) and
+ * the view returned is valid only until the next call with the same scratch: a reader of thousands of files (fleet
+ * report) then allocates one buffer instead of one per file.
  */
-export function readRegularFile(path: string, max = MAX_NODE_FILE_BYTES): Buffer {
+export function readRegularFile(path: string, max = MAX_NODE_FILE_BYTES, scratch?: { buf?: Buffer }): Buffer {
   const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   try {
     const st = fstatSync(fd);
@@ -58,19 +61,25 @@ export function readRegularFile(path: string, max = MAX_NODE_FILE_BYTES): Buffer
     // read to the end, up to one byte past the bound: the file may have grown since fstat. The buffer starts at the
     // size fstat saw (plus room to notice growth) and doubles only for a file that grows, so many small reads (a
     // fleet of 10,000 reports) do not each allocate the bound.
-    let buf = Buffer.allocUnsafe(Math.min(max, st.size) + 4096 + 1);
+    const want = Math.min(max, st.size) + 4096 + 1;
+    let buf = scratch?.buf !== undefined && scratch.buf.length >= want ? scratch.buf : Buffer.allocUnsafe(want);
     let len = 0;
     for (;;) {
-      const n = readSync(fd, buf, len, buf.length - len, null);
+      const asked = buf.length - len;
+      const n = readSync(fd, buf, len, asked, null);
       if (n === 0) break;
       len += n;
       if (len > max) throw tooBig();
+      // a short read that reaches the size fstat saw is the end of a regular file (read(2)), so the read that would
+      // return 0 is not made: one system call fewer per file. A size of 0 (files of /proc) proves nothing: read on.
+      if (n < asked && st.size > 0 && len >= st.size) break;
       if (len === buf.length) {
         const grown = Buffer.allocUnsafe(Math.min(max + 1, buf.length * 2));
         buf.copy(grown, 0, 0, len);
         buf = grown;
       }
     }
+    if (scratch !== undefined) scratch.buf = buf;
     // never from Node's shared pool (it serves only allocations below 4 KiB): the view holds just this buffer
     return buf.subarray(0, len);
   } finally {

@@ -33,10 +33,12 @@ export default async function fleetReport(args: unknown[], opts: Record<string, 
   const bad: BadReport[] = [];
   const reports: NodeReport[] = [];
   const now = io.now();
+  // one read buffer for all the files (their text is decoded from it before the next read)
+  const scratch: { buf?: Buffer } = {};
   for (const file of expand(args[0] as string[], bad)) {
     let text: string;
     try {
-      text = readRegularFile(file, 64 << 20).toString('utf8');
+      text = readRegularFile(file, 64 << 20, scratch).toString('utf8');
     } catch (err) {
       bad.push({ file, error: describe(err) });
       continue;
