@@ -46,17 +46,28 @@ export class NotRegularFileError extends KubecertsError<OutputCode> {
 }
 
 const MAX_NAME = 255;
-/** Names of our temp files: `.<name>.kubecerts-<hex>.tmp`, or `.kubecerts-<hex>.tmp` when the name is long. */
+/**
+ * Names of our temp files: `.<name>.kubecerts-<hex>.tmp`, or `.kubecerts-<hex>.tmp` when the name is long. The hex is
+ * the writer's pid (8 hex digits) and 8 random ones; 8 hex digits alone are the names of earlier versions.
+ */
 export const TEMP_NAME = /^\.(.+\.)?kubecerts-[0-9a-f]{8,16}\.tmp$/;
 
 /**
- * A fresh temp path in the directory of `path`. A file name too long for the suffix (a legal 245-character name)
- * gets a short temp name instead, so every name the file system accepts can be written.
+ * A fresh temp path in the directory of `path`, naming the writing process (see `tempWriter`). A file name too long
+ * for the suffix (a legal 245-character name) gets a short temp name instead, so every name the file system accepts
+ * can be written.
  */
 export function tempPathFor(path: string): string {
-  const name = `.${basename(path)}.kubecerts-${randomBytes(4).toString('hex')}.tmp`;
+  const id = `${process.pid.toString(16).padStart(8, '0')}${randomBytes(4).toString('hex')}`;
+  const name = `.${basename(path)}.kubecerts-${id}.tmp`;
   if (Buffer.byteLength(name) <= MAX_NAME) return join(dirname(path), name);
-  return join(dirname(path), `.kubecerts-${randomBytes(8).toString('hex')}.tmp`);
+  return join(dirname(path), `.kubecerts-${id}.tmp`);
+}
+
+/** The pid of the process that wrote temp file `name` (a TEMP_NAME), or undefined when the name does not say. */
+export function tempWriter(name: string): number | undefined {
+  const m = /kubecerts-([0-9a-f]{8})[0-9a-f]{8}\.tmp$/.exec(name);
+  return m ? Number.parseInt(m[1] as string, 16) : undefined;
 }
 
 /** Creates `dir` and its parents with `mode`; an existing directory is left alone. */

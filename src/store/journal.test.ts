@@ -1,7 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { TEMP_NAME, tempPathFor, tempWriter } from './fs-atomic.js';
 import { recoverJournal, removeOrphanTemps } from './journal.js';
 
 const root = mkdtempSync(join(tmpdir(), 'kubecerts-journal-'));
@@ -73,5 +75,27 @@ describe('journal recovery', () => {
     expect(existsSync(join(p.pki, 'a.crt'))).toBe(true);
     expect(existsSync(join(p.pki, '.a.crt.tmp'))).toBe(true);
     expect(existsSync(join(p.pki, 'kubecerts-0123abcd.tmp'))).toBe(true);
+  });
+
+  it('leaves temp files of a live writer alone: only those of a gone process are orphans', () => {
+    const p = place('writers');
+    const hex = (pid: number): string => pid.toString(16).padStart(8, '0');
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid as number;
+    const live = `.admin.conf.kubecerts-${hex(process.ppid)}0123abcd.tmp`;
+    const gone = `.admin.conf.kubecerts-${hex(dead)}0123abcd.tmp`;
+    const ours = `.kubecerts-${hex(process.pid)}0123abcd.tmp`;
+    for (const n of [live, gone, ours]) writeFileSync(join(p.pki, n), 'x');
+    expect(removeOrphanTemps([p.pki])).toBe(2);
+    expect(readdirSync(p.pki).filter((n) => n.endsWith('.tmp'))).toEqual([live]);
+  });
+
+  it('names every temp file after its writer', () => {
+    const p = place('named');
+    for (const name of ['admin.conf', 'x'.repeat(245)]) {
+      const tmp = tempPathFor(join(p.pki, name));
+      expect(TEMP_NAME.test(basename(tmp))).toBe(true);
+      expect(tempWriter(basename(tmp))).toBe(process.pid);
+    }
+    expect(tempWriter('.a.crt.kubecerts-0123abcd.tmp')).toBeUndefined();
   });
 });

@@ -8,7 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { readRegularFile } from './node-host.js';
 import { realPath } from './rootfs.js';
 import { basename, dirname, join, resolve } from 'node:path';
-import { commitFile, removeQuietly, TEMP_NAME, writeFileAtomic } from './fs-atomic.js';
+import { commitFile, removeQuietly, TEMP_NAME, tempWriter, writeFileAtomic } from './fs-atomic.js';
 import { errnoText, PkiError } from '../errors.js';
 
 /** One staged rename: `tmp` goes over `path`; `link` is the symbolic link (inside the roots) `path` was reached by. */
@@ -103,7 +103,31 @@ export function recoverJournal(place: JournalPlace): number {
   return done;
 }
 
-/** Removes kubecerts temp files a killed process left behind before it wrote a journal (each may hold a key). */
+/** True when process `pid` exists (a pid we cannot signal is someone else's live process). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * True when temp file `name` was left by a process that is gone: the pid in its name is not running (or is ours: a
+ * process of an earlier boot or container start with our pid), or the name carries no pid (earlier versions).
+ * A temp file of a live process is in use: another kubecerts command (one that takes another lock or none) is writing
+ * it, and removing it would make that command's commit fail halfway.
+ */
+function orphaned(name: string): boolean {
+  const pid = tempWriter(name);
+  return pid === undefined || pid === 0 || pid === process.pid || !processAlive(pid);
+}
+
+/**
+ * Removes kubecerts temp files a killed process left behind before it wrote a journal (each may hold a key); temp
+ * files of live processes are left alone. `only` narrows the names. Returns how many were removed.
+ */
 export function removeOrphanTemps(dirs: readonly string[], only?: (name: string) => boolean): number {
   let removed = 0;
   for (const dir of dirs) {
@@ -114,7 +138,7 @@ export function removeOrphanTemps(dirs: readonly string[], only?: (name: string)
       continue;
     }
     for (const n of names) {
-      if (TEMP_NAME.test(n) && (only === undefined || only(n))) {
+      if (TEMP_NAME.test(n) && (only === undefined || only(n)) && orphaned(n)) {
         removeQuietly(join(dir, n));
         removed++;
       }
