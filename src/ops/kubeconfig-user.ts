@@ -1,10 +1,10 @@
 /**
  * `kubeconfig user` as a use case: checks the users, loads the CA, issues one client certificate (or token
  * kubeconfig) per user through issue(), and writes them: one file atomically, or a batch under the out-dir's lock and
- * journal. Returns the single kubeconfig's text when it goes to stdout; never prints (warnings go to `warn`).
+ * journal (the PKI's when the out-dir is a PKI folder). Returns the single kubeconfig's text when it goes to stdout; never prints (warnings go to `warn`).
  */
 import type { KeyObject } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { RunConfig } from '../config/types.js';
 import { hasCode, PkiError, UsageError } from '../errors.js';
 import { buildKubeconfig, currentEntries, parseKubeconfig, serializeKubeconfig } from '../kubeconfig/codec.js';
@@ -18,11 +18,12 @@ import { findCa } from '../pki/specs.js';
 import { caAnchoredWindow } from '../pki/validity.js';
 import { loadCa, type LoadedCa } from '../store/ca.js';
 import { writeFileAtomic } from '../store/fs-atomic.js';
-import { removeOrphanTemps } from '../store/journal.js';
+import { pkiJournal, removeOrphanTemps } from '../store/journal.js';
 import { pathExists, readSmallFile } from '../store/pki-files.js';
 import { Workspace } from '../store/workspace.js';
 import { NO_HOLD, type Lock } from '../lib/lock.js';
-import { beginWrite, type JournalRecovered } from '../store/write-session.js';
+import { beginWrite, type JournalRecovered, type WriteSession } from '../store/write-session.js';
+import { realPath } from '../store/rootfs.js';
 import type { Warner } from './events.js';
 
 /** kubeadm's default client certificate lifetime (8760h). */
@@ -120,7 +121,7 @@ export interface UserKubeconfigOptions {
   readonly warner: Warner;
   /** hears that the commit of an interrupted batch was completed before this one (output/write-text.ts renders it) */
   readonly notice: (event: JournalRecovered) => void;
-  /** the lock a batch takes in its out-dir; default: the out-dir's pid file */
+  /** the lock a batch takes; default: the out-dir's pid file (the cert folder's when the out-dir is a PKI folder) */
   readonly lock?: Lock | undefined;
   /** called once per kubeconfig made */
   readonly tick?: () => void;
@@ -128,6 +129,28 @@ export interface UserKubeconfigOptions {
 
 /** What was made: the kubeconfig text for stdout (one user, no --out), or the files written. */
 export type UserKubeconfigResult = { readonly kind: 'stdout'; readonly text: string } | { readonly kind: 'written'; readonly files: readonly string[] };
+
+function realOrResolved(p: string): string {
+  try {
+    return realPath(p);
+  } catch {
+    return resolve(p);
+  }
+}
+
+/**
+ * Where a batch into `outDir` takes its lock and journal. An out-dir that is one of the PKI's folders (the cert
+ * folder, its etcd folder, the kubeconfig folder) is written like the PKI itself: under the cert folder's lock and
+ * the PKI journal, so a batch and a renew, init, generate-csr, CA rotation or agent run never write there at once
+ * (the second one stops with exit 4) and never complete or clean up each other's commit. Any other out-dir has its
+ * own lock and journal.
+ */
+function batchSession(outDir: string, cfg: RunConfig): Pick<WriteSession, 'lockDir' | 'lockDirMode' | 'journal' | 'tempDirs'> {
+  const pki = pkiJournal(cfg.certificatesDir, cfg.kubeconfigDir);
+  const out = realOrResolved(outDir);
+  if (pki.roots.some((r) => realOrResolved(r) === out)) return { lockDir: cfg.certificatesDir, journal: pki, tempDirs: pki.roots };
+  return { lockDir: outDir, lockDirMode: 0o700, journal: { path: join(outDir, '.kubecerts-journal.json'), roots: [outDir] }, tempDirs: [outDir] };
+}
 
 /**
  * Issues the users' kubeconfigs signed by the cluster CA (kubeadm's kubeconfig user). Throws PkiError CA_LOAD when
@@ -174,11 +197,9 @@ export async function issueUserKubeconfigs(o: UserKubeconfigOptions): Promise<Us
     return serializeKubeconfig(kc);
   };
   // a batch holds the out-dir's lock and journal: a run killed in its renames is completed by the next one
-  const journal = outDir === undefined ? undefined : { path: join(outDir, '.kubecerts-journal.json'), roots: [outDir] };
-  const hold =
-    journal === undefined || outDir === undefined
-      ? NO_HOLD
-      : await beginWrite({ lockDir: outDir, lock: o.lock, journal, tempDirs: [outDir], what: 'kubeconfig batch', notice: o.notice, lockDirMode: 0o700 });
+  const session = outDir === undefined ? undefined : batchSession(outDir, cfg);
+  const journal = session?.journal;
+  const hold = session === undefined ? NO_HOLD : await beginWrite({ ...session, lock: o.lock, what: 'kubeconfig batch', notice: o.notice });
   try {
     if (outFile !== undefined) removeOrphanTemps([dirname(outFile)], (n) => n.startsWith(`.${basename(outFile)}.kubecerts-`));
     if (!o.force) {
