@@ -143,12 +143,15 @@ describe('runRotation (ca rotate) over a real PKI folder', () => {
     const t = await runRotation(options(k8s, 'trust', { inCluster: 'print' }), ports());
     if (t.kind !== 'phase') throw new Error('not a phase report');
     expect(t.inCluster).toEqual({ mode: 'print', phase: 'trust', kubeconfig: join(k8s, 'admin.conf'), newHash: t.result.joinHashes?.new, caFile: join(k8s, 'pki', 'ca.crt') });
-    expect(t.restartHint).toBeUndefined();
-    expect(renderRotateReport(t).stdout).toMatch(/^In the cluster \(to run\):\n {2}/);
-    const b = await runRotation(options(k8s, 'rollback', { manifestsFlags: [['--manifests-dir', "/it's"]] }), ports());
+    // trust changed the CA files the components read at start: without --restart it says to restart them
+    expect(t.restartHint).toEqual({ words: ['control-plane', 'restart', 'all'], flags: [] });
+    // the restart comes first: kube-root-ca.crt is published by the restarted controller-manager
+    expect(renderRotateReport(t).stdout).toMatch(/^\[rotate\] restart the control-plane components .*\nIn the cluster \(to run\):\n {2}/);
+    const b = await runRotation(options(k8s, 'rollback', { manifestsFlags: [['--manifests-dir', "/it's"]], holdingFlags: [['--holding-dir', '/h']] }), ports());
     if (b.kind !== 'phase') throw new Error('not a phase report');
-    expect(b.restartHint).toEqual({ words: ['control-plane', 'restart', 'all'], flags: [['--manifests-dir', "/it's"]] });
-    expect(renderRotateReport(b).stdout).toContain(`: kubecerts control-plane restart all --manifests-dir '/it'\\''s' (or rerun with --restart), systemctl restart kubelet\n`);
+    expect(b.restartHint).toEqual({ words: ['control-plane', 'restart', 'all'], flags: [['--manifests-dir', "/it's"], ['--holding-dir', '/h']] });
+    expect(renderRotateReport(b).stdout).toContain(`: kubecerts control-plane restart all --manifests-dir '/it'\\''s' --holding-dir /h, systemctl restart kubelet (a phase given --restart does the static pods itself)\n`);
+    expect(renderRotateReport(b).stdout).not.toContain('rerun');
     expect(parseBundle(caDataOf(join(k8s, 'admin.conf'))).length).toBe(1);
     // back at prepared: rolling back again drops the staging and suggests no restart
     const again = await runRotation(options(k8s, 'rollback'), ports());

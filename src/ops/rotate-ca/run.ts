@@ -139,7 +139,10 @@ export async function runRotation(o: RotateRunOptions, ports: RotateRunPorts): P
   const result = await runPhase(o, po, ports);
   ports.onEvent({ kind: 'phase-done', result });
   const live = !result.dryRun && !result.nothingToDo && (result.written.length > 0 || result.removed.length > 0);
-  const restartHint = result.phase === 'rollback' && live && result.to !== 'none' && !o.restart ? { words: ['control-plane', 'restart', 'all'], flags: o.manifestsFlags } : undefined;
+  // trust, reissue, finalize and a rollback to one of them change files the components read only at start (a
+  // rollback to "none" only drops the staging folder)
+  const changesComponents = (['trust', 'reissue', 'finalize'].includes(result.phase) || (result.phase === 'rollback' && result.to !== 'none')) && live;
+  const restartHint = changesComponents && !o.restart ? { words: ['control-plane', 'restart', 'all'], flags: [...o.manifestsFlags, ...o.holdingFlags] } : undefined;
   const changedLive = !result.dryRun && !result.nothingToDo && ['trust', 'reissue', 'finalize', 'rollback'].includes(result.phase) && result.written.length > 0;
   let restart: RotatePhaseReport['restart'];
   if (o.restart && changedLive) {
