@@ -1,5 +1,5 @@
 import type { RotationNotice } from './phases.js';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -110,6 +110,18 @@ describe('runRotation (ca rotate) over a real PKI folder', () => {
     const m = openArchive(Buffer.from(p.secrets.get('/x/a.enc') as Uint8Array), key);
     expect(m.plan.targets).toEqual(['ca', 'front-proxy-ca', 'etcd-ca', 'sa']);
     expect(renderRotateEvent(p.events[1] as RotateRunEvent)).toEqual({ stdout: '', stderr: '[rotate] wrote the encrypted archive /x/a.enc\n' });
+  });
+
+  it('prepare --export to a folder, a link or with a malformed key is refused before prepare commits anything', async () => {
+    const k8s = await pkiTree();
+    mkdirSync(join(k8s, 'a-folder'));
+    symlinkSync(join(k8s, 'victim'), join(k8s, 'a-link'));
+    for (const [exportArchive, archiveKey, error] of [[join(k8s, 'a-folder'), undefined, /refusing to replace a directory/], [join(k8s, 'a-link'), undefined, /refusing to replace a symbolic link/], [join(k8s, 'ok.enc'), 'not-hex', /64 hex digits/]] as const) {
+      await expect(runRotation(options(k8s, 'prepare', { exportArchive, ...(archiveKey ? { archiveKey } : {}) }), ports())).rejects.toThrow(error);
+      expect(existsSync(join(k8s, '..', 'state', 'rotation', 'plan.json'))).toBe(false);
+    }
+    await runRotation(options(k8s, 'prepare', { exportArchive: join(k8s, 'ok.enc') }), ports());
+    expect(existsSync(join(k8s, '..', 'state', 'rotation', 'plan.json'))).toBe(true);
   });
 
   it('prepare --import: an unreadable archive is ROTATE_ARCHIVE, a missing key a usage error', async () => {
