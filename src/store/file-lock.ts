@@ -23,7 +23,8 @@ import { removeQuietly } from './fs-atomic.js';
 /** How old a lock or guard file without a pid must be before it counts as abandoned, ms. */
 const STALE_GUARD_MS = 10_000;
 
-function alive(pid: number): boolean {
+/** True when process `pid` exists; a pid we may not signal (EPERM) is someone else's live process. */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

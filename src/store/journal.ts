@@ -10,6 +10,7 @@ import { realPath } from './rootfs.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import { commitFile, removeQuietly, TEMP_NAME, tempWriter, writeFileAtomic } from './fs-atomic.js';
 import { errnoText, PkiError } from '../errors.js';
+import { alive } from './file-lock.js';
 
 /** One staged rename: `tmp` goes over `path`; `link` is the symbolic link (inside the roots) `path` was reached by. */
 export interface JournalEntry {
@@ -103,16 +104,6 @@ export function recoverJournal(place: JournalPlace): number {
   return done;
 }
 
-/** True when process `pid` exists (a pid we cannot signal is someone else's live process). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * True when temp file `name` was left by a process that is gone: the pid in its name is not running (or is ours: a
  * process of an earlier boot or container start with our pid), or the name carries no pid (earlier versions).
@@ -121,7 +112,7 @@ function processAlive(pid: number): boolean {
  */
 function orphaned(name: string): boolean {
   const pid = tempWriter(name);
-  return pid === undefined || pid === 0 || pid === process.pid || !processAlive(pid);
+  return pid === undefined || pid === 0 || pid === process.pid || !alive(pid);
 }
 
 /**
