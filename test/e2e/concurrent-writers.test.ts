@@ -4,7 +4,7 @@
  * one that is still running. The "other command" is this test process: its pid is alive for the CLI it starts.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { initPki, runCli } from '../helpers/cli.js';
@@ -39,6 +39,14 @@ describe('concurrent writing commands', () => {
     { name: 'the kubeconfig folder', out: (k8s: string) => k8s },
     { name: 'the cert folder', out: (k8s: string) => join(k8s, 'pki') },
     { name: 'the etcd folder', out: (k8s: string) => join(k8s, 'pki', 'etcd') },
+    {
+      name: 'a symbolic link to the kubeconfig folder',
+      out: (k8s: string) => {
+        const link = join(tempDir(), 'users');
+        symlinkSync(k8s, link);
+        return link;
+      },
+    },
   ])('a kubeconfig user batch into $name waits for the PKI lock: exit 4 while a renewal holds it, its temp files untouched', async ({ out }) => {
     const k8s = tempDir();
     await initPki(k8s);
@@ -46,12 +54,13 @@ describe('concurrent writing commands', () => {
     writeFileSync(join(k8s, 'pki', '.kubecerts.lock'), `${process.pid}\n`);
     const staged = join(k8s, tempOf('admin.conf', process.pid));
     writeFileSync(staged, 'staged admin.conf');
+    const outDir = out(k8s);
     const before = snapshotTree(k8s);
-    const r = await batch(k8s, out(k8s));
+    const r = await batch(k8s, outDir);
     expect(errorLine(r.stderr)).toMatch(new RegExp(`^error: another kubecerts process \\(pid ${process.pid}\\) holds the lock ".+/pki/\\.kubecerts\\.lock"$`));
     expect(r.code).toBe(4);
     expect(snapshotTree(k8s)).toEqual(before);
-    expect(existsSync(join(out(k8s), 'u1.conf'))).toBe(false);
+    expect(existsSync(join(outDir, 'u1.conf'))).toBe(false);
   });
 
   it('a kubeconfig user batch into the kubeconfig folder takes and releases the PKI lock, and renew then runs', async () => {
