@@ -100,4 +100,13 @@ describe('journal recovery', () => {
     }
     expect(tempWriter('.a.crt.kubecerts-0123abcd.tmp')).toBeUndefined();
   });
+
+  it('recovers a journal whose temp files carry their writer (as tempPathFor names them)', () => {
+    const p = place('pid-names');
+    const tmp = tempPathFor(join(p.pki, 'a.crt'));
+    writeFileSync(tmp, 'new');
+    writeFileSync(p.journal.path, JSON.stringify({ version: 1, renames: [{ tmp, path: join(p.pki, 'a.crt') }] }));
+    expect(recoverJournal(p.journal)).toBe(1);
+    expect(readFileSync(join(p.pki, 'a.crt'), 'utf8')).toBe('new');
+  });
 });

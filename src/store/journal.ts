@@ -49,13 +49,13 @@ function realOrSelf(p: string): string {
 
 /** True when `e` renames one of our temp files over a file in its own folder, inside `roots`. */
 /**
- * True when `tmp` is a name tempPathFor gives a temp file of `target` (both base names): `.<target>.kubecerts-<hex>.tmp`,
- * or the short `.kubecerts-<hex>.tmp` of a name too long for the suffix. A journal cannot make one file's temp
- * replace another file.
+ * True when `tmp` is a name tempPathFor gives a temp file of `target` (both base names): `.<target>.kubecerts-<hex>.tmp`
+ * (16 hex digits: the writer's pid and 8 random ones; 8 random ones from earlier versions), or the short
+ * `.kubecerts-<hex>.tmp` of a name too long for the suffix. A journal cannot make one file's temp replace another file.
  */
 function tempOf(tmp: string, target: string): boolean {
   if (!TEMP_NAME.test(tmp)) return false;
-  return /^\.kubecerts-[0-9a-f]{16}\.tmp$/.test(tmp) || (tmp.startsWith(`.${target}.kubecerts-`) && /^[0-9a-f]{8}\.tmp$/.test(tmp.slice(target.length + 12)));
+  return /^\.kubecerts-[0-9a-f]{16}\.tmp$/.test(tmp) || (tmp.startsWith(`.${target}.kubecerts-`) && /^[0-9a-f]{8}(?:[0-9a-f]{8})?\.tmp$/.test(tmp.slice(target.length + 12)));
 }
 
 function entryAllowed(e: unknown, roots: readonly string[]): e is JournalEntry {
