@@ -4,8 +4,14 @@ import { createProgram } from './cli/program.js';
 import { checkRootfs, extractGlobalFlags, setGlobalFlags } from './cli/global-flags.js';
 import { processIo, type Io } from './cli/io.js';
 import { ExitCode, ExitRequest, KubecertsError } from './errors.js';
+import { escapeControls } from './output/control-plane-text.js';
 
-const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ').trim();
+/**
+ * A message as one line of stderr: line breaks folded to a space, then every control character left (a file name,
+ * a certificate subject or a report value quoted in the message) escaped, so no message can forge lines or drive
+ * the terminal.
+ */
+const oneLine = (s: string): string => escapeControls(s.replace(/\s*\n\s*/g, ' ').trim());
 
 export async function run(argv: readonly string[], io: Io): Promise<number> {
   let debug = Boolean(io.env['KUBECERTS_DEBUG']);

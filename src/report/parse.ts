@@ -87,12 +87,13 @@ function entry(v: unknown, kind: FleetRow['kind'], list: string, i: number, o: O
 /**
  * Why `text` is not JSON, without any of its content: JSON.parse's message quotes the text around the fault (a link
  * to /etc/shadow named x.json would print its first bytes), so only the place is kept, in bytes of the UTF-8 file,
- * when the message gives one ("... in JSON at position N").
+ * when the message gives one ("... in JSON at position N", or the end for "Unexpected end of JSON input").
  */
 function notJson(text: string, err: unknown): string {
-  const at = /\bat position (\d+)\b/.exec(err instanceof Error ? err.message : '');
-  if (!at) return 'not valid JSON';
-  return `not valid JSON (at byte ${Buffer.byteLength(text.slice(0, Number(at[1])), 'utf8')})`;
+  const message = err instanceof Error ? err.message : '';
+  const at = /\bat position (\d+)\b/.exec(message);
+  if (at) return `not valid JSON (at byte ${Buffer.byteLength(text.slice(0, Number(at[1])), 'utf8')})`;
+  return message.startsWith('Unexpected end of JSON input') ? `not valid JSON (at byte ${Buffer.byteLength(text, 'utf8')})` : 'not valid JSON';
 }
 
 const LISTS = [['certificates', 'certificate'], ['certificateAuthorities', 'ca']] as const;

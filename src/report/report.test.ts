@@ -53,6 +53,7 @@ describe('parseNodeReport: strict times and no file content in errors', () => {
     expect(parseNodeReport('f', '{"é": 1} secret', NOW)).toBe('not valid JSON (at byte 10)');
     expect(parseNodeReport('f', '{"a": "secret', NOW)).toBe('not valid JSON (at byte 13)');
     expect(parseNodeReport('f', '{secret}', NOW)).toBe('not valid JSON (at byte 1)');
+    expect(parseNodeReport('f', '{"ü": ', NOW)).toBe('not valid JSON (at byte 7)');
   });
 });
 
