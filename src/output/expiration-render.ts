@@ -8,6 +8,7 @@ import { rowsExpiringWithin, type ExpirationReport, type IntegrityFindings } fro
 import { integrityFailed } from '../ops/integrity.js';
 import { renderExpirationPrometheus } from './expiration-prometheus.js';
 import { renderExpirationJson, renderExpirationYaml, type NodeInfo } from './expiration-serialize.js';
+import { escapeControls } from './control-plane-text.js';
 import { renderExpirationText } from './expiration-text.js';
 
 /** The -o values kubeadm's printer flags allow, in kubeadm's order, then kubecerts' own. */
@@ -78,5 +79,6 @@ export function failWithin(report: ExpirationReport & { readonly integrity: Inte
   // must hear about; other missing rows stay kubeadm's "!MISSING!" (old clusters have no super-admin.conf)
   const noPki = report.authorities.find((r) => r.name === 'ca' && r.missing);
   if (noPki) lines.push(`no PKI in ${dirname(noPki.path)}: the cluster CA certificate ${noPki.path} does not exist`);
-  return { lines, fail: due.length > 0 || unreadable.length > 0 || noPki !== undefined || integrityFailed(integrity) };
+  // paths come from --cert-dir or a config file: shown with control characters escaped
+  return { lines: lines.map(escapeControls), fail: due.length > 0 || unreadable.length > 0 || noPki !== undefined || integrityFailed(integrity) };
 }

@@ -383,6 +383,17 @@ describe('encoding: UTF-8 in, the same bytes out', () => {
     expect(snapshotTree(k8s)).toEqual(before);
   });
 
+  it('check-expiration -o wide and --fail-within show a certificate folder with a tab and ESC in its name escaped', async () => {
+    const k8s = copyFixture('v1.29', join(tempDir(), 'k\tu\u001b[2Jbe'));
+    const r = await runCli(['certs', 'check-expiration', '-o', 'wide', '--fail-within', '100000d', ...dirs(k8s)]);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stdout + r.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    // every row (certificates, kubeconfigs, CAs) names its file in the folder, one row each
+    const rows = r.stdout.split('\n').slice(1).filter((l) => l !== '');
+    expect(rows.length).toBeGreaterThanOrEqual(14);
+    for (const row of rows) expect(row).toContain('k\\tu\\x1b[2Jbe');
+  });
+
   it('error lines show control characters from file names escaped, never raw', async () => {
     const k8s = copyFixture('v1.29');
     const w = tempDir();
