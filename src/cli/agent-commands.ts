@@ -82,7 +82,12 @@ export function registerAgentCommands(program: Command, run: RunCommand): void {
     args: [new Argument('<path...>', 'report files, or folders whose *.json files are read')],
     options: [outputOption(), failWithin('a certificate expires within this window, e.g. 30d (default: only when one has expired)')],
     examples: ['kubecerts fleet report reports/*.json', 'kubecerts fleet report reports/ -o json'],
-    exitCodes: [0, 1, 3],
+    exitCodes: [
+      [0, 'every report read; no certificate has expired or expires within --fail-within'],
+      [1, 'a file could not be read or is not a check-expiration report (that node could hold anything); wins over 3'],
+      2,
+      [3, 'a certificate has expired or expires within --fail-within'],
+    ],
     load: () => import('./commands/fleet-report.js'),
   }, run));
   fleet.addCommand(defineCommand({
@@ -96,7 +101,12 @@ export function registerAgentCommands(program: Command, run: RunCommand): void {
       failWithin('a served certificate expires within this window (default: only when one has expired)'),
     ],
     examples: ['kubecerts fleet scan 10.0.0.5:6443 10.0.0.6:6443 10.0.0.7:2379', 'kubecerts fleet scan -o json $(cat endpoints.txt)'],
-    exitCodes: [0, 1, 3],
+    exitCodes: [
+      [0, 'every endpoint answered; no served certificate has expired or expires within --fail-within'],
+      [1, 'an endpoint could not be reached or its TLS handshake failed; wins over 3'],
+      2,
+      [3, 'a served certificate has expired or expires within --fail-within'],
+    ],
     load: () => import('./commands/fleet-scan.js'),
   }, run));
 }

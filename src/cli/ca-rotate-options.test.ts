@@ -65,6 +65,7 @@ describe('ca rotate flags → typed options', () => {
     ['status', { caValidityPeriod: 'x' }, 'invalid --ca-validity-period "x"'],
     ['status', { caValidityPeriod: '0s' }, 'invalid --ca-validity-period "0s"'],
     ['plan', { only: ['ca', 'root'] }, 'invalid --only "root": use ca, front-proxy-ca, etcd-ca, sa'],
+    ['plan', { only: [] }, 'invalid --only "": use ca, front-proxy-ca, etcd-ca, sa'],
     ['trust', { only: ['ca'] }, '--only is chosen at prepare; later phases follow the rotation plan'],
     ['trust', { export: '/x' }, '--export and --import go with prepare'],
     ['status', { import: '/x' }, '--export and --import go with prepare'],

@@ -13,6 +13,7 @@ const LEAF_VALIDITY_MS = 8760 * 3_600_000;
 function onlyOf(opts: Opts): Target[] | undefined {
   const v = opts['only'] as string[] | undefined;
   if (!v) return undefined;
+  if (v.length === 0) throw new UsageError(`invalid --only "": use ${TARGETS.join(', ')}`);
   const bad = v.find((t) => !(TARGETS as readonly string[]).includes(t));
   if (bad) throw new UsageError(`invalid --only "${bad}": use ${TARGETS.join(', ')}`);
   return v as Target[];

@@ -21,7 +21,7 @@ export interface CommandDef {
   readonly options?: readonly Option[];
   /** the help footer's examples, and the exit codes it lists (default 0, 1, 2) */
   readonly examples: readonly string[];
-  readonly exitCodes?: readonly number[];
+  readonly exitCodes?: readonly (number | readonly [number, string])[];
   /** the command module (loaded only when the command runs) */
   readonly load: Loader;
 }
@@ -35,7 +35,7 @@ export function defineCommand(d: CommandDef, run: RunCommand): Command {
 }
 
 /** A command group: description and help footer. */
-export function defineGroup(name: string, description: string, examples: readonly string[], exitCodes?: readonly number[]): Command {
+export function defineGroup(name: string, description: string, examples: readonly string[], exitCodes?: readonly (number | readonly [number, string])[]): Command {
   return new Command(name).description(description).addHelpText('after', helpFooter(examples, exitCodes));
 }
 

@@ -8,9 +8,15 @@ export const EXIT_CODES: readonly (readonly [number, string])[] = [
   [5, 'control-plane status: a component needs action (restart needed, down, manifest missing, unknown, or a problem found)'],
 ];
 
-export function helpFooter(examples: readonly string[], codes: readonly number[] = [0, 1, 2]): string {
+/**
+ * The EXAMPLES and EXIT CODES sections of a command's help. `codes` lists the exit codes the command uses: a number
+ * takes the shared wording above, a [code, text] pair the command's own.
+ */
+export function helpFooter(examples: readonly string[], codes: readonly (number | readonly [number, string])[] = [0, 1, 2]): string {
   const ex = examples.map((e) => `  ${e}`).join('\n');
-  const ec = EXIT_CODES.filter(([c]) => codes.includes(c))
+  const ec = codes
+    .map((c) => (typeof c === 'number' ? EXIT_CODES.find(([n]) => n === c) : c))
+    .filter((c): c is readonly [number, string] => c !== undefined)
     .map(([c, text]) => `  ${c}  ${text}`)
     .join('\n');
   return `\nEXAMPLES\n${ex}\n\nEXIT CODES\n${ec}\n`;

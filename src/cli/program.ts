@@ -83,7 +83,7 @@ export function createProgram(io: Io, first?: string): Command {
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
-    .addHelpText('after', helpFooter(['kubecerts init --cert-dir ./pki --kubeconfig-dir .', 'kubecerts certs check-expiration --fail-within 30d', 'kubecerts certs renew all'], [0, 1, 2, 3, 4]));
+    .addHelpText('after', helpFooter(['kubecerts init --cert-dir ./pki --kubeconfig-dir .', 'kubecerts certs check-expiration --fail-within 30d', 'kubecerts certs renew all'], [0, 1, 2, 3, 4, 5]));
 
   const run = (load: () => Promise<{ default: (args: unknown[], opts: Opts, io: Io, cmd: Command) => Promise<void> }>) =>
     async (...args: unknown[]): Promise<void> => {
@@ -210,7 +210,7 @@ export function createProgram(io: Io, first?: string): Command {
   let kubeconfig: Command | undefined;
   if (want('kubeconfig')) {
     kubeconfig = new Command('kubeconfig')
-      .description('kubeconfig commands: user')
+      .description('kubeconfig commands: user, refresh')
       .addHelpText('after', helpFooter(['kubecerts kubeconfig user --client-name alice --org developers > alice.conf']));
     program.addCommand(kubeconfig);
     kubeconfig.action(groupAction(kubeconfig));

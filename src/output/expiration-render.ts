@@ -66,6 +66,9 @@ export async function renderExpiration(report: ExpirationReport, format: string,
  * --fail-within: the stderr lines (certificates due within the window, unreadable ones, a missing cluster CA
  * certificate, integrity findings) and whether the command fails (exit 3). `flag` is the window as typed.
  */
+/** --fail-within's line for a missing cluster CA certificate at `caPath` (no PKI at that path). */
+export const noPkiLine = (caPath: string): string => `no PKI in ${dirname(caPath)}: the cluster CA certificate ${caPath} does not exist`;
+
 export function failWithin(report: ExpirationReport & { readonly integrity: IntegrityFindings }, windowMs: number, flag: string): { lines: string[]; fail: boolean } {
   const due = rowsExpiringWithin(report, windowMs);
   const unreadable = [...report.certificates, ...report.authorities].filter((r) => r.error !== undefined);
@@ -78,7 +81,7 @@ export function failWithin(report: ExpirationReport & { readonly integrity: Inte
   // no cluster CA certificate: no PKI at that path (a mistyped --cert-dir, a missing --rootfs mount), which a monitor
   // must hear about; other missing rows stay kubeadm's "!MISSING!" (old clusters have no super-admin.conf)
   const noPki = report.authorities.find((r) => r.name === 'ca' && r.missing);
-  if (noPki) lines.push(`no PKI in ${dirname(noPki.path)}: the cluster CA certificate ${noPki.path} does not exist`);
+  if (noPki) lines.push(noPkiLine(noPki.path));
   // paths come from --cert-dir or a config file: shown with control characters escaped
   return { lines: lines.map(escapeControls), fail: due.length > 0 || unreadable.length > 0 || noPki !== undefined || integrityFailed(integrity) };
 }

@@ -1,5 +1,6 @@
 /** Text of one `ca rotate` run (ops/rotate-ca/run.ts): its progress events and its report, as stdout and stderr. */
 import { kubecertsCommand } from '../lib/command-line.js';
+import { escapeControls } from './control-plane-text.js';
 import type { RotatePhaseReport, RotateRunEvent, RotateRunReport, RotateStatusReport, SuggestedCommand } from '../ops/rotate-ca/run.js';
 import { inClusterSteps, renderComponentEffects, renderInCluster, renderInventory, renderPhase, renderStatus } from './rotate-ca-text.js';
 
@@ -42,7 +43,9 @@ function statusText(r: RotateStatusReport): string {
     out += `Components (${r.components.manifestsDir}):\n${rows.length > 0 ? rows.join('\n') : '  no control-plane manifests'}\n`;
   }
   return out + renderStatus(r.status, [
-    ...(r.etcd?.map((e) => `in effect: etcd ${e.url}: ${e.acceptsNew ? 'accepts' : 'REJECTS'} a client of the new etcd CA, serves a certificate of the ${e.servesNew ? 'new' : 'old'} CA`) ?? []),
+    ...(r.etcd?.map((e) => (e.unreachable !== undefined
+      ? `in effect: etcd ${e.url}: unreachable (${escapeControls(e.unreachable)}): cannot tell`
+      : `in effect: etcd ${e.url}: ${e.acceptsNew ? 'accepts' : 'REJECTS'} a client of the new etcd CA, serves a certificate of the ${e.servesNew ? 'new' : 'old'} CA`)) ?? []),
     ...(r.effects ? renderComponentEffects(r.effects, r.facts, { old: r.plan?.old.ca, new: r.plan?.new.ca }) : []),
   ]);
 }
@@ -51,8 +54,9 @@ function phaseText(r: RotatePhaseReport): StreamText {
   let stdout = '';
   let stderr = '';
   if (r.restartHint) {
-    // the components read their CA files only at start: restored files are not in effect until they restart
-    stdout += `[rotate] restart the control-plane components (etcd, kube-apiserver, kube-controller-manager, kube-scheduler) and the kubelet, which read these files only at start: ${suggested(r.restartHint)} (or rerun with --restart), systemctl restart kubelet\n`;
+    // the components read their CA files only at start: written or restored files are not in effect until they
+    // restart; the phase itself is not to be run again (a second rollback would go one phase further back)
+    stdout += `[rotate] restart the control-plane components (etcd, kube-apiserver, kube-controller-manager, kube-scheduler) and the kubelet, which read these files only at start: ${suggested(r.restartHint)}, systemctl restart kubelet (a phase given --restart does the static pods itself)\n`;
   }
   if (r.restart) {
     for (const x of r.restart.report.outcomes) stdout += `[rotate] restart ${x.component}: ${x.result}${x.result === 'failed' ? ` (${x.step}: ${x.error})` : ''}\n`;

@@ -5,6 +5,7 @@ import type { PhaseResult } from '../ops/rotate-ca/phases.js';
 import type { InClusterReport } from '../ops/rotate-ca/in-cluster.js';
 import type { ComponentEffect } from '../ops/rotate-ca/barrier.js';
 import { escapeControls } from './control-plane-text.js';
+import { shellWord } from '../lib/command-line.js';
 
 /** Check lines that are not passed checks: an override past a barrier, a barrier kubecerts could not observe. */
 const FORCED_PREFIX = 'FORCED past a barrier: ';
@@ -73,8 +74,10 @@ export interface InClusterStep {
  */
 export function inClusterSteps(phase: string, kubeconfig: string, newHash?: string, caFile = '/etc/kubernetes/pki/ca.crt'): InClusterStep[] {
   const k = ['--kubeconfig', kubeconfig];
-  const run = (...args: string[]): InClusterStep => ({ text: `kubectl ${[...k, ...args].join(' ')}`, kubectl: [...k, ...args] });
-  const note = (text: string): InClusterStep => ({ text: `# ${text}` });
+  // printed to be pasted into a shell: every word quoted for it (a folder may hold a space, a quote or `$(...)`)
+  const run = (...args: string[]): InClusterStep => ({ text: `kubectl ${[...k, ...args].map(shellWord).join(' ')}`, kubectl: [...k, ...args] });
+  // a comment line: a newline in a path would end the comment and leave the rest to the shell
+  const note = (text: string): InClusterStep => ({ text: `# ${escapeControls(text)}` });
   const clusterInfo = note(`cluster-info: set certificate-authority-data in the kube-public/cluster-info ConfigMap to ${caFile} (kubectl -n kube-public edit configmap cluster-info); the bootstrap signer re-signs it`);
   const restartSystem = run('-n', 'kube-system', 'rollout', 'restart', 'daemonset/kube-proxy', 'deployment/coredns');
   switch (phase) {

@@ -34,6 +34,7 @@ describe('journal recovery', () => {
     ['a target outside the roots', (p: ReturnType<typeof place>) => ({ tmp: join(p.outside, '.v.kubecerts-0123abcd.tmp'), path: join(p.outside, 'v') })],
     ['a temp file in another folder', (p: ReturnType<typeof place>) => ({ tmp: join(p.outside, '.a.kubecerts-0123abcd.tmp'), path: join(p.pki, 'a.crt') })],
     ['a temp that is not a kubecerts temp name', (p: ReturnType<typeof place>) => ({ tmp: join(p.pki, 'evil'), path: join(p.pki, 'a.crt') })],
+    ['a kubecerts temp of another file', (p: ReturnType<typeof place>) => ({ tmp: join(p.pki, '.evil.kubecerts-0123abcd.tmp'), path: join(p.pki, 'a.crt') })],
     ['a relative escape', (p: ReturnType<typeof place>) => ({ tmp: join(p.pki, '..', 'outside', '.v.kubecerts-0123abcd.tmp'), path: join(p.pki, '..', 'outside', 'v') })],
     ['a link that does not point at the path', (p: ReturnType<typeof place>) => ({ tmp: join(p.outside, '.v.kubecerts-0123abcd.tmp'), path: join(p.outside, 'v'), link: join(p.pki, 'a.crt') })],
   ])('refuses %s and changes nothing', (name, entry) => {
@@ -43,6 +44,7 @@ describe('journal recovery', () => {
     writeFileSync(join(p.outside, '.v.kubecerts-0123abcd.tmp'), 'EVIL');
     writeFileSync(join(p.outside, '.a.kubecerts-0123abcd.tmp'), 'EVIL');
     writeFileSync(join(p.pki, 'evil'), 'EVIL');
+    writeFileSync(join(p.pki, '.evil.kubecerts-0123abcd.tmp'), 'EVIL');
     writeFileSync(p.journal.path, JSON.stringify({ version: 1, renames: [entry(p)] }));
     expect(() => recoverJournal(p.journal)).toThrow(/names a path outside/);
     expect(readFileSync(join(p.outside, 'v'), 'utf8')).toBe('VICTIM');

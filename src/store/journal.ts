@@ -47,11 +47,21 @@ function realOrSelf(p: string): string {
 }
 
 /** True when `e` renames one of our temp files over a file in its own folder, inside `roots`. */
+/**
+ * True when `tmp` is a name tempPathFor gives a temp file of `target` (both base names): `.<target>.kubecerts-<hex>.tmp`,
+ * or the short `.kubecerts-<hex>.tmp` of a name too long for the suffix. A journal cannot make one file's temp
+ * replace another file.
+ */
+function tempOf(tmp: string, target: string): boolean {
+  if (!TEMP_NAME.test(tmp)) return false;
+  return /^\.kubecerts-[0-9a-f]{16}\.tmp$/.test(tmp) || (tmp.startsWith(`.${target}.kubecerts-`) && /^[0-9a-f]{8}\.tmp$/.test(tmp.slice(target.length + 12)));
+}
+
 function entryAllowed(e: unknown, roots: readonly string[]): e is JournalEntry {
   if (typeof e !== 'object' || e === null) return false;
   const { tmp, path, link } = e as Record<string, unknown>;
   if (typeof tmp !== 'string' || typeof path !== 'string' || (link !== undefined && typeof link !== 'string')) return false;
-  if (dirname(resolve(tmp)) !== dirname(resolve(path)) || !TEMP_NAME.test(basename(tmp))) return false;
+  if (dirname(resolve(tmp)) !== dirname(resolve(path)) || !tempOf(basename(tmp), basename(path))) return false;
   if (inRoots(path, roots)) return true;
   // a symlinked PKI file is replaced at its target: the link itself must be inside the roots and still point there
   return typeof link === 'string' && inRoots(link, roots) && realOrSelf(link) === resolve(path);
@@ -88,7 +98,7 @@ export function recoverJournal(place: JournalPlace): number {
   }
   const bad = renames.find((r) => !entryAllowed(r, place.roots));
   if (bad !== undefined) {
-    throw new PkiError('JOURNAL', `the journal "${place.path}" names a path outside ${place.roots.join(', ')}: refusing to recover from it (${JSON.stringify(bad)})`, {
+    throw new PkiError('JOURNAL', `the journal "${place.path}" names a path outside ${place.roots.join(', ')} or a temp file that is not its target's: refusing to recover from it (${JSON.stringify(bad)})`, {
       hint: 'inspect it and remove it; nothing was changed',
     });
   }

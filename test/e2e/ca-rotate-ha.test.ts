@@ -76,7 +76,11 @@ describe('ca rotate across three control-plane nodes with a real etcd', () => {
           // a member that cannot be observed stops reissue, and is told apart from a member that rejects the new CA
           await c.stop('cp3');
           const filesOnly = await rot(0, 'reissue');
+          // status tells a member that does not answer from one that rejects the new CA
+          const down = await rot(0, 'status');
           await c.start('cp3');
+          expect(down.stdout).toMatch(new RegExp(`in effect: etcd ${endpoints[2]}: unreachable \\(connection refused\\): cannot tell`));
+          expect(down.stdout).not.toContain(`in effect: etcd ${endpoints[2]}: REJECTS`);
           expect(filesOnly.code).not.toBe(0);
           expect(filesOnly.stderr).toMatch(/cannot reach etcd member\(s\) https:\/\/127\.0\.0\.1:\d+ \(connection refused\): whether trust is in effect there cannot be told/);
           expect(filesOnly.stderr).not.toMatch(/they reject a client of the new etcd CA/);

@@ -166,6 +166,18 @@ describe('check-expiration on PKIs kubecerts wrote', () => {
     expect(r.stdout).toMatch(/^!MISSING! ca +$/m);
     expect(r.stderr).toContain(`no PKI in ${join(empty, 'pki')}: the cluster CA certificate ${join(empty, 'pki', 'ca.crt')} does not exist`);
     expect((await check(empty)).code).toBe(0);
+    // only --cert-dir mistyped, the kubeconfigs there: kubeadm's external-CA check fails first (exit 1 without the
+    // flag, as kubeadm); with --fail-within it is still "no PKI", exit 3
+    const real = tempDir();
+    await initPki(real);
+    const typo = join(tempDir(), 'nonexistent');
+    const both = (extra: string[]) => runCli(['certs', 'check-expiration', '--cert-dir', typo, '--kubeconfig-dir', real, ...extra]);
+    const kubeadmLike = await both([]);
+    expect(kubeadmLike.code).toBe(1);
+    expect(kubeadmLike.stderr).toMatch(/^error: Error checking external CA condition for ca certificate authority: /);
+    const monitored = await both(['--fail-within', '30d']);
+    expect(monitored.code).toBe(3);
+    expect(monitored.stderr).toBe(`no PKI in ${typo}: the cluster CA certificate ${join(typo, 'ca.crt')} does not exist\n`);
     // only the cluster CA decides: a missing front-proxy CA keeps kubeadm's behaviour
     const k8s = tempDir();
     await initPki(k8s);

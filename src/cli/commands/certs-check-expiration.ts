@@ -5,7 +5,9 @@ import { describe, ExitCode, ExitRequest, UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../store/fs-atomic.js';
 import { checkExpiration as checkNode } from '../../ops/check-expiration.js';
 import { textWarner } from '../../output/events-text.js';
-import { expirationFormat, failWithin, renderExpiration } from '../../output/expiration-render.js';
+import { expirationFormat, failWithin, noPkiLine, renderExpiration } from '../../output/expiration-render.js';
+import { fileExists } from '../../store/pki-files.js';
+import { join } from 'node:path';
 import { integrityWarnings } from '../../output/integrity-text.js';
 import { durationFlag, runConfigFrom } from '../config-flags.js';
 import { hostPath } from '../global-flags.js';
@@ -27,7 +29,17 @@ export default async function checkExpiration(_args: unknown[], opts: Record<str
   const cfg = runConfigFrom(opts);
   const now = io.now();
   const kubeletDir = opts['includeKubelet'] === true ? (str(opts['kubeletDir']) ?? hostPath('/var/lib/kubelet/pki')) : undefined;
-  const report = checkNode({ cfg, now, warner: textWarner(line(io.stderr)), tolerant: format === 'prometheus', kubeletDir });
+  let report: ReturnType<typeof checkNode>;
+  try {
+    report = checkNode({ cfg, now, warner: textWarner(line(io.stderr)), tolerant: format === 'prometheus', kubeletDir });
+  } catch (err) {
+    // no PKI at all under --fail-within: kubeadm's external-CA check of a kubeconfig row fails first, but a monitor
+    // must hear "no PKI" (exit 3), as when no kubeconfig is there either
+    const ca = join(cfg.certificatesDir, 'ca.crt');
+    if (windowMs === undefined || fileExists(ca)) throw err;
+    io.stderr.write(`${noPkiLine(ca)}\n`);
+    throw new ExitRequest(ExitCode.expiring);
+  }
   if (format === 'text' || format === 'wide') for (const w of integrityWarnings(report.integrity)) io.stderr.write(`${w}\n`);
   if (opts['addNodeInfo'] === true && format !== 'json' && format !== 'yaml') throw new UsageError('--add-node-info needs -o json or -o yaml');
   const text = await renderExpiration(report, format, {

@@ -16,10 +16,15 @@ const INFO = Buffer.from('kubecerts ca rotate archive');
 /** A new secret: 32 random bytes as 64 lowercase hex digits (as `certs certificate-key`). */
 export const newArchiveSecret = (): string => randomBytes(32).toString('hex');
 
-function keyOf(secret: string, salt: Buffer): Buffer {
+/** Throws RotateError ROTATE_ARCHIVE unless `secret` is an archive key: 64 hex digits. */
+export function checkArchiveSecret(secret: string): void {
   if (!/^[0-9a-fA-F]{64}$/.test(secret)) {
     throw new RotateError('ROTATE_ARCHIVE', 'the archive key must be 64 hex digits (32 bytes), as `kubecerts certs certificate-key` prints');
   }
+}
+
+function keyOf(secret: string, salt: Buffer): Buffer {
+  checkArchiveSecret(secret);
   return Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'hex'), salt, INFO, 32));
 }
 

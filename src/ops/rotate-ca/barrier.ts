@@ -41,12 +41,6 @@ export async function accepts(url: string, client: { cert: Buffer; key: Buffer }
   return (await httpsGet(`${url.replace(/\/$/, '')}/version`, timeoutMs, client)).status > 0;
 }
 
-/** The members (of `urls`) that do not accept a client of the new CA: where trust is not in effect yet. */
-export async function notTrustingNew(urls: readonly string[], client: { cert: Buffer; key: Buffer }, timeoutMs: number): Promise<string[]> {
-  const res = await Promise.all(urls.map(async (u) => ((await accepts(u, client, timeoutMs)) ? undefined : u)));
-  return res.filter((u): u is string => u !== undefined);
-}
-
 /**
  * The members (of `urls`) where trust in the new CA cannot be confirmed, split by cause: `unreachable` (no TLS
  * server answered: connection refused, timed out, handshake failed before the client certificate was judged; each

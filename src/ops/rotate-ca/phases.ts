@@ -29,7 +29,7 @@ import { encodePrivateKey } from '../../pki/keys.js';
 import { normalizeAltNames } from '../../pki/sans.js';
 import { CA_SPECS, type CaName } from '../../pki/specs.js';
 import { bundleText, certFingerprint, issuedBy, keyFingerprint, keyMatches, parseBundle, publicKeysText, spkiHash } from '../../pki/trust-bundle.js';
-import { apiserverEffect, apiserverFromManifest, kubeletEffect, membersFromManifest, notServingNew, notTrustingNew, probeClient, trustProbe, type ComponentEffect } from './barrier.js';
+import { apiserverEffect, apiserverFromManifest, kubeletEffect, membersFromManifest, notServingNew, probeClient, trustProbe, type ComponentEffect } from './barrier.js';
 import { formatDuration } from '../../lib/duration.js';
 import { deriveStatus, type Phase, type RotationStatus } from './plan.js';
 import { caBaseName, hasControlPlaneManifests, KUBELET_CLIENT, modifiedAt, readIfPresent, readNodeFacts, SIGNER_FILE, type NodeFacts, type SignedCert } from '../../store/rotation-files.js';
@@ -503,7 +503,7 @@ async function etcdBarrier(o: PhaseOptions, m: Material, kind: 'trust-in-effect'
   if (!neu) return;
   const urls = o.etcdEndpoints ?? membersFromManifest(readIfPresent(join(o.paths.manifestsDir, 'etcd.yaml')));
   if (urls.length === 0) {
-    notObserved(o, checks, 'etcd', kind, `no etcd manifest with --initial-cluster in ${o.paths.manifestsDir} and no --etcd-endpoints`, 'give --etcd-endpoints https://HOST:2379,... (every member) or the node\'s --manifests-dir');
+    notObserved(o, checks, 'etcd', kind, `no etcd manifest with --initial-cluster in ${o.paths.manifestsDir} and no --etcd-endpoints`, 'give --etcd-endpoints with every member\'s peer URL (https://HOST:2380, as --initial-cluster lists them) or client URL (https://HOST:2379), comma-separated, or the node\'s --manifests-dir');
     return;
   }
   if (!key) return refuse('ROTATE_STATE', 'the new etcd CA key is needed for the barrier probe');
@@ -648,6 +648,8 @@ function saGrace(o: PhaseOptions, facts: NodeFacts, checks: string[]): void {
 /** One etcd member as observed by status: does it accept a client of the new etcd CA, does it serve a new-CA certificate. */
 export interface MemberEffect {
   readonly url: string;
+  /** no TLS server answered (connection refused, timed out): why, and the two answers below mean nothing */
+  readonly unreachable?: string;
   readonly acceptsNew: boolean;
   readonly servesNew: boolean;
 }
@@ -673,9 +675,12 @@ export async function etcdInEffect(o: PhaseOptions): Promise<MemberEffect[] | un
   if (!neu || !key) return undefined;
   const client = await probeClient(neu, key, o.now);
   const t = o.probeTimeoutMs ?? 3000;
-  const notAccepting = new Set(await notTrustingNew(urls, client, t));
+  // a member that does not answer is reported as unreachable, not as one that rejects the new CA
+  const trust = await trustProbe(urls, client, t);
+  const down = new Map(trust.unreachable.map((x) => [x.slice(0, x.indexOf(' ')), x.slice(x.indexOf(' ') + 2, -1)]));
+  const notAccepting = new Set(trust.rejecting);
   const notServing = (await notServingNew(urls, neu, client, t)).map((x) => x.split(' ')[0]);
-  return urls.map((url) => ({ url, acceptsNew: !notAccepting.has(url), servesNew: !notServing.includes(url) }));
+  return urls.map((url) => ({ url, ...(down.has(url) ? { unreachable: down.get(url) as string } : {}), acceptsNew: !down.has(url) && !notAccepting.has(url), servesNew: !down.has(url) && !notServing.includes(url) }));
 }
 
 // ---------------------------------------------------------------------------------------------------------- reissue

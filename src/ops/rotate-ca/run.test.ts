@@ -1,5 +1,5 @@
 import type { RotationNotice } from './phases.js';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -112,6 +112,18 @@ describe('runRotation (ca rotate) over a real PKI folder', () => {
     expect(renderRotateEvent(p.events[1] as RotateRunEvent)).toEqual({ stdout: '', stderr: '[rotate] wrote the encrypted archive /x/a.enc\n' });
   });
 
+  it('prepare --export to a folder, a link or with a malformed key is refused before prepare commits anything', async () => {
+    const k8s = await pkiTree();
+    mkdirSync(join(k8s, 'a-folder'));
+    symlinkSync(join(k8s, 'victim'), join(k8s, 'a-link'));
+    for (const [exportArchive, archiveKey, error] of [[join(k8s, 'a-folder'), undefined, /refusing to replace a directory/], [join(k8s, 'a-link'), undefined, /refusing to replace a symbolic link/], [join(k8s, 'ok.enc'), 'not-hex', /64 hex digits/]] as const) {
+      await expect(runRotation(options(k8s, 'prepare', { exportArchive, ...(archiveKey ? { archiveKey } : {}) }), ports())).rejects.toThrow(error);
+      expect(existsSync(join(k8s, '..', 'state', 'rotation', 'plan.json'))).toBe(false);
+    }
+    await runRotation(options(k8s, 'prepare', { exportArchive: join(k8s, 'ok.enc') }), ports());
+    expect(existsSync(join(k8s, '..', 'state', 'rotation', 'plan.json'))).toBe(true);
+  });
+
   it('prepare --import: an unreadable archive is ROTATE_ARCHIVE, a missing key a usage error', async () => {
     const k8s = await pkiTree();
     await expect(runRotation(options(k8s, 'prepare', { importArchive: join(k8s, 'none.enc'), archiveKey: 'k' }), ports())).rejects.toBeInstanceOf(RotateError);
@@ -143,12 +155,15 @@ describe('runRotation (ca rotate) over a real PKI folder', () => {
     const t = await runRotation(options(k8s, 'trust', { inCluster: 'print' }), ports());
     if (t.kind !== 'phase') throw new Error('not a phase report');
     expect(t.inCluster).toEqual({ mode: 'print', phase: 'trust', kubeconfig: join(k8s, 'admin.conf'), newHash: t.result.joinHashes?.new, caFile: join(k8s, 'pki', 'ca.crt') });
-    expect(t.restartHint).toBeUndefined();
-    expect(renderRotateReport(t).stdout).toMatch(/^In the cluster \(to run\):\n {2}/);
-    const b = await runRotation(options(k8s, 'rollback', { manifestsFlags: [['--manifests-dir', "/it's"]] }), ports());
+    // trust changed the CA files the components read at start: without --restart it says to restart them
+    expect(t.restartHint).toEqual({ words: ['control-plane', 'restart', 'all'], flags: [] });
+    // the restart comes first: kube-root-ca.crt is published by the restarted controller-manager
+    expect(renderRotateReport(t).stdout).toMatch(/^\[rotate\] restart the control-plane components .*\nIn the cluster \(to run\):\n {2}/);
+    const b = await runRotation(options(k8s, 'rollback', { manifestsFlags: [['--manifests-dir', "/it's"]], holdingFlags: [['--holding-dir', '/h']] }), ports());
     if (b.kind !== 'phase') throw new Error('not a phase report');
-    expect(b.restartHint).toEqual({ words: ['control-plane', 'restart', 'all'], flags: [['--manifests-dir', "/it's"]] });
-    expect(renderRotateReport(b).stdout).toContain(`: kubecerts control-plane restart all --manifests-dir '/it'\\''s' (or rerun with --restart), systemctl restart kubelet\n`);
+    expect(b.restartHint).toEqual({ words: ['control-plane', 'restart', 'all'], flags: [['--manifests-dir', "/it's"], ['--holding-dir', '/h']] });
+    expect(renderRotateReport(b).stdout).toContain(`: kubecerts control-plane restart all --manifests-dir '/it'\\''s' --holding-dir /h, systemctl restart kubelet (a phase given --restart does the static pods itself)\n`);
+    expect(renderRotateReport(b).stdout).not.toContain('rerun');
     expect(parseBundle(caDataOf(join(k8s, 'admin.conf'))).length).toBe(1);
     // back at prepared: rolling back again drops the staging and suggests no restart
     const again = await runRotation(options(k8s, 'rollback'), ports());

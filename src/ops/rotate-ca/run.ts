@@ -12,7 +12,8 @@ import { readIfPresent } from '../../store/rotation-files.js';
 import { readInClusterDone, readPlan, stagedFiles, textDigest, writeInClusterDone, type RotationPaths, type RotationPlan } from '../../store/rotation-state.js';
 import { loadPods } from '../control-plane-observe.js';
 import type { RestartReport } from '../control-plane-restart.js';
-import { newArchiveSecret, openArchive, sealArchive } from './archive.js';
+import { checkArchiveSecret, newArchiveSecret, openArchive, sealArchive } from './archive.js';
+import { existingRegularFile } from '../../store/fs-atomic.js';
 import type { ComponentEffect } from './barrier.js';
 import { applyInCluster, type InClusterReport, type KubectlRunner } from './in-cluster.js';
 import { componentsInEffect, etcdInEffect, finalize, nodeStatus, prepare, purge, recoverInterrupted, reissue, rollback, storePrepared, trust, type MemberEffect, type PhaseOptions, type PhaseResult } from './phases.js';
@@ -139,7 +140,10 @@ export async function runRotation(o: RotateRunOptions, ports: RotateRunPorts): P
   const result = await runPhase(o, po, ports);
   ports.onEvent({ kind: 'phase-done', result });
   const live = !result.dryRun && !result.nothingToDo && (result.written.length > 0 || result.removed.length > 0);
-  const restartHint = result.phase === 'rollback' && live && result.to !== 'none' && !o.restart ? { words: ['control-plane', 'restart', 'all'], flags: o.manifestsFlags } : undefined;
+  // trust, reissue, finalize and a rollback to one of them change files the components read only at start (a
+  // rollback to "none" only drops the staging folder)
+  const changesComponents = (['trust', 'reissue', 'finalize'].includes(result.phase) || (result.phase === 'rollback' && result.to !== 'none')) && live;
+  const restartHint = changesComponents && !o.restart ? { words: ['control-plane', 'restart', 'all'], flags: [...o.manifestsFlags, ...o.holdingFlags] } : undefined;
   const changedLive = !result.dryRun && !result.nothingToDo && ['trust', 'reissue', 'finalize', 'rollback'].includes(result.phase) && result.written.length > 0;
   let restart: RotatePhaseReport['restart'];
   if (o.restart && changedLive) {
@@ -206,6 +210,12 @@ async function runPhase(o: RotateRunOptions, po: PhaseOptions, ports: RotateRunP
         if (!o.archiveKey) throw new UsageError('--import needs the archive key: --archive-key or KUBECERTS_ARCHIVE_KEY');
         result = await storePrepared(po, openArchive(data, o.archiveKey));
       } else {
+        // what would make the export fail is refused before prepare commits: a prepared node without its archive
+        // would need a second prepare --export
+        if (o.exportArchive !== undefined && !po.dryRun) {
+          if (o.archiveKey) checkArchiveSecret(o.archiveKey);
+          existingRegularFile(o.exportArchive);
+        }
         result = await prepare(po);
       }
       if (o.exportArchive !== undefined && !po.dryRun) exportArchive(o, o.exportArchive, ports);
