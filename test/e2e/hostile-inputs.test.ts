@@ -392,6 +392,13 @@ describe('encoding: UTF-8 in, the same bytes out', () => {
     const rows = r.stdout.split('\n').slice(1).filter((l) => l !== '');
     expect(rows.length).toBeGreaterThanOrEqual(14);
     for (const row of rows) expect(row).toContain('k\\tu\\x1b[2Jbe');
+    // no PKI in such a folder: the --fail-within line names it escaped
+    const none = join(tempDir(), 'no\u001b[2Jpki');
+    const n = await runCli(['certs', 'check-expiration', '--fail-within', '30d', '--cert-dir', none, '--kubeconfig-dir', none]);
+    expect(n.code, n.stderr).toBe(3);
+    expect(n.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    const shown = none.replace('\u001b', '\\x1b');
+    expect(n.stderr).toContain(`no PKI in ${shown}: the cluster CA certificate ${shown}/ca.crt does not exist\n`);
   });
 
   it('error lines show control characters from file names escaped, never raw', async () => {
