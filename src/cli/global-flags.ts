@@ -21,7 +21,8 @@ export function extractGlobalFlags(argv: readonly string[]): { flags: GlobalFlag
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === '--') {
-      rest.push(...argv.slice(i));
+      // a loop, not push(...argv.slice(i)): a spread of 100,000+ arguments overflows the stack
+      for (let j = i; j < argv.length; j++) rest.push(argv[j] as string);
       break;
     }
     const v = /^(?:-v|--v)(?:=(.*))?$/.exec(a) ?? /^-v(\d+)$/.exec(a);

@@ -77,3 +77,12 @@ describe('kubeconfig codec (client-go layout)', () => {
     expect(parseKubeconfig('', '/k')).toMatchObject({ apiVersion: 'v1', kind: 'Config', clusters: [], users: [], contexts: [] });
   });
 });
+
+describe('kubeconfig codec on large input', () => {
+  it('reads a kubeconfig with a 130,000-item flow sequence (under 1 MiB) without overflowing the stack', () => {
+    const text = `apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\ncurrent-context: ""\npreferences:\n  big: [${'0,'.repeat(130_000)}0]\n`;
+    expect(text.length).toBeLessThan(1 << 20);
+    const kc = parseKubeconfig(text, 'big.conf');
+    expect(((kc.preferences as Record<string, unknown>)['big'] as unknown[]).length).toBe(130_001);
+  });
+});

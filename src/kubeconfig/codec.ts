@@ -126,7 +126,8 @@ function hasSharedNodes(root: unknown): boolean {
     if (typeof v !== 'object' || v === null) continue;
     if (seen.has(v)) return true;
     seen.add(v);
-    stack.push(...(Array.isArray(v) ? v : Object.values(v)));
+    // a loop, not push(...children): a flow sequence of 100,000+ items would overflow the stack as arguments
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push(child);
   }
   return false;
 }

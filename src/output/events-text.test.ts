@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CoreEvent } from '../ops/events.js';
-import { eventLine } from './events-text.js';
+import { eventLine, textWarner } from './events-text.js';
 
 const d = (s: string): Date => new Date(s);
 
@@ -39,5 +39,18 @@ describe('event lines (kubeadm wording)', () => {
   ];
   it.each(cases)('%j', (event, line) => {
     expect(eventLine(event)).toBe(line);
+  });
+});
+
+describe('text warnings', () => {
+  it('show control characters from files (a kubeconfig\'s server URL, a SAN) escaped', () => {
+    const lines: string[] = [];
+    const w = textWarner((l) => lines.push(l));
+    w.warn({ kind: 'kubeconfig-server', path: '/k/admin.conf', expected: 'https://10.0.0.1:6443', got: 'https://x\u001b[2J\r\nFAKE' });
+    w.warn({ kind: 'san-skipped', san: 'a\u202eb', certName: 'apiserver.crt' });
+    expect(lines).toEqual([
+      'a kubeconfig file "/k/admin.conf" exists already but has an unexpected API Server URL: expected: https://10.0.0.1:6443, got: https://x\\x1b[2J\\r\\nFAKE',
+      "[certificates] WARNING: 'a\\u202eb' was not added to the 'apiserver.crt' SAN, because it is not a valid IP or RFC-1123 compliant DNS entry",
+    ]);
   });
 });

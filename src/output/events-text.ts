@@ -2,6 +2,7 @@
 import { formatDuration } from '../lib/duration.js';
 import { formatExpiryDate, formatGoTime } from '../lib/time-format.js';
 import { Warner, type CoreEvent } from '../ops/events.js';
+import { escapeControls } from './control-plane-text.js';
 
 /** One event as kubeadm's line (no newline). */
 export function eventLine(e: CoreEvent): string {
@@ -28,5 +29,8 @@ export function eventLine(e: CoreEvent): string {
   }
 }
 
-/** A Warner that writes each event as one line through `line` (a stderr writer). */
-export const textWarner = (line: (text: string) => void): Warner => new Warner((e) => line(eventLine(e)));
+/**
+ * A Warner that writes each event as one line through `line` (a stderr writer), control characters escaped: the
+ * values come from files (a SAN from a config, a server URL from a kubeconfig, file names).
+ */
+export const textWarner = (line: (text: string) => void): Warner => new Warner((e) => line(escapeControls(eventLine(e))));

@@ -8,6 +8,7 @@ import { rowsExpiringWithin, type ExpirationReport, type IntegrityFindings } fro
 import { integrityFailed } from '../ops/integrity.js';
 import { renderExpirationPrometheus } from './expiration-prometheus.js';
 import { renderExpirationJson, renderExpirationYaml, type NodeInfo } from './expiration-serialize.js';
+import { escapeControls, safeText } from './control-plane-text.js';
 import { renderExpirationText } from './expiration-text.js';
 
 /** The -o values kubeadm's printer flags allow, in kubeadm's order, then kubecerts' own. */
@@ -66,7 +67,7 @@ export async function renderExpiration(report: ExpirationReport, format: string,
  * certificate, integrity findings) and whether the command fails (exit 3). `flag` is the window as typed.
  */
 /** --fail-within's line for a missing cluster CA certificate at `caPath` (no PKI at that path). */
-export const noPkiLine = (caPath: string): string => `no PKI in ${dirname(caPath)}: the cluster CA certificate ${caPath} does not exist`;
+export const noPkiLine = (caPath: string): string => safeText`no PKI in ${dirname(caPath)}: the cluster CA certificate ${caPath} does not exist`;
 
 export function failWithin(report: ExpirationReport & { readonly integrity: IntegrityFindings }, windowMs: number, flag: string): { lines: string[]; fail: boolean } {
   const due = rowsExpiringWithin(report, windowMs);
@@ -81,5 +82,6 @@ export function failWithin(report: ExpirationReport & { readonly integrity: Inte
   // must hear about; other missing rows stay kubeadm's "!MISSING!" (old clusters have no super-admin.conf)
   const noPki = report.authorities.find((r) => r.name === 'ca' && r.missing);
   if (noPki) lines.push(noPkiLine(noPki.path));
-  return { lines, fail: due.length > 0 || unreadable.length > 0 || noPki !== undefined || integrityFailed(integrity) };
+  // paths come from --cert-dir or a config file: shown with control characters escaped
+  return { lines: lines.map(escapeControls), fail: due.length > 0 || unreadable.length > 0 || noPki !== undefined || integrityFailed(integrity) };
 }

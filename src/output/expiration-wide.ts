@@ -5,6 +5,7 @@
 import chalk, { Chalk } from 'chalk';
 import Table from 'cli-table3';
 import type { ExpirationReport, ExpirationRow } from '../pki/expiration.js';
+import { escapeControls } from './control-plane-text.js';
 import { renderTabwriter } from './tabwriter.js';
 import { formatExpiryDate, formatResidual } from '../lib/time-format.js';
 
@@ -24,7 +25,7 @@ function cells(r: ExpirationRow): string[] {
     r.serial ?? '',
     formatExpiryDate(r.notBefore ?? new Date(0)),
     r.path,
-  ];
+  ].map(escapeControls); // the path comes from --cert-dir or a config file: a tab or newline in it cannot add cells or rows
 }
 
 export function renderExpirationWide(report: ExpirationReport, color: boolean): string {

@@ -3,6 +3,7 @@ import { dump } from 'js-yaml';
 import type { FleetReport, FleetRow, RowOwner } from '../report/schema.js';
 import type { ScanResult } from '../report/scan.js';
 import { formatExpiryDate, formatRfc3339, formatResidual } from '../lib/time-format.js';
+import { escapeControls } from './control-plane-text.js';
 import { renderTabwriter } from './tabwriter.js';
 
 const residual = (s: number): string => (s <= 0 ? 'expired' : formatResidual(s));
@@ -54,7 +55,8 @@ export function renderFleetText(r: FleetReport): string {
  * than renderTabwriter, which mirrors Go's text/tabwriter cell by cell and is slow for 140,000 rows. A row's cells
  * come in four pieces, each formatted and padded once per distinct value, so a row costs four lookups: node and host
  * (per node), name and type, expiry and residual time (both follow from the expiry on the report's one clock), CA
- * and status.
+ * and status. Every value from a report (node, host, names, the unreadable files and why) is shown through
+ * escapeControls, once per distinct value: a report cannot forge lines or drive the terminal.
  */
 export function* renderFleetTextBlocks(r: FleetReport): Generator<string> {
   const head = ['NODE', 'HOST', 'NAME', 'TYPE', 'EXPIRES', 'RESIDUAL TIME', 'CA', 'STATUS'];
@@ -64,12 +66,13 @@ export function* renderFleetTextBlocks(r: FleetReport): Generator<string> {
   const widen = (i: number, text: string): void => {
     if (text.length > (widths[i] as number)) widths[i] = text.length;
   };
+  const esc = memo(escapeControls);
   for (const x of r.rows) {
-    widen(0, x.node);
-    widen(1, x.host || '-');
-    widen(2, x.name);
+    widen(0, esc(x.node));
+    widen(1, esc(x.host) || '-');
+    widen(2, esc(x.name));
     widen(3, x.kind);
-    widen(6, x.caName || '-');
+    widen(6, esc(x.caName) || '-');
     if (x.expiresAt !== null && !expiries.has(x.expiresAt)) expiries.set(x.expiresAt, [formatExpiryDate(new Date(x.expiresAt)), residual(x.residualSeconds)]);
   }
   for (const [date, left] of expiries.values()) {
@@ -77,8 +80,8 @@ export function* renderFleetTextBlocks(r: FleetReport): Generator<string> {
     widen(5, left);
   }
   const pad = (i: number, text: string): string => text.padEnd((widths[i] as number) + 3);
-  const who = memo((o: RowOwner) => pad(0, o.node) + pad(1, o.host || '-'));
-  const what = [memo((name: string) => pad(2, name) + pad(3, 'certificate')), memo((name: string) => pad(2, name) + pad(3, 'ca'))];
+  const who = memo((o: RowOwner) => pad(0, esc(o.node)) + pad(1, esc(o.host) || '-'));
+  const what = [memo((name: string) => pad(2, esc(name)) + pad(3, 'certificate')), memo((name: string) => pad(2, esc(name)) + pad(3, 'ca'))];
   const when = memo((ms: number) => {
     const [date, left] = expiries.get(ms) as [string, string];
     return pad(4, date) + pad(5, left);
@@ -87,7 +90,10 @@ export function* renderFleetTextBlocks(r: FleetReport): Generator<string> {
   // the last two cells by status (see statusCode); with an empty STATUS the CA cell ends the line and loses its
   // padding and trailing blanks, as trimming the whole line does (undefined: the CA cell is all blanks, so the whole
   // line is trimmed)
-  const tail = STATUS.map((st) => memo((ca: string): string | undefined => (st !== '' ? pad(6, ca) + st : ca.trimEnd() || undefined)));
+  const tail = STATUS.map((st) => memo((raw: string): string | undefined => {
+    const ca = esc(raw);
+    return st !== '' ? pad(6, ca) + st : ca.trimEnd() || undefined;
+  }));
   yield `${head.slice(0, -1).map((h, i) => pad(i, h)).join('')}${head[head.length - 1] as string}\n`;
   yield* joinedBlocks(r.rows, (x) => {
     const front = who(x.owner) + (what[x.kind === 'ca' ? 1 : 0] as (name: string) => string)(x.name) + (x.expiresAt === null ? never : when(x.expiresAt));
@@ -95,7 +101,7 @@ export function* renderFleetTextBlocks(r: FleetReport): Generator<string> {
     return end === undefined ? front.trimEnd() : front + end;
   }, '\n');
   let out = r.rows.length > 0 ? '\n' : '';
-  for (const b of r.bad) out += `\nunreadable report ${b.file}: ${b.error}`;
+  for (const b of r.bad) out += `\nunreadable report ${escapeControls(b.file)}: ${escapeControls(b.error)}`;
   if (r.bad.length > 0) out += '\n';
   const t = r.totals;
   out += `\n${t.nodes} node(s), ${t.certificates} certificate(s) and CA(s): ${t.expired} expired, ${t.expiring} expiring within the window, ${t.missing} missing; ${t.badFiles} unreadable report file(s)\n`;
@@ -149,17 +155,21 @@ export function* renderFleetJsonBlocks(r: FleetReport): Generator<string> {
 
 export const renderFleetYaml = (r: FleetReport): string => dump({ ...header(r), certificates: r.rows.map(rowObject), unreadable: r.bad }, { lineWidth: -1, noRefs: true });
 
-/** One line per endpoint: its served leaf's subject, issuer, expiry and residual time, or the error. */
+/**
+ * One line per endpoint: its served leaf's subject, issuer, expiry and residual time, or the error. The endpoint,
+ * subject, issuer and error go through escapeControls: what a hostile endpoint serves cannot add cells or lines.
+ */
 export function renderScanText(results: readonly ScanResult[], now: Date): string {
   const lines = ['ENDPOINT\tSUBJECT\tISSUER\tEXPIRES\tRESIDUAL TIME\tCHAIN\tERROR'];
+  const esc = escapeControls;
   for (const r of results) {
     const leaf = r.chain[0];
     if (!leaf) {
-      lines.push(`${r.endpoint}\t-\t-\t-\t-\t0\t${r.error ?? 'no certificate'}`);
+      lines.push(`${esc(r.endpoint)}\t-\t-\t-\t-\t0\t${esc(r.error ?? 'no certificate')}`);
       continue;
     }
     const s = Math.floor((leaf.notAfter.getTime() - now.getTime()) / 1000);
-    lines.push(`${r.endpoint}\t${leaf.subject}\t${leaf.issuer}\t${formatExpiryDate(leaf.notAfter)}\t${residual(s)}\t${r.chain.length}\t${r.error ?? ''}`);
+    lines.push(`${esc(r.endpoint)}\t${esc(leaf.subject)}\t${esc(leaf.issuer)}\t${formatExpiryDate(leaf.notAfter)}\t${residual(s)}\t${r.chain.length}\t${esc(r.error ?? '')}`);
   }
   return renderTabwriter(`${lines.join('\n')}\n`);
 }

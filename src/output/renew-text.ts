@@ -5,7 +5,7 @@ import { findCa } from '../pki/specs.js';
 import type { RestartReport } from '../ops/control-plane-restart.js';
 import type { KubeconfigUpdate } from '../ops/renew-update-kubeconfig.js';
 import { certificateFile, locationOf } from '../store/locations.js';
-import { renderJson, renderRestartText, renderYaml } from './control-plane-text.js';
+import { renderJson, renderRestartText, renderYaml, safeText } from './control-plane-text.js';
 import { integrityWarnings } from './integrity-text.js';
 import type { IntegrityFindings } from '../pki/expiration.js';
 
@@ -48,10 +48,10 @@ export function renewDryRunLines(r: { readonly integrity: IntegrityFindings | un
   ];
 }
 
-/** The `[kubeconfig]` lines for one --update-kubeconfig FILE. */
+/** The `[kubeconfig]` lines for one --update-kubeconfig FILE (user names from FILE, paths: control characters escaped). */
 export function kubeconfigUpdateLines(u: KubeconfigUpdate): string[] {
-  if (u.kind === 'not-renewed') return [`[kubeconfig] ${u.file}: ${u.from} was not renewed, nothing to update`];
-  return u.refreshed.map((r) => `[kubeconfig] replaced the credentials of user "${r.name}" in ${u.file} with the renewed ones of ${u.from} (expiring ${r.newNotAfter})`);
+  if (u.kind === 'not-renewed') return [safeText`[kubeconfig] ${u.file}: ${u.from} was not renewed, nothing to update`];
+  return u.refreshed.map((r) => safeText`[kubeconfig] replaced the credentials of user "${r.name}" in ${u.file} with the renewed ones of ${u.from} (expiring ${r.newNotAfter})`);
 }
 
 export interface RenewSummary {

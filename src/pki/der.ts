@@ -304,15 +304,25 @@ function lengthBytes(n: number): number[] {
   return [0x80 | out.length, ...out];
 }
 
-/** One DER element: tag, minimal length, the concatenated contents. */
-export function derTlv(tag: number, ...contents: readonly Uint8Array[]): Buffer {
+/**
+ * One DER element: tag, minimal length, the concatenated `contents` given as one list (a list whose size comes from
+ * the input, e.g. 150,000 organizations, goes here: spread as 150,000 arguments it would overflow the stack).
+ */
+export function derTlvOf(tag: number, contents: readonly Uint8Array[]): Buffer {
   let len = 0;
   for (const c of contents) len += c.length;
-  return Buffer.concat([Buffer.from([tag, ...lengthBytes(len)]), ...contents]);
+  const parts: Uint8Array[] = [Buffer.from([tag, ...lengthBytes(len)])];
+  for (const c of contents) parts.push(c);
+  return Buffer.concat(parts);
 }
 
-export const derSequence = (...contents: readonly Uint8Array[]): Buffer => derTlv(0x30, ...contents);
-export const derSet = (...contents: readonly Uint8Array[]): Buffer => derTlv(0x31, ...contents);
+/** One DER element: tag, minimal length, the concatenated contents (a few; derTlvOf for a list of any size). */
+export const derTlv = (tag: number, ...contents: readonly Uint8Array[]): Buffer => derTlvOf(tag, contents);
+export const derSequence = (...contents: readonly Uint8Array[]): Buffer => derTlvOf(0x30, contents);
+export const derSet = (...contents: readonly Uint8Array[]): Buffer => derTlvOf(0x31, contents);
+/** A SEQUENCE / SET of a list of elements of any size. */
+export const derSequenceOf = (contents: readonly Uint8Array[]): Buffer => derTlvOf(0x30, contents);
+export const derSetOf = (contents: readonly Uint8Array[]): Buffer => derTlvOf(0x31, contents);
 export const DER_NULL: Buffer = Buffer.from([0x05, 0x00]);
 export const DER_TRUE: Buffer = Buffer.from([0x01, 0x01, 0xff]);
 

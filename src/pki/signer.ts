@@ -21,6 +21,9 @@ import {
   derOid,
   derSequence,
   derSet,
+  derSetOf,
+  derSequenceOf,
+  derTlvOf,
   derTime,
   derTlv,
   derUnsignedInteger,
@@ -87,15 +90,13 @@ function algorithmFor(key: KeyObject): Algorithm {
  * attribute type means by value length, then string tag (UTF8String 0x0c before PrintableString 0x13), then bytes.
  */
 export function derSetOrder(values: readonly string[]): string[] {
-  const key = (v: string): [number, number, Buffer] => {
+  // each value's key made once, not on each comparison (a users file may give a user 100,000+ organizations)
+  const keyed = values.map((v) => {
     const b = Buffer.from(v, 'utf8');
-    return [b.length, derDirectoryString(v)[0] ?? 0, b];
-  };
-  return [...values].sort((x, y) => {
-    const [lx, tx, bx] = key(x);
-    const [ly, ty, by] = key(y);
-    return lx - ly || tx - ty || Buffer.compare(bx, by);
+    return { v, l: b.length, t: derDirectoryString(v)[0] ?? 0, b };
   });
+  keyed.sort((x, y) => x.l - y.l || x.t - y.t || Buffer.compare(x.b, y.b));
+  return keyed.map((k) => k.v);
 }
 
 const attribute = (oid: string, value: string): Buffer => derSequence(derOid(oid), derDirectoryString(value));
@@ -103,9 +104,9 @@ const attribute = (oid: string, value: string): Buffer => derSequence(derOid(oid
 /** Go's pkix.Name order for kubeadm's subjects: O (one multi-valued RDN, DER-sorted) before CN. */
 export function encodeName(subject: Subject): Buffer {
   const rdns: Buffer[] = [];
-  if (subject.orgs.length > 0) rdns.push(derSet(...derSetOrder(subject.orgs).map((o) => attribute('2.5.4.10', o))));
+  if (subject.orgs.length > 0) rdns.push(derSetOf(derSetOrder(subject.orgs).map((o) => attribute('2.5.4.10', o))));
   rdns.push(derSet(attribute('2.5.4.3', subject.cn)));
-  return derSequence(...rdns);
+  return derSequenceOf(rdns);
 }
 
 const extension = (oid: string, critical: boolean, value: Buffer): Buffer =>
@@ -129,7 +130,7 @@ function subjectAltNames(dns: readonly string[], ips: readonly string[]): Buffer
     if (bytes.length === 16 && bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) bytes = bytes.subarray(12);
     names.push(derTlv(0x87, bytes));
   }
-  return derSequence(...names);
+  return derSequenceOf(names);
 }
 
 const keyId = (spki: Buffer): Buffer => createHash('sha1').update(spkiKeyBits(spki)).digest();
@@ -143,7 +144,7 @@ export function encodeTbsCertificate(
   const spki = (t.key.type === 'public' ? t.key : createPublicKey(t.key)).export({ type: 'spki', format: 'der' });
   const exts: Buffer[] = [extension('2.5.29.15', true, keyUsage(t.isCA))];
   const ekus = [...t.usages.map((u) => EKU_OID[u]), ...(t.otherUsageOids ?? [])];
-  if (ekus.length > 0) exts.push(extension('2.5.29.37', false, derSequence(...ekus.map(derOid))));
+  if (ekus.length > 0) exts.push(extension('2.5.29.37', false, derSequenceOf(ekus.map(derOid))));
   exts.push(extension('2.5.29.19', true, t.isCA ? derSequence(DER_TRUE) : derSequence()));
   if (t.isCA) exts.push(extension('2.5.29.14', false, derOctetString(keyId(spki))));
   if (issuer.keyId) exts.push(extension('2.5.29.35', false, derSequence(derTlv(0x80, issuer.keyId))));
@@ -156,7 +157,7 @@ export function encodeTbsCertificate(
     derSequence(derTime(t.notBefore), derTime(t.notAfter)),
     encodeName(t.subject),
     spki,
-    derTlv(0xa3, derSequence(...exts)),
+    derTlv(0xa3, derSequenceOf(exts)),
   );
 }
 
@@ -223,7 +224,7 @@ export async function createCsr(req: CsrRequest): Promise<string> {
     req.dns.length + req.ips.length > 0
       ? [derSequence(derOid('1.2.840.113549.1.9.14'), derSet(derSequence(extension('2.5.29.17', false, subjectAltNames(req.dns, req.ips)))))]
       : [];
-  const info = derSequence(derUnsignedInteger(Buffer.from([0])), encodeName(req.subject), spki, derTlv(0xa0, ...attributes));
+  const info = derSequence(derUnsignedInteger(Buffer.from([0])), encodeName(req.subject), spki, derTlvOf(0xa0, attributes));
   const signature = await signBytes(algorithm.hash, info, req.key);
   return encodePem('CERTIFICATE REQUEST', derSequence(info, algorithm.id, derBitString(signature)));
 }

@@ -38,9 +38,12 @@ export async function readCsrDetails(pem: string): Promise<CsrDetails> {
   const otherSubject: string[] = [];
   for (const rdn of csr.subjectName.toJSON()) {
     for (const [type, values] of Object.entries(rdn)) {
-      if (type === 'CN') cn.push(...values);
-      else if (type === 'O') orgs.push(...values);
-      else otherSubject.push(...values.map((v) => `${type}=${v}`));
+      // loops, not push(...values): a request with 100,000+ values would overflow the stack as arguments
+      for (const v of values) {
+        if (type === 'CN') cn.push(v);
+        else if (type === 'O') orgs.push(v);
+        else otherSubject.push(`${type}=${v}`);
+      }
     }
   }
   const dns: string[] = [];

@@ -42,7 +42,27 @@ interface Instant {
  * One Instant per distinct expirationDate text: a fleet repeats dates, and one lookup both interns the text and
  * saves parsing it again (Date.parse on each of 140,000 rows was a tenth of the per-row time).
  */
-const instant = perText((text): Instant => ({ text, ms: Date.parse(text) }));
+const instant = perText((text): Instant => ({ text, ms: rfc3339Ms(text) }));
+
+/** An RFC 3339 time as Go's time.Time marshals one to JSON: seconds, up to 9 fraction digits, "Z" or an offset. */
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * `text` in ms since the epoch when it is an RFC 3339 time as kubeadm's JSON writes it (Go's time.Time
+ * MarshalJSON: `2026-12-01T00:00:00Z`, optional fractional seconds, `Z` or `±hh:mm`), else NaN. The fields are
+ * range-checked as Go's time.Parse(time.RFC3339, …) checks them (month, day of that month, hour 0-23, minute and
+ * second 0-59, zone hour 0-23), so "1", "March 7 2099", a time without a zone (which Date.parse reads in the local
+ * zone) or "2026-02-31T…" (which Date.parse rolls over into March) are not times.
+ */
+export function rfc3339Ms(text: string): number {
+  const m = RFC3339.exec(text);
+  if (!m) return NaN;
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
+  const days = month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  if (month < 1 || month > 12 || day < 1 || day > days || hour > 23 || minute > 59 || second > 59) return NaN;
+  if (m[7] !== undefined && (Number(m[7]) > 23 || Number(m[8]) > 59)) return NaN;
+  return Date.parse(text);
+}
 
 /** `list`[`i`] as a row, or why it is not one (the place in the message is built only then: 140,000 rows). */
 function entry(v: unknown, kind: FleetRow['kind'], list: string, i: number, o: Owner): FleetRow | string {
@@ -64,6 +84,18 @@ function entry(v: unknown, kind: FleetRow['kind'], list: string, i: number, o: O
   };
 }
 
+/**
+ * Why `text` is not JSON, without any of its content: JSON.parse's message quotes the text around the fault (a link
+ * to /etc/shadow named x.json would print its first bytes), so only the place is kept, in bytes of the UTF-8 file,
+ * when the message gives one ("... in JSON at position N", or the end for "Unexpected end of JSON input").
+ */
+function notJson(text: string, err: unknown): string {
+  const message = err instanceof Error ? err.message : '';
+  const at = /\bat position (\d+)\b/.exec(message);
+  if (at) return `not valid JSON (at byte ${Buffer.byteLength(text.slice(0, Number(at[1])), 'utf8')})`;
+  return message.startsWith('Unexpected end of JSON input') ? `not valid JSON (at byte ${Buffer.byteLength(text, 'utf8')})` : 'not valid JSON';
+}
+
 const LISTS = [['certificates', 'certificate'], ['certificateAuthorities', 'ca']] as const;
 
 /**
@@ -76,7 +108,7 @@ export function parseNodeReport(file: string, text: string, nowMs: number): Node
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    return `not JSON: ${(err as Error).message}`;
+    return notJson(text, err);
   }
   if (!isObj(doc)) return 'not a JSON object';
   if (doc['kind'] !== 'CertificateExpirationInfo' || typeof doc['apiVersion'] !== 'string' || !doc['apiVersion'].startsWith('output.kubeadm.k8s.io/')) {
@@ -84,7 +116,7 @@ export function parseNodeReport(file: string, text: string, nowMs: number): Node
   }
   const k = isObj(doc['kubecerts']) ? doc['kubecerts'] : {};
   const nodeName = typeof k['nodeName'] === 'string' && k['nodeName'] !== '' ? k['nodeName'] : basename(file).replace(/\.json$/i, '');
-  const checkMs = typeof k['checkTime'] === 'string' ? Date.parse(k['checkTime']) : NaN;
+  const checkMs = typeof k['checkTime'] === 'string' ? rfc3339Ms(k['checkTime']) : NaN;
   const checkTime = Number.isNaN(checkMs) ? undefined : new Date(checkMs);
   const host = typeof k['hostname'] === 'string' ? k['hostname'] : '';
   const owner: Owner = { row: { node: nodeName, host, file }, nowMs };

@@ -21,13 +21,39 @@ describe('parseNodeReport', () => {
     expect(r.rows[0]).toMatchObject({ missing: true, expiresAt: null, residualSeconds: 0 });
   });
   it('says why a file is not a report, never throws', () => {
-    expect(parseNodeReport('f', '{', NOW)).toMatch(/^not JSON/);
+    expect(parseNodeReport('f', '{', NOW)).toBe('not valid JSON (at byte 1)');
     expect(parseNodeReport('f', '[]', NOW)).toBe('not a JSON object');
     expect(parseNodeReport('f', JSON.stringify({ kind: 'Pod', apiVersion: 'v1' }), NOW)).toMatch(/not a check-expiration report/);
     expect(parseNodeReport('f', doc([cert('a', 'tomorrow')]), NOW)).toMatch(/expirationDate is not an RFC 3339 time/);
     expect(parseNodeReport('f', doc([cert('a', null)]), NOW)).toMatch(/no expirationDate but not missing/);
     expect(parseNodeReport('f', doc([{ name: 'a', expirationDate: null }]), NOW)).toMatch(/"missing" is not a boolean/);
     expect(parseNodeReport('f', doc([], { certificates: {} }), NOW)).toMatch(/"certificates" is not a list/);
+  });
+});
+
+describe('parseNodeReport: strict times and no file content in errors', () => {
+  const at = (date: string): NodeReport | string => parseNodeReport('f', doc([cert('a', date)]), NOW);
+  it('accepts RFC 3339 as Go writes time.Time: Z or an offset, up to 9 fraction digits', () => {
+    expect((at('2026-12-01T00:00:00Z') as NodeReport).rows[0]?.expiresAt).toBe(Date.parse('2026-12-01T00:00:00Z'));
+    expect((at('2026-12-01T02:00:00+02:00') as NodeReport).rows[0]?.expiresAt).toBe(Date.parse('2026-12-01T00:00:00Z'));
+    expect((at('2026-12-01T00:00:00.123456789-01:30') as NodeReport).rows[0]?.expiresAt).toBe(Date.parse('2026-12-01T01:30:00.123Z'));
+    expect((at('2024-02-29T23:59:59Z') as NodeReport).rows[0]?.expiresAt).toBe(Date.parse('2024-02-29T23:59:59Z'));
+  });
+  it.each(['1', 'March 7 2099', '2026-12-01', '2026-12-01T00:00:00', '2026-12-01 00:00:00Z', '2026-12-01T00:00Z', '2026-02-29T00:00:00Z',
+    '2026-04-31T00:00:00Z', '2026-13-01T00:00:00Z', '2026-12-01T24:00:00Z', '2026-12-01T00:60:00Z', '2026-12-01T00:00:60Z', '2026-12-01T00:00:00+24:00',
+    '2026-12-01T00:00:00.Z', '2026-12-01T00:00:00.1234567890Z', '2026-12-01t00:00:00z', '+002026-12-01T00:00:00Z', ' 2026-12-01T00:00:00Z'])('refuses %j as an expirationDate', (date) => {
+    expect(at(date)).toBe('certificates[0] (a): expirationDate is not an RFC 3339 time');
+  });
+  it('a loose checkTime is no check time', () => {
+    const r = parseNodeReport('f', doc([], { kubecerts: { checkTime: 'March 7 2099' } }), NOW) as NodeReport;
+    expect(r.checkTime).toBeUndefined();
+  });
+  it('says where JSON breaks, in bytes, never what the file holds', () => {
+    expect(parseNodeReport('f', 'root:*:20221:0:99999:7:::\n', NOW)).toBe('not valid JSON');
+    expect(parseNodeReport('f', '{"é": 1} secret', NOW)).toBe('not valid JSON (at byte 10)');
+    expect(parseNodeReport('f', '{"a": "secret', NOW)).toBe('not valid JSON (at byte 13)');
+    expect(parseNodeReport('f', '{secret}', NOW)).toBe('not valid JSON (at byte 1)');
+    expect(parseNodeReport('f', '{"ü": ', NOW)).toBe('not valid JSON (at byte 7)');
   });
 });
 

@@ -107,6 +107,7 @@ function resolveHolding(host: NodeHost, path: string): ResolvedHolding {
   let parts = abs.split('/').filter((x) => x !== '' && x !== '.');
   let cur = '/';
   let links = 0;
+  // the rest joined as one string below, not join(next, ...parts): a spread of 100,000+ arguments overflows the stack
   while (parts.length > 0) {
     const name = parts.shift() as string;
     if (name === '..') {
@@ -115,19 +116,19 @@ function resolveHolding(host: NodeHost, path: string): ResolvedHolding {
     }
     const dirT = host.entry(cur);
     const bad = dirT && folderProblem(cur, dirT);
-    if (bad) return { real: join(cur, name, ...parts), problem: `its parent ${bad}` };
+    if (bad) return { real: join(cur, name, parts.join('/')), problem: `its parent ${bad}` };
     const next = join(cur, name);
     const t = host.entry(next);
-    if (!t) return { real: join(next, ...parts) };
+    if (!t) return { real: join(next, parts.join('/')) };
     if (t.isLink) {
-      if (!ownedByUs(t.uid)) return { real: join(next, ...parts), problem: `the symbolic link "${next}" on its path is owned by uid ${t.uid}, not by root or the running user (uid ${selfUid()})` };
-      if (++links > 40) return { real: join(next, ...parts), problem: `too many levels of symbolic links at "${next}"` };
+      if (!ownedByUs(t.uid)) return { real: join(next, parts.join('/')), problem: `the symbolic link "${next}" on its path is owned by uid ${t.uid}, not by root or the running user (uid ${selfUid()})` };
+      if (++links > 40) return { real: join(next, parts.join('/')), problem: `too many levels of symbolic links at "${next}"` };
       const target = host.readlink(next);
       if (isAbsolute(target)) cur = '/';
       parts = [...target.split('/').filter((x) => x !== '' && x !== '.'), ...parts];
       continue;
     }
-    if (!t.isDir && parts.length > 0) return { real: join(next, ...parts), problem: `"${next}" on its path is not a folder` };
+    if (!t.isDir && parts.length > 0) return { real: join(next, parts.join('/')), problem: `"${next}" on its path is not a folder` };
     cur = next;
   }
   return { real: cur };

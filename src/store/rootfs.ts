@@ -87,7 +87,8 @@ export function inRoot(path: string): string {
       done.push(c);
       continue;
     }
-    const here = join(root, ...done, c);
+    // the parts joined first, not join(root, ...done): a spread of 100,000+ arguments overflows the stack
+    const here = join(root, done.join('/'), c);
     let link: string | undefined;
     try {
       if (lstatSync(here).isSymbolicLink()) link = readlinkSync(here);
@@ -105,7 +106,7 @@ export function inRoot(path: string): string {
     if (isAbsolute(link)) done = [];
     pending = [...link.split('/').filter((x) => x !== ''), ...pending];
   }
-  return join(root, ...done);
+  return join(root, done.join('/'));
 }
 
 /**

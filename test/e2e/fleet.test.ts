@@ -3,6 +3,7 @@
  * generated node reports with missing, expired and unreadable entries and foreign files, and `fleet scan` reading the
  * served chains of a real etcd and a local HTTPS server.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer as createHttps, type Server } from 'node:https';
 import { createServer as createTcp } from 'node:net';
@@ -202,5 +203,76 @@ describe('fleet scan', () => {
     const serial = Date.now();
     await runCli(['fleet', 'scan', ...silentPorts.slice(0, 4).map((p) => `127.0.0.1:${p}`), '--timeout', '1s', '--parallel', '1']);
     expect(Date.now() - serial).toBeGreaterThanOrEqual(4000);
+  });
+});
+
+describe('fleet report and scan on hostile input: nothing from a report, a file name or an endpoint drives the terminal', () => {
+  // what a raw control character would do: clear the screen, go back to the line start, ring, set the title, CSI, bidi
+  const RAW = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+  const report = (certs: object[], kubecerts?: object): string =>
+    JSON.stringify({ kind: 'CertificateExpirationInfo', apiVersion: 'output.kubeadm.k8s.io/v1alpha3', certificates: certs, certificateAuthorities: [], ...(kubecerts ? { kubecerts } : {}) });
+  const cert = (name: string, caName: string, date: string | null): object => ({ name, expirationDate: date, residualTime: 0, externallyManaged: false, caName, missing: date === null });
+
+  it('node, host, names, CA names, file names and reasons are escaped in the table and on stderr; JSON keeps them as written', async () => {
+    const dir = join(tempDir(), 'hostile');
+    mkdirSync(dir);
+    const nodeName = 'evil\u001b[2J\rnode';
+    const hostname = 'h\nFAKE-NODE   FAKE-HOST';
+    writeFileSync(join(dir, 'a.json'), report([cert('api\u0007server', 'ca\u001b]0;pwned\u0007', '2099-01-01T00:00:00Z'), cert('x\u009b2J', '\u202eac', null)], { nodeName, hostname }));
+    const badName = 'bad\nunreadable report forged.json\u001b[31m.json';
+    writeFileSync(join(dir, badName), '{"kind": ');
+    const secret = join(tempDir(), 'shadow');
+    writeFileSync(secret, 'root:*:20221:0:99999:7:::\n');
+    symlinkSync(secret, join(dir, 'x.json'));
+    const r = await runCli(['fleet', 'report', dir]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).not.toMatch(RAW);
+    expect(r.stderr).not.toMatch(RAW);
+    const lines = r.stdout.split('\n');
+    // header, two rows, blank, two unreadable files, blank, totals, final newline
+    expect(lines.length, r.stdout).toBe(9);
+    expect(lines[1]).toMatch(/^evil\\x1b\[2J\\rnode\s+h\\nFAKE-NODE   FAKE-HOST\s+api\\x07server\s+certificate\s.*ca\\x1b\]0;pwned\\x07$/);
+    expect(lines[2]).toMatch(/^evil\\x1b\[2J\\rnode\s+h\\nFAKE-NODE   FAKE-HOST\s+x\\u009b2J\s+certificate\s+-\s+-\s+\\u202eac\s+missing$/);
+    expect(r.stdout).toContain(`unreadable report ${join(dir, 'bad\\nunreadable report forged.json\\x1b[31m.json')}: not valid JSON (at byte 9)`);
+    expect(r.stderr).toContain(`error: ${join(dir, 'bad\\nunreadable report forged.json\\x1b[31m.json')}: not valid JSON (at byte 9)\n`);
+    // a link to a secret file: the reason says where JSON breaks, never what the file holds
+    expect(r.stderr).toContain(`error: ${join(dir, 'x.json')}: not valid JSON\n`);
+    expect(r.stdout + r.stderr).not.toContain('root:');
+    const j = await runCli(['fleet', 'report', dir, '-o', 'json']);
+    const out = JSON.parse(j.stdout) as { certificates: { node: string; host: string; name: string; caName: string }[]; unreadable: { file: string }[] };
+    expect(out.certificates.map((c) => [c.node, c.host, c.name, c.caName])).toEqual([[nodeName, hostname, 'api\u0007server', 'ca\u001b]0;pwned\u0007'], [nodeName, hostname, 'x\u009b2J', '\u202eac']]);
+    expect(out.unreadable.map((u) => u.file)).toContain(join(dir, badName));
+  });
+
+  it('a loose or zone-less expirationDate is a bad entry, named by its file', async () => {
+    const dir = join(tempDir(), 'dates');
+    mkdirSync(dir);
+    for (const [i, date] of ['1', 'March 7 2099', '2099-03-07T00:00:00', '2099-02-30T00:00:00Z'].entries()) writeFileSync(join(dir, `n${i}.json`), report([cert('apiserver', 'ca', date)]));
+    writeFileSync(join(dir, 'ok.json'), report([cert('apiserver', 'ca', '2099-03-07T00:00:00.5+01:00')]));
+    const r = await runCli(['fleet', 'report', dir, '-o', 'json'], { env: { TZ: 'Pacific/Kiritimati' } });
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as { certificates: { node: string; expirationDate: string }[]; unreadable: { file: string; error: string }[] };
+    expect(out.unreadable.map((u) => [u.file.split('/').pop(), u.error])).toEqual([0, 1, 2, 3].map((i) => [`n${i}.json`, 'certificates[0] (apiserver): expirationDate is not an RFC 3339 time']));
+    expect(out.certificates).toMatchObject([{ node: 'ok', expirationDate: '2099-03-07T00:00:00.5+01:00' }]);
+  });
+
+  it('fleet scan escapes what a hostile endpoint serves: C1 controls, bidi overrides and line separators in its subject', async () => {
+    const d = tempDir();
+    const subject = '/CN=evil\u009b2J\u202eX\u2028Y/O=o\u0085next';
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(d, 'k.pem'), '-out', join(d, 'c.pem'), '-days', '30', '-utf8', '-subj', subject], { stdio: 'ignore' });
+    const server = createHttps({ cert: readFileSync(join(d, 'c.pem')), key: readFileSync(join(d, 'k.pem')) }, (_q, s) => s.end('ok'));
+    const port = await freePort();
+    await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+    try {
+      const r = await runCli(['fleet', 'scan', `127.0.0.1:${port}`]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).not.toMatch(RAW);
+      expect(r.stdout.split('\n').length).toBe(3);
+      expect(r.stdout).toContain('CN=evil\\u009b2J\\u202eX\\u2028Y, O=o\\u0085next');
+      const j = JSON.parse((await runCli(['fleet', 'scan', `127.0.0.1:${port}`, '-o', 'json'])).stdout) as { endpoints: { chain: { subject: string }[] }[] };
+      expect(j.endpoints[0]?.chain[0]?.subject).toBe('CN=evil\u009b2J\u202eX\u2028Y\nO=o\u0085next'.replace('\n', ', '));
+    } finally {
+      server.close();
+    }
   });
 });

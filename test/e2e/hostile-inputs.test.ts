@@ -351,6 +351,65 @@ describe('encoding: UTF-8 in, the same bytes out', () => {
     expectOneLineError(c.stderr, `${join(k8s, 'admin.conf')}: invalid UTF-8 on line`);
     expect(snapshotTree(k8s)).toEqual(before);
   });
+
+  it('an argument that is not UTF-8 (real bytes on the command line) is refused before anything runs: exit 2 naming it', async () => {
+    const k8s = copyFixture('v1.29');
+    const out = join(tempDir(), 'out');
+    const before = snapshotTree(k8s);
+    // Node can only pass UTF-8 to a child: printf in sh writes the byte 0xE9 (Latin-1 é) into the argument itself
+    const raw = (script: string): { code: number | null; stderr: string; stdout: string } => {
+      const r = spawnSync('/bin/sh', ['-c', `exec "$NODE" "$BIN" ${script}`], {
+        encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', NODE: process.execPath, BIN, K8S: k8s, OUT: out, E9: '\\351' },
+      });
+      return { code: r.status, stderr: r.stderr, stdout: r.stdout };
+    };
+    const cases: [string, string][] = [
+      ['kubeconfig user --client-name "$(printf "caf$E9")" --out-dir "$OUT" --cert-dir "$K8S/pki" --server https://1.2.3.4:6443', 'the value of --client-name is not valid UTF-8'],
+      ['kubeconfig user --client-name="$(printf "caf$E9")" --out-dir "$OUT" --cert-dir "$K8S/pki" --server https://1.2.3.4:6443', 'the value of --client-name is not valid UTF-8'],
+      ['kubeconfig user --client-name ok --org "$(printf "$E9")" --out-dir "$OUT" --cert-dir "$K8S/pki" --server https://1.2.3.4:6443', 'the value of --org is not valid UTF-8'],
+      ['certs renew "$(printf "caf$E9")" --cert-dir "$K8S/pki" --kubeconfig-dir "$K8S"', 'argument 3 ("caf\uFFFD") is not valid UTF-8'],
+      ['certs check-expiration --cert-dir "$K8S/pki" -o "$(printf "$E9")"', 'the value of -o is not valid UTF-8'],
+      ['--rootfs "$(printf "/$E9")" certs renew all --cert-dir "$K8S/pki" --kubeconfig-dir "$K8S"', 'the value of --rootfs is not valid UTF-8'],
+      ['certs renew all --cert-dir "$K8S/pki" --kubeconfig-dir "$K8S" "$(printf "$E9")"', 'argument 8 ("\uFFFD") is not valid UTF-8'],
+    ];
+    for (const [script, message] of cases) {
+      const r = raw(script);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.split('\n')[0]).toBe(`error: ${message}`);
+      expect(r.stderr).toMatch(/^hint: arguments must be UTF-8/m);
+    }
+    expect(existsSync(out)).toBe(false);
+    expect(snapshotTree(k8s)).toEqual(before);
+  });
+
+  it('check-expiration -o wide and --fail-within show a certificate folder with a tab and ESC in its name escaped', async () => {
+    const k8s = copyFixture('v1.29', join(tempDir(), 'k\tu\u001b[2Jbe'));
+    const r = await runCli(['certs', 'check-expiration', '-o', 'wide', '--fail-within', '100000d', ...dirs(k8s)]);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stdout + r.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    // every row (certificates, kubeconfigs, CAs) names its file in the folder, one row each
+    const rows = r.stdout.split('\n').slice(1).filter((l) => l !== '');
+    expect(rows.length).toBeGreaterThanOrEqual(14);
+    for (const row of rows) expect(row).toContain('k\\tu\\x1b[2Jbe');
+    // no PKI in such a folder: the --fail-within line names it escaped
+    const none = join(tempDir(), 'no\u001b[2Jpki');
+    const n = await runCli(['certs', 'check-expiration', '--fail-within', '30d', '--cert-dir', none, '--kubeconfig-dir', none]);
+    expect(n.code, n.stderr).toBe(3);
+    expect(n.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    const shown = none.replace('\u001b', '\\x1b');
+    expect(n.stderr).toContain(`no PKI in ${shown}: the cluster CA certificate ${shown}/ca.crt does not exist\n`);
+  });
+
+  it('error lines show control characters from file names escaped, never raw', async () => {
+    const k8s = copyFixture('v1.29');
+    const w = tempDir();
+    const r = await runCli(['kubeconfig', 'user', '--client-name', 'a', '--from-file', join(w, 'no\u001b[2J\rsuch\nfile'), '--out-dir', join(w, 'out'), ...dirs(k8s)]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    // a line break in a message is folded to a space (messages are one line each); the other controls are escaped
+    expect(r.stderr.split('\n')[0]).toContain(`${join(w, 'no\\x1b[2J\\rsuch file')}`);
+  });
 });
 
 describe('locks', () => {

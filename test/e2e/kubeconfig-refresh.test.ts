@@ -114,6 +114,16 @@ users:
     expect(readFileSync(file, 'utf8')).toBe(expected);
   });
 
+  it('a user name with control characters is printed escaped, never raw', async () => {
+    const file = join(tempDir(), 'config');
+    // YAML's "\\e" is ESC: a user name that would clear the terminal
+    writeFileSync(file, readFileSync(join(dir, 'admin.conf'), 'utf8').replace(/(name|user): kubernetes-admin$/gm, '$1: "ad\\e[2J\\rmin"'));
+    const r = await runCli(['kubeconfig', 'refresh', file, '--from', join(dir, 'admin.conf')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('[kubeconfig] user "ad\\x1b[2J\\rmin" in ');
+    expect(r.stdout).not.toMatch(/[\u001b\r]/);
+  });
+
   it('replaces a symlinked kubeconfig at its target, so the link survives', async () => {
     const d = tempDir();
     const target = join(d, 'real-config');
