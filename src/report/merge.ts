@@ -103,3 +103,17 @@ export function fleetExitCode(r: FleetReport): ExitCodeValue {
   if (r.totals.expired + r.totals.expiring > 0) return ExitCode.expiring;
   return ExitCode.ok;
 }
+
+/**
+ * The node names more than one report carries (cloned machines, a node renamed), each with its files in read order:
+ * their rows are merged under one node, which the operator should hear about.
+ */
+export function sharedNodeNames(reports: readonly NodeReport[]): [node: string, files: string[]][] {
+  const files = new Map<string, string[]>();
+  for (const r of reports) {
+    const list = files.get(r.node);
+    if (list) list.push(r.file);
+    else files.set(r.node, [r.file]);
+  }
+  return [...files].filter(([, list]) => list.length > 1);
+}

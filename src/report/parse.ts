@@ -112,7 +112,8 @@ export function parseNodeReport(file: string, text: string, nowMs: number): Node
   }
   if (!isObj(doc)) return 'not a JSON object';
   if (doc['kind'] !== 'CertificateExpirationInfo' || typeof doc['apiVersion'] !== 'string' || !doc['apiVersion'].startsWith('output.kubeadm.k8s.io/')) {
-    return `not a check-expiration report (kind "${String(doc['kind'])}", apiVersion "${String(doc['apiVersion'])}"; expected CertificateExpirationInfo, output.kubeadm.k8s.io/v1alpha3)`;
+    const field = (v: unknown): string => (v === undefined ? 'none' : JSON.stringify(v).slice(0, 80));
+    return `not a check-expiration report (kind ${field(doc['kind'])}, apiVersion ${field(doc['apiVersion'])}; expected "CertificateExpirationInfo", "output.kubeadm.k8s.io/v1alpha3")`;
   }
   const k = isObj(doc['kubecerts']) ? doc['kubecerts'] : {};
   const nodeName = typeof k['nodeName'] === 'string' && k['nodeName'] !== '' ? k['nodeName'] : basename(file).replace(/\.json$/i, '');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fleetExitCode, mergeReports } from './merge.js';
 import { parseNodeReport } from './parse.js';
+import { splitEndpoint, tlsReason } from './scan.js';
 import type { NodeReport } from './schema.js';
 
 const NOW = Date.parse('2026-06-01T00:00:00Z');
@@ -69,5 +70,21 @@ describe('mergeReports', () => {
     expect(fleetExitCode(m)).toBe(3);
     expect(fleetExitCode(mergeReports([node('c', [cert('z', '2027-01-01T00:00:00Z')])], [], new Date(NOW), 0))).toBe(0);
     expect(fleetExitCode(mergeReports([], [{ file: 'f', error: 'e' }], new Date(NOW), 0))).toBe(1);
+  });
+});
+
+describe('fleet scan endpoints and TLS errors', () => {
+  it('takes HOST:PORT, [IPv6]:PORT and a kubeconfig server URL; refuses the rest', () => {
+    expect(splitEndpoint('10.0.0.5:6443')).toEqual({ host: '10.0.0.5', port: 6443 });
+    expect(splitEndpoint('[::1]:2379')).toEqual({ host: '::1', port: 2379 });
+    expect(splitEndpoint('https://api.example.com:6443')).toEqual({ host: 'api.example.com', port: 6443 });
+    expect(splitEndpoint('https://127.0.0.1:6443/')).toEqual({ host: '127.0.0.1', port: 6443 });
+    for (const bad of ['10.0.0.5', 'http://a:80', 'https://a', 'a:0', 'a:70000', 'https://a:1 b']) expect(splitEndpoint(bad), bad).toBeUndefined();
+  });
+
+  it('an OpenSSL error line becomes its reason', () => {
+    expect(tlsReason('803C6BED247F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:350:\n')).toBe('TLS: wrong version number (not a TLS endpoint?)');
+    expect(tlsReason('40B7:error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../ssl/record/rec_layer_s3.c:1586:SSL alert number 40')).toBe('TLS: sslv3 alert handshake failure');
+    expect(tlsReason('timed out after 5000 ms')).toBe('timed out after 5000 ms');
   });
 });

@@ -23,10 +23,20 @@ export interface ScanResult {
 
 /** "host:port" or "[v6]:port" → parts; undefined when it is not that shape. */
 export function splitEndpoint(endpoint: string): { host: string; port: number } | undefined {
-  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(endpoint);
+  // a server URL as kubeconfigs hold it (https://HOST:PORT, with or without a path) names the same endpoint
+  const m = /^(?:https:\/\/)?(?:\[([^\]]+)\]|([^:[\]/]+)):(\d{1,5})(?:\/\S*)?$/.exec(endpoint);
   const port = m ? Number(m[3]) : NaN;
   if (!m || port < 1 || port > 65535) return undefined;
   return { host: (m[1] ?? m[2]) as string, port };
+}
+
+/**
+ * An OpenSSL error line (`803C…:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/…:350:`)
+ * as its reason ("TLS: wrong version number"); any other message as it is.
+ */
+export function tlsReason(message: string): string {
+  const m = /^[0-9A-F]+:error:[0-9A-F]+:[^:]*:[^:]*:([^:]+):/.exec(message.trim());
+  return m ? `TLS: ${m[1]}${m[1] === 'wrong version number' ? ' (not a TLS endpoint?)' : ''}` : message.trim();
 }
 
 const one = (line: string): string => line.split('\n').filter(Boolean).join(', ');
@@ -41,7 +51,7 @@ export async function scanEndpoint(endpoint: string, timeoutMs: number): Promise
   const hp = splitEndpoint(endpoint);
   if (!hp) return { endpoint, chain: [], error: 'not HOST:PORT' };
   const r = await servedChain(hp.host, hp.port, timeoutMs);
-  if (!r.ok) return { endpoint, chain: [], error: r.refused ? 'connection refused' : (r.cause?.message ?? r.error) };
+  if (!r.ok) return { endpoint, chain: [], error: r.refused ? 'connection refused' : tlsReason(r.cause?.message ?? r.error) };
   const chain: ServedCert[] = [];
   try {
     for (const der of r.chain) chain.push(describeCert(der));

@@ -4,7 +4,7 @@
  * served chains of a real etcd and a local HTTPS server.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer as createHttps, type Server } from 'node:https';
 import { createServer as createTcp } from 'node:net';
 import { join } from 'node:path';
@@ -132,6 +132,25 @@ describe('fleet report', () => {
     const within = await runCli(['fleet', 'report', ...healthy, '--fail-within', '30d']);
     expect(within.code).toBe(3);
     expect(within.stdout).toMatch(/: 0 expired, [1-9]\d* expiring within the window/);
+  });
+
+  it('nothing to read is not a healthy fleet: an empty folder exits 1 naming it; one node name in two files is said once', async () => {
+    const empty = join(tempDir(), 'none');
+    mkdirSync(empty);
+    const r = await runCli(['fleet', 'report', empty, '--fail-within', '30d']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`error: ${empty}: no check-expiration report found (no *.json file)\n`);
+    const twice = join(tempDir(), 'twice');
+    mkdirSync(twice);
+    copyFileSync(join(dir, 'node-050.json'), join(twice, 'a.json'));
+    copyFileSync(join(dir, 'node-050.json'), join(twice, 'b.json'));
+    const d = await runCli(['fleet', 'report', twice]);
+    expect(d.code, d.stderr).toBe(0);
+    expect(d.stderr).toBe(`warning: node "node-050" is named by 2 reports (${join(twice, 'a.json')}, ${join(twice, 'b.json')}): their rows are shown under one node\n`);
+    // a JSON document without kind or apiVersion says so, not "undefined"
+    writeFileSync(join(twice, 'c.json'), '{"items": []}');
+    const c = await runCli(['fleet', 'report', join(twice, 'c.json')]);
+    expect(c.stderr).toContain('not a check-expiration report (kind none, apiVersion none;');
   });
 });
 

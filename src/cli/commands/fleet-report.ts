@@ -1,37 +1,14 @@
 /** `fleet report FILE…|DIR…`: merge nodes' check-expiration JSON reports (src/report). */
-import { readdirSync, statSync } from 'node:fs';
 import { readRegularFile } from '../../store/node-host.js';
-import { join } from 'node:path';
 import { describe, ExitCode, ExitRequest } from '../../errors.js';
 import { escapeControls } from '../../output/control-plane-text.js';
 import { renderFleetJsonBlocks, renderFleetTextBlocks, renderFleetYaml } from '../../output/fleet-text.js';
-import { fleetExitCode, mergeReports } from '../../report/merge.js';
+import { fleetExitCode, mergeReports, sharedNodeNames } from '../../report/merge.js';
 import { parseNodeReport } from '../../report/parse.js';
+import { expand } from '../../store/report-files.js';
 import type { BadReport, NodeReport } from '../../report/schema.js';
 import { durationFlag } from '../config-flags.js';
 import type { Io } from '../io.js';
-
-/**
- * The files named: each FILE, and the *.json files of each folder (sorted, as `list` gives a folder's names: readdir);
- * an unreadable path is added to `bad`. Any number of names (a folder of 200,000 reports).
- */
-export function expand(paths: readonly string[], bad: BadReport[], list: (folder: string) => string[] = readdirSync): string[] {
-  const files: string[] = [];
-  for (const p of paths) {
-    try {
-      if (statSync(p).isDirectory()) {
-        // join(p, f) for each of thousands of names: the folder is normalized once (a name from readdir is one
-        // segment, never "." or "..", so join(p, f) is join(p, "_") with "_" replaced by f)
-        const folder = join(p, '_').slice(0, -1);
-        // a loop, not push(...names): a spread of 100,000+ arguments overflows the stack
-        for (const f of list(p).filter((name) => name.endsWith('.json')).sort()) files.push(folder + f);
-      } else files.push(p);
-    } catch (err) {
-      bad.push({ file: p, error: describe(err) });
-    }
-  }
-  return files;
-}
 
 export default async function fleetReport(args: unknown[], opts: Record<string, unknown>, io: Io): Promise<void> {
   const windowMs = durationFlag(opts, 'failWithin', '--fail-within', 0) ?? 0;
@@ -52,6 +29,11 @@ export default async function fleetReport(args: unknown[], opts: Record<string, 
     if (typeof r === 'string') bad.push({ file, error: r });
     else reports.push(r);
   }
+  // nothing to read (an empty folder, a collection that broke) must not look like a healthy fleet
+  if (reports.length === 0 && bad.length === 0) bad.push({ file: (args[0] as string[]).join(' '), error: 'no check-expiration report found (no *.json file)' });
+  for (const [node, files] of sharedNodeNames(reports)) {
+    io.stderr.write(`warning: node ${escapeControls(JSON.stringify(node))} is named by ${files.length} reports (${files.slice(0, 3).map(escapeControls).join(', ')}${files.length > 3 ? ', ...' : ''}): their rows are shown under one node\n`);
+  }
   const merged = mergeReports(reports, bad, now, windowMs);
   const format = String(opts['output'] ?? 'text');
   // written block by block: 10,000 nodes make tens of MB, never held as one string
@@ -61,3 +43,4 @@ export default async function fleetReport(args: unknown[], opts: Record<string, 
   const code = fleetExitCode(merged);
   if (code !== ExitCode.ok) throw new ExitRequest(code);
 }
+

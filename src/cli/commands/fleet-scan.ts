@@ -7,7 +7,7 @@ import type { Io } from '../io.js';
 
 export default async function fleetScan(args: unknown[], opts: Record<string, unknown>, io: Io): Promise<void> {
   const endpoints = args[0] as string[];
-  for (const e of endpoints) if (!splitEndpoint(e)) throw new UsageError(`invalid endpoint "${e}": use HOST:PORT or [IPv6]:PORT`);
+  for (const e of endpoints) if (!splitEndpoint(e)) throw new UsageError(`invalid endpoint "${e}": use HOST:PORT, [IPv6]:PORT or https://HOST:PORT`);
   const timeoutMs = durationFlag(opts, 'timeout', '--timeout', 1) ?? 5000;
   const windowMs = durationFlag(opts, 'failWithin', '--fail-within', 0) ?? 0;
   const parallel = opts['parallel'] === undefined ? 32 : Number(opts['parallel']);

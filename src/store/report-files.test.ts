@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { BadReport } from '../../report/schema.js';
-import { expand } from './fleet-report.js';
+import type { BadReport } from '../report/schema.js';
+import { expand } from './report-files.js';
 
 describe('fleet report: the files of a folder', () => {
   it('takes a folder of 200,000 reports (no spread of that many arguments), sorted, *.json only', () => {
