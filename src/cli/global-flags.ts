@@ -65,7 +65,7 @@ export { globalFlags, hostPath, pathOnHost, setGlobalFlags } from '../store/root
 /** Options that name files or folders, rewritten by `withRootfs`. */
 const PATH_OPTIONS = [
   'certDir', 'kubeconfigDir', 'config', 'csrDir', 'backupDir', 'outputFile', 'kubeletDir', 'out', 'outDir', 'fromFile', 'kubeconfig',
-  'manifestsDir', 'holdingDir', 'from', 'kubeletConfig', 'csrs', 'nodes', 'textfileDir',
+  'manifestsDir', 'holdingDir', 'from', 'kubeletConfig', 'csrs', 'nodes', 'textfileDir', 'stateDir', 'export', 'import',
 ];
 
 /** A command's options with every file or folder option placed under --rootfs (unchanged without it). */

@@ -84,11 +84,14 @@ describe('acquireLock', () => {
   it('removes staging files of dead processes, keeps those of live ones', () => {
     const lock = fresh();
     const dead = `${lock}.${deadPid()}.0123abcd.new`;
+    const deadGuard = `${lock}.takeover.${deadPid()}.0123abcd.new`;
     const live = `${lock}.${process.ppid}.0123abcd.new`;
     writeFileSync(dead, '1\n');
+    writeFileSync(deadGuard, '1\n');
     writeFileSync(live, '1\n');
     acquireLock(lock)();
     expect(existsSync(dead)).toBe(false);
+    expect(existsSync(deadGuard)).toBe(false);
     expect(existsSync(live)).toBe(true);
   });
 

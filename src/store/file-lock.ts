@@ -200,7 +200,9 @@ export function acquireLock(path: string): () => void {
   for (let attempt = 0; ; attempt++) {
     const made = tryAcquire(path, attempt < 2);
     if (made) {
+      // staging files of the lock and of the takeover guard, left by processes killed between link and unlink
       removeDeadStaging(path);
+      removeDeadStaging(`${path}.takeover`);
       return () => removeIfOurs(path, made);
     }
   }

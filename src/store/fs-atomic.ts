@@ -5,7 +5,7 @@
  * Only a regular file is ever replaced: a device node, FIFO, socket, directory or symbolic link at the target is
  * refused, so a rename can never turn /dev/null or a planted link into a file holding a private key.
  */
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, chownSync, unlinkSync, writeSync, fchmodSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, chownSync, unlinkSync, writeSync, fchmodSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -181,6 +181,36 @@ export async function fsyncFiles(paths: readonly string[]): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: Math.min(16, queue.length) }, worker));
+}
+
+/**
+ * Creates `path` empty (0600; missing parents 0755, as writeFileAtomic makes them), so that a later writeFileAtomic
+ * of it cannot fail for want of a folder or a permission. Refuses any existing entry: FileWriteError ("file already
+ * exists"), as for every other cause. Returns the undo, which removes the file while it is still the empty one made
+ * here.
+ */
+export function reserveNewFile(path: string): () => void {
+  if (rootfsSet()) path = join(inRoot(dirname(path)), basename(path));
+  let made: import('node:fs').Stats;
+  try {
+    ensureDir(dirname(path), 0o755);
+    const fd = openSync(path, 'wx', 0o600);
+    try {
+      made = fstatSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    throw new FileWriteError(path, err);
+  }
+  return () => {
+    try {
+      const st = lstatSync(path);
+      if (st.dev === made.dev && st.ino === made.ino && st.size === 0) unlinkSync(path);
+    } catch {
+      // gone already
+    }
+  };
 }
 
 /** Stages and commits one file; the target must be absent or a regular file (FileWriteError otherwise). */

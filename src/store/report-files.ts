@@ -16,7 +16,10 @@ export function expand(paths: readonly string[], bad: { file: string; error: str
         // segment, never "." or "..", so join(p, f) is join(p, "_") with "_" replaced by f)
         const folder = join(p, '_').slice(0, -1);
         // a loop, not push(...names): a spread of 100,000+ arguments overflows the stack
-        for (const f of list(p).filter((name) => name.endsWith('.json')).sort()) files.push(folder + f);
+        const names = list(p).filter((name) => name.endsWith('.json')).sort();
+        // a folder with no report (one site's collection broke) must not pass as a healthy part of the fleet
+        if (names.length === 0) bad.push({ file: p, error: 'no check-expiration report found (no *.json file)' });
+        for (const f of names) files.push(folder + f);
       } else files.push(p);
     } catch (err) {
       bad.push({ file: p, error: describe(err) });

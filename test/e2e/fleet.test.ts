@@ -140,6 +140,10 @@ describe('fleet report', () => {
     const r = await runCli(['fleet', 'report', empty, '--fail-within', '30d']);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`error: ${empty}: no check-expiration report found (no *.json file)\n`);
+    // one empty folder beside a good one still fails
+    const mixed = await runCli(['fleet', 'report', join(dir, 'node-050.json'), empty]);
+    expect(mixed.code).toBe(1);
+    expect(mixed.stderr).toContain(`error: ${empty}: no check-expiration report found`);
     const twice = join(tempDir(), 'twice');
     mkdirSync(twice);
     copyFileSync(join(dir, 'node-050.json'), join(twice, 'a.json'));

@@ -3,7 +3,7 @@ import { ExitCode, ExitRequest } from '../../errors.js';
 import { restartComponents } from '../../ops/control-plane-restart.js';
 import { KUBECTL_TIMEOUT_MS, runRotation } from '../../ops/rotate-ca/run.js';
 import { renderRotateEvent, renderRotateReport, type StreamText } from '../../output/rotate-ca-run-text.js';
-import { writeFileAtomic } from '../../store/fs-atomic.js';
+import { reserveNewFile, writeFileAtomic } from '../../store/fs-atomic.js';
 import { readRegularFile, realNodeHost } from '../../store/node-host.js';
 import { runGroupSync } from '../../store/process-group.js';
 import { caRotateOptions } from '../ca-rotate-options.js';
@@ -30,6 +30,7 @@ export default async function caRotate(args: unknown[], opts: Opts, io: Io): Pro
     kubectl: (a) => runGroupSync('kubectl', a, KUBECTL_TIMEOUT_MS),
     readFile: (path, max) => readRegularFile(path, max),
     writeSecretFile: (path, data) => writeFileAtomic(path, data, { mode: 0o600, secret: true }),
+    reserveFile: reserveNewFile,
   });
   write(renderRotateReport(report));
   if (report.failed) throw new ExitRequest(ExitCode.failed);

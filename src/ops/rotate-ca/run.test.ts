@@ -1,4 +1,5 @@
 import type { RotationNotice } from './phases.js';
+import { reserveNewFile } from '../../store/fs-atomic.js';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -70,6 +71,7 @@ function ports(over: Partial<RotateRunPorts> = {}): RotateRunPorts & { events: R
     kubectl: () => ({ code: 1, stdout: '', stderr: 'no kubectl here' }),
     readFile: (p) => readFileSync(p),
     writeSecretFile: (p, d) => void secrets.set(p, d),
+    reserveFile: reserveNewFile,
     ...over,
   };
 }
@@ -102,24 +104,34 @@ describe('runRotation (ca rotate) over a real PKI folder', () => {
   it('prepare --export without a key makes one, tells it before the archive is written, and the archive opens with it', async () => {
     const k8s = await pkiTree();
     const p = ports();
-    const r = await runRotation(options(k8s, 'prepare', { exportArchive: '/x/a.enc' }), p);
+    const archive = join(k8s, 'out', 'a.enc');
+    const r = await runRotation(options(k8s, 'prepare', { exportArchive: archive }), p);
     expect(r).toMatchObject({ kind: 'phase', failed: false, result: { phase: 'prepare', to: 'prepared' } });
     expect(p.events.map((e) => e.kind)).toEqual(['archive-key', 'archive-written', 'phase-done']);
     const key = (p.events[0] as { key: string }).key;
     expect(key).toMatch(/^[0-9a-f]{64}$/);
-    const m = openArchive(Buffer.from(p.secrets.get('/x/a.enc') as Uint8Array), key);
+    const m = openArchive(Buffer.from(p.secrets.get(archive) as Uint8Array), key);
     expect(m.plan.targets).toEqual(['ca', 'front-proxy-ca', 'etcd-ca', 'sa']);
-    expect(renderRotateEvent(p.events[1] as RotateRunEvent)).toEqual({ stdout: '', stderr: '[rotate] wrote the encrypted archive /x/a.enc\n' });
+    expect(renderRotateEvent(p.events[1] as RotateRunEvent)).toEqual({ stdout: '', stderr: `[rotate] wrote the encrypted archive ${archive}\n` });
   });
 
-  it('prepare --export to a folder, a link or with a malformed key is refused before prepare commits anything', async () => {
+  it('prepare --export to an existing file (the live ca.key), a folder, a link, a place no file can be made, or with a malformed key is refused before prepare commits anything', async () => {
     const k8s = await pkiTree();
     mkdirSync(join(k8s, 'a-folder'));
     symlinkSync(join(k8s, 'victim'), join(k8s, 'a-link'));
-    for (const [exportArchive, archiveKey, error] of [[join(k8s, 'a-folder'), undefined, /refusing to replace a directory/], [join(k8s, 'a-link'), undefined, /refusing to replace a symbolic link/], [join(k8s, 'ok.enc'), 'not-hex', /64 hex digits/]] as const) {
+    const caKey = readFileSync(join(k8s, 'pki', 'ca.key'), 'utf8');
+    for (const [exportArchive, archiveKey, error] of [
+      [join(k8s, 'pki', 'ca.key'), undefined, /cannot write ".*ca\.key": file exists/],
+      [join(k8s, 'a-folder'), undefined, /file exists/],
+      [join(k8s, 'a-link'), undefined, /file exists/],
+      ['/proc/self/kubecerts-archive', undefined, /cannot write "\/proc\/self\/kubecerts-archive"/],
+      [join(k8s, 'ok.enc'), 'not-hex', /64 hex digits/],
+    ] as const) {
       await expect(runRotation(options(k8s, 'prepare', { exportArchive, ...(archiveKey ? { archiveKey } : {}) }), ports())).rejects.toThrow(error);
       expect(existsSync(join(k8s, '..', 'state', 'rotation', 'plan.json'))).toBe(false);
     }
+    expect(readFileSync(join(k8s, 'pki', 'ca.key'), 'utf8')).toBe(caKey);
+    expect(existsSync(join(k8s, 'victim'))).toBe(false);
     await runRotation(options(k8s, 'prepare', { exportArchive: join(k8s, 'ok.enc') }), ports());
     expect(existsSync(join(k8s, '..', 'state', 'rotation', 'plan.json'))).toBe(true);
   });

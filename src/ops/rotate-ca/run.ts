@@ -13,7 +13,6 @@ import { readInClusterDone, readPlan, stagedFiles, textDigest, writeInClusterDon
 import { loadPods } from '../control-plane-observe.js';
 import type { RestartReport } from '../control-plane-restart.js';
 import { checkArchiveSecret, newArchiveSecret, openArchive, sealArchive } from './archive.js';
-import { existingRegularFile } from '../../store/fs-atomic.js';
 import type { ComponentEffect } from './barrier.js';
 import { applyInCluster, type InClusterReport, type KubectlRunner } from './in-cluster.js';
 import { componentsInEffect, etcdInEffect, finalize, nodeStatus, prepare, purge, recoverInterrupted, reissue, rollback, storePrepared, trust, type MemberEffect, type PhaseOptions, type PhaseResult } from './phases.js';
@@ -67,6 +66,8 @@ export interface RotateRunPorts {
   readonly readFile: (path: string, maxBytes: number) => Buffer;
   /** writes a secret file (0600) atomically */
   readonly writeSecretFile: (path: string, data: Uint8Array) => void;
+  /** creates `path` empty before prepare commits (FileWriteError when it exists or cannot be made); returns the undo */
+  readonly reserveFile: (path: string) => () => void;
 }
 
 /** A command to suggest: `kubecerts <words> <flags>` (rendered with lib/command-line.ts). */
@@ -210,13 +211,20 @@ async function runPhase(o: RotateRunOptions, po: PhaseOptions, ports: RotateRunP
         if (!o.archiveKey) throw new UsageError('--import needs the archive key: --archive-key or KUBECERTS_ARCHIVE_KEY');
         result = await storePrepared(po, openArchive(data, o.archiveKey));
       } else {
-        // what would make the export fail is refused before prepare commits: a prepared node without its archive
-        // would need a second prepare --export
+        // what would make the export fail is refused before prepare commits (a prepared node without its archive
+        // would need a second prepare --export): a malformed key, and a target that exists (never overwritten: it
+        // could be a live key) or cannot be created, which the reservation finds out
+        let undo: (() => void) | undefined;
         if (o.exportArchive !== undefined && !po.dryRun) {
           if (o.archiveKey) checkArchiveSecret(o.archiveKey);
-          existingRegularFile(o.exportArchive);
+          undo = ports.reserveFile(o.exportArchive);
         }
-        result = await prepare(po);
+        try {
+          result = await prepare(po);
+        } catch (err) {
+          undo?.();
+          throw err;
+        }
       }
       if (o.exportArchive !== undefined && !po.dryRun) exportArchive(o, o.exportArchive, ports);
       return result;
