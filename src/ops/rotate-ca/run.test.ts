@@ -1,6 +1,6 @@
 import type { RotationNotice } from './phases.js';
 import { reserveNewFile } from '../../store/fs-atomic.js';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -134,6 +134,25 @@ describe('runRotation (ca rotate) over a real PKI folder', () => {
     expect(existsSync(join(k8s, 'victim'))).toBe(false);
     await runRotation(options(k8s, 'prepare', { exportArchive: join(k8s, 'ok.enc') }), ports());
     expect(existsSync(join(k8s, '..', 'state', 'rotation', 'plan.json'))).toBe(true);
+  });
+
+  it('prepare --import --export to an existing file is refused before the imported material is stored', async () => {
+    const k8s = await pkiTree();
+    const key = 'cd'.repeat(32);
+    const archive = join(k8s, 'a.enc');
+    const first = ports({ writeSecretFile: (f, d) => writeFileSync(f, d) });
+    await runRotation(options(k8s, 'prepare', { exportArchive: archive, archiveKey: key }), first);
+    // a second node of the same cluster: the same PKI, no rotation state of its own
+    const root2 = mkdtempSync(join(tmpdir(), 'kubecerts-rotate-run-'));
+    dirs.push(root2);
+    const k2 = join(root2, 'kubernetes');
+    cpSync(k8s, k2, { recursive: true });
+    writeFileSync(join(k2, 'keep.txt'), 'keep');
+    await expect(runRotation(options(k2, 'prepare', { importArchive: archive, archiveKey: key, exportArchive: join(k2, 'keep.txt') }), ports())).rejects.toThrow(/file exists/);
+    expect(readFileSync(join(k2, 'keep.txt'), 'utf8')).toBe('keep');
+    expect(existsSync(join(root2, 'state', 'rotation', 'plan.json'))).toBe(false);
+    expect((await runRotation(options(k2, 'prepare', { importArchive: archive, archiveKey: key }), ports())).kind).toBe('phase');
+    expect(existsSync(join(root2, 'state', 'rotation', 'plan.json'))).toBe(true);
   });
 
   it('prepare --import: an unreadable archive is ROTATE_ARCHIVE, a missing key a usage error', async () => {

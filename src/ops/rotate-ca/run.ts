@@ -200,31 +200,20 @@ async function statusOf(phase: 'status' | 'plan', o: PhaseOptions, host: NodeHos
 async function runPhase(o: RotateRunOptions, po: PhaseOptions, ports: RotateRunPorts): Promise<PhaseResult> {
   switch (o.phase) {
     case 'prepare': {
+      // what would make the export fail is refused before prepare commits (a prepared node without its archive
+      // would need a second prepare --export): a malformed key, and a target that exists (never overwritten: it
+      // could be a live key) or cannot be created, which the reservation finds out
+      let undo: (() => void) | undefined;
+      if (o.exportArchive !== undefined && !po.dryRun) {
+        if (o.archiveKey) checkArchiveSecret(o.archiveKey);
+        undo = ports.reserveFile(o.exportArchive);
+      }
       let result: PhaseResult;
-      if (o.importArchive !== undefined) {
-        let data: Buffer;
-        try {
-          data = ports.readFile(o.importArchive, MAX_ARCHIVE_BYTES);
-        } catch (err) {
-          throw new RotateError('ROTATE_ARCHIVE', `cannot read the archive "${o.importArchive}": ${(err as Error).message}`);
-        }
-        if (!o.archiveKey) throw new UsageError('--import needs the archive key: --archive-key or KUBECERTS_ARCHIVE_KEY');
-        result = await storePrepared(po, openArchive(data, o.archiveKey));
-      } else {
-        // what would make the export fail is refused before prepare commits (a prepared node without its archive
-        // would need a second prepare --export): a malformed key, and a target that exists (never overwritten: it
-        // could be a live key) or cannot be created, which the reservation finds out
-        let undo: (() => void) | undefined;
-        if (o.exportArchive !== undefined && !po.dryRun) {
-          if (o.archiveKey) checkArchiveSecret(o.archiveKey);
-          undo = ports.reserveFile(o.exportArchive);
-        }
-        try {
-          result = await prepare(po);
-        } catch (err) {
-          undo?.();
-          throw err;
-        }
+      try {
+        result = await (o.importArchive !== undefined ? importPrepared(o, po, o.importArchive, ports) : prepare(po));
+      } catch (err) {
+        undo?.();
+        throw err;
       }
       if (o.exportArchive !== undefined && !po.dryRun) exportArchive(o, o.exportArchive, ports);
       return result;
@@ -242,6 +231,18 @@ async function runPhase(o: RotateRunOptions, po: PhaseOptions, ports: RotateRunP
     default:
       throw new UsageError(`unknown phase "${o.phase}"`);
   }
+}
+
+/** prepare --import: the archive read (bounded) and opened with the key, then stored as this node's prepared material. */
+async function importPrepared(o: RotateRunOptions, po: PhaseOptions, archive: string, ports: RotateRunPorts): Promise<PhaseResult> {
+  let data: Buffer;
+  try {
+    data = ports.readFile(archive, MAX_ARCHIVE_BYTES);
+  } catch (err) {
+    throw new RotateError('ROTATE_ARCHIVE', `cannot read the archive "${archive}": ${(err as Error).message}`);
+  }
+  if (!o.archiveKey) throw new UsageError('--import needs the archive key: --archive-key or KUBECERTS_ARCHIVE_KEY');
+  return storePrepared(po, openArchive(data, o.archiveKey));
 }
 
 /** Writes the prepared material as an encrypted archive (0600); a new key is made (and heard) when none was given. */
