@@ -115,7 +115,7 @@ function removeIfOurs(path: string, made: Made): void {
   try {
     const st = lstatSync(path);
     if (st.dev !== made.dev || st.ino !== made.ino) return;
-    if (Number.parseInt(readRegularFile(path, 4096).toString('utf8'), 10) !== process.pid) return;
+    if (holder(path)?.pid !== process.pid) return;
     unlinkSync(path);
   } catch {
     // vanished meanwhile, or unreadable: not ours to remove

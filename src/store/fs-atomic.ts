@@ -183,6 +183,9 @@ export async function fsyncFiles(paths: readonly string[]): Promise<void> {
   await Promise.all(Array.from({ length: Math.min(16, queue.length) }, worker));
 }
 
+/** Under --rootfs, links on the way to `path` resolve inside the root (the file itself must not be a link). */
+const underRootfs = (path: string): string => (rootfsSet() ? join(inRoot(dirname(path)), basename(path)) : path);
+
 /**
  * Creates `path` empty (0600; missing parents 0755, as writeFileAtomic makes them), so that a later writeFileAtomic
  * of it cannot fail for want of a folder or a permission. Refuses any existing entry: FileWriteError ("file already
@@ -190,7 +193,7 @@ export async function fsyncFiles(paths: readonly string[]): Promise<void> {
  * here.
  */
 export function reserveNewFile(path: string): () => void {
-  if (rootfsSet()) path = join(inRoot(dirname(path)), basename(path));
+  path = underRootfs(path);
   let made: import('node:fs').Stats;
   try {
     ensureDir(dirname(path), 0o755);
@@ -215,8 +218,7 @@ export function reserveNewFile(path: string): () => void {
 
 /** Stages and commits one file; the target must be absent or a regular file (FileWriteError otherwise). */
 export function writeFileAtomic(path: string, data: string | Uint8Array, options: WriteOptions): void {
-  // under --rootfs, links on the way to the file resolve inside the root (the file itself must not be a link)
-  if (rootfsSet()) path = join(inRoot(dirname(path)), basename(path));
+  path = underRootfs(path);
   const tmp = stageFile(path, data, options);
   try {
     // the target may have been swapped for something else while we wrote
