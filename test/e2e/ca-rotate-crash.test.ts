@@ -13,7 +13,7 @@ import { runCli } from '../helpers/cli.js';
 import { spawnAndKill } from '../helpers/kill.js';
 import { kubeconfigCredentials } from '../helpers/kubeconfig.js';
 import { addKubeletClient, certificatesOf, pemsOf, rotate, graceFlags, rotateFlags, rotateOk, verifies } from '../helpers/rotation.js';
-import { kubecertsTemps, snapshotTree, tempDir } from '../helpers/tmp.js';
+import { kubecertsTemps, LOCK_STAGING, snapshotTree, tempDir } from '../helpers/tmp.js';
 
 const RUNS = 55;
 const STEPS = [
@@ -66,12 +66,13 @@ function assertConsistent(k8s: string, scratch: string): void {
 }
 
 /**
- * The tree's files and digests, without the lock file (a killed run leaves its pid file; the next run takes it over)
- * and without temp files staged before the journal (the next writing run removes them: checked by assertConsistent).
+ * The tree's files and digests, without the lock file (a killed run leaves its pid file; the next run takes it over),
+ * the lock's staging file (a run killed before linking it into place) and temp files staged before the journal (the
+ * next writing run removes both: checked by assertConsistent).
  */
 function files(dir: string): Map<string, string> {
   const m = snapshotTree(dir);
-  for (const k of [...m.keys()]) if (k.endsWith('.kubecerts.lock') || /kubecerts-[0-9a-f]+\.tmp$/.test(k)) m.delete(k);
+  for (const k of [...m.keys()]) if (k.endsWith('.kubecerts.lock') || /kubecerts-[0-9a-f]+\.tmp$/.test(k) || LOCK_STAGING.test(k)) m.delete(k);
   return m;
 }
 

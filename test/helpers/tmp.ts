@@ -70,13 +70,16 @@ export function chownTreeToNobody(dir: string): void {
 }
 
 /** Every kubecerts temp file (`.<name>.kubecerts-<hex>.tmp`) below `dir`; a missing dir has none. */
+/** A pid lock file (or takeover guard) written aside before it is linked into place (src/store/file-lock.ts). */
+export const LOCK_STAGING = /\.kubecerts\.lock(\.takeover)?\.\d+\.[0-9a-f]{8}\.new$/;
+
 export function kubecertsTemps(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string): void => {
     for (const n of readdirSync(d)) {
       const p = join(d, n);
       if (lstatSync(p).isDirectory()) walk(p);
-      else if (/kubecerts-[0-9a-f]+\.tmp$/.test(n)) out.push(p);
+      else if (/kubecerts-[0-9a-f]+\.tmp$/.test(n) || LOCK_STAGING.test(n)) out.push(p);
     }
   };
   try {
